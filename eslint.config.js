@@ -1,0 +1,81 @@
+// Architecture is enforced here (docs/architecture.md): folder zones with
+// import-x/no-restricted-paths, package rules with no-restricted-imports,
+// and import-x/no-cycle.
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import tseslint from 'typescript-eslint';
+
+const zone = (target, from, message, except) => ({
+  target,
+  from,
+  message,
+  ...(except ? { except } : {}),
+});
+
+const restrictPackages = (files, patterns) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bin/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            zone('./src/engine', './src/gateway', 'The engine and the gateway share only src/protocol.'),
+            zone('./src/engine', './src/cli', 'Only the CLI composes the engine and the gateway.'),
+            zone('./src/gateway', './src/engine', 'The gateway reaches the engine over HTTP only (src/protocol is the contract).'),
+            zone('./src/gateway', './src/cli', 'Only the CLI composes the engine and the gateway.'),
+            zone('./src/protocol', ['./src/engine', './src/gateway', './src/cli'], 'src/protocol is the wire contract: it imports only src/shared.'),
+            zone('./src/shared', ['./src/protocol', './src/engine', './src/gateway', './src/cli'], 'src/shared is domain-free.'),
+            zone('./src', './test', 'Source never imports tests.'),
+            zone('./src/engine/sql', ['./src/engine/types', './src/engine/catalog', './src/engine/plan', './src/engine/planner', './src/engine/storage', './src/engine/operators', './src/engine/runtime', './src/engine/rest', './src/engine/engine.ts', './src/engine/errors.ts'], 'The parser knows no types, catalog or runtime.'),
+            zone('./src/engine/types', ['./src/engine/sql', './src/engine/catalog', './src/engine/plan', './src/engine/planner', './src/engine/storage', './src/engine/operators', './src/engine/runtime', './src/engine/rest'], 'engine/types depends on shared only.'),
+            zone('./src/engine/operators', ['./src/engine/sql', './src/engine/planner', './src/engine/runtime', './src/engine/rest'], 'Operators work on plans, never on SQL text or the planner.'),
+            zone('./src/engine/storage', ['./src/engine/sql', './src/engine/catalog', './src/engine/planner', './src/engine/operators', './src/engine/runtime', './src/engine/rest'], 'Storage knows only types.'),
+            zone('./src/engine', './src/engine/rest', 'Nothing imports engine/rest: it is a leaf.', ['./rest']),
+            zone('./src/engine/rest', ['./src/engine/sql', './src/engine/types', './src/engine/catalog', './src/engine/plan', './src/engine/planner', './src/engine/storage', './src/engine/operators', './src/engine/runtime'], 'engine/rest uses the engine facade (engine/index.ts) only.'),
+            zone('./src/gateway/ksql-client', ['./src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/transport', './src/gateway/server.ts', './src/gateway/config'], 'The ksqlDB client depends only on protocol and shared.'),
+            zone('./src/gateway/config', ['./src/gateway/ksql-client', './src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/transport', './src/gateway/server.ts'], 'Config depends only on shared.'),
+          ],
+        },
+      ],
+    },
+  },
+  restrictPackages(['src/engine/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts'], [
+    { group: ['graphql', 'graphql/*', 'graphql-*', '@graphql-*/*', 'graphql-yoga'], message: 'GraphQL belongs to the gateway only.' },
+    { group: ['undici', 'undici/*'], message: 'undici is used only in gateway/ksql-client.' },
+    { group: ['ws', 'graphql-ws', 'graphql-ws/*'], message: 'WebSockets belong to gateway/transport only.' },
+  ]),
+  restrictPackages(['src/gateway/ksql-client/**/*.ts'], [
+    { group: ['graphql', 'graphql/*', 'graphql-*', '@graphql-*/*', 'graphql-yoga'], message: 'The ksqlDB client never depends on GraphQL.' },
+    { group: ['ws', 'graphql-ws', 'graphql-ws/*'], message: 'WebSockets belong to gateway/transport only.' },
+  ]),
+  {
+    files: ['src/gateway/schema/**/*.ts', 'src/gateway/resolvers/**/*.ts', 'src/gateway/errors/**/*.ts', 'src/gateway/plugins/**/*.ts', 'src/gateway/server.ts', 'src/gateway/index.ts', 'src/gateway/config/**/*.ts', 'src/cli/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['undici', 'undici/*'], message: 'undici is used only in gateway/ksql-client.' },
+            { group: ['ws', 'graphql-ws', 'graphql-ws/*'], message: 'WebSockets belong to gateway/transport only (and tests).' },
+          ],
+        },
+      ],
+    },
+  },
+);

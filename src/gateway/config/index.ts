@@ -1,0 +1,417 @@
+/**
+ * Configuration: one table of options drives flag parsing, environment
+ * variables, validation, `--help` and the README's configuration table, so
+ * the four cannot drift apart. A loaded config is frozen.
+ *
+ * Every flag `--some-name` has the environment variable
+ * `KSQLDB_GATEWAY_SOME_NAME`; a flag wins over the environment.
+ *
+ * @module
+ */
+import { BaseError } from '../../shared/errors.js';
+
+export class ConfigError extends BaseError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+  }
+}
+
+export type Command = 'serve' | 'engine';
+
+type Kind = 'string' | 'integer' | 'boolean' | 'list';
+
+export interface OptionSpec {
+  /** Flag name without the leading dashes. */
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly commands: readonly Command[];
+  readonly description: string;
+  /** Shown in help; `undefined` means "not set". Command-specific defaults use `defaults`. */
+  readonly defaults?: Partial<Record<Command, string | number | boolean>>;
+  readonly valueName?: string;
+  /** Never echoed in help defaults or errors. */
+  readonly secret?: boolean;
+}
+
+export const ENV_PREFIX = 'KSQLDB_GATEWAY_';
+
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replaceAll('-', '_');
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: 'port',
+    kind: 'integer',
+    commands: ['serve', 'engine'],
+    description: 'TCP port to listen on; 0 picks a free port.',
+    defaults: { serve: 4000, engine: 8088 },
+    valueName: 'PORT',
+  },
+  {
+    flag: 'host',
+    kind: 'string',
+    commands: ['serve', 'engine'],
+    description: 'Interface to bind (use 0.0.0.0 to accept remote connections).',
+    defaults: { serve: '127.0.0.1', engine: '127.0.0.1' },
+    valueName: 'HOST',
+  },
+  {
+    flag: 'ksql-url',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'Base URL of a ksqlDB server (e.g. http://localhost:8088). When absent, the embedded engine starts on a free loopback port.',
+    valueName: 'URL',
+  },
+  {
+    flag: 'ksql-username',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'Basic-auth user name for ksqlDB (with --ksql-password).',
+    valueName: 'USER',
+  },
+  {
+    flag: 'ksql-password',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'Basic-auth password for ksqlDB. Prefer the environment variable.',
+    valueName: 'PASSWORD',
+    secret: true,
+  },
+  {
+    flag: 'ksql-token',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'Bearer token for ksqlDB. Prefer the environment variable.',
+    valueName: 'TOKEN',
+    secret: true,
+  },
+  {
+    flag: 'forward-authorization',
+    kind: 'boolean',
+    commands: ['serve'],
+    description:
+      "Send each incoming request's Authorization header to ksqlDB instead of the configured credential (the configured one is used when a request has none).",
+    defaults: { serve: false },
+  },
+  {
+    flag: 'request-timeout-ms',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Timeout for each ksqlDB call, in milliseconds (push-query bodies have none).',
+    defaults: { serve: 30000 },
+    valueName: 'MS',
+  },
+  {
+    flag: 'graphiql',
+    kind: 'boolean',
+    commands: ['serve'],
+    description: 'Serve GraphiQL at the GraphQL path (bundled; no CDN). --no-graphiql turns it off.',
+    defaults: { serve: true },
+  },
+  {
+    flag: 'graphql-path',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'Path of the GraphQL endpoint (HTTP, SSE, WebSocket and GraphiQL).',
+    defaults: { serve: '/graphql' },
+    valueName: 'PATH',
+  },
+  {
+    flag: 'log-level',
+    kind: 'string',
+    commands: ['serve', 'engine'],
+    description: 'One of debug, info, warn, error, silent.',
+    defaults: { serve: 'info', engine: 'info' },
+    valueName: 'LEVEL',
+  },
+  {
+    flag: 'in-memory',
+    kind: 'boolean',
+    commands: ['serve', 'engine'],
+    description: 'Embedded engine: keep nothing on disk.',
+    defaults: { serve: true, engine: true },
+  },
+  {
+    flag: 'set',
+    kind: 'list',
+    commands: ['serve', 'engine'],
+    description:
+      'Embedded engine server property, KEY=VALUE; repeatable (e.g. --set ksql.max.push.queries=200). In the environment, separate entries with newlines or commas.',
+    valueName: 'KEY=VALUE',
+  },
+];
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type KsqlCredentials =
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
+  | { readonly type: 'bearer'; readonly token: string };
+
+export interface ServeConfig {
+  readonly command: 'serve';
+  readonly port: number;
+  readonly host: string;
+  /** Absent: run the embedded engine. */
+  readonly ksqlUrl: string | undefined;
+  readonly credentials: KsqlCredentials | undefined;
+  readonly forwardAuthorization: boolean;
+  readonly requestTimeoutMs: number;
+  readonly graphiql: boolean;
+  readonly graphqlPath: string;
+  readonly logLevel: LogLevel;
+  readonly inMemory: boolean;
+  readonly engineProperties: Readonly<Record<string, string>>;
+}
+
+export interface EngineConfig {
+  readonly command: 'engine';
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly inMemory: boolean;
+  readonly engineProperties: Readonly<Record<string, string>>;
+}
+
+export type Config = ServeConfig | EngineConfig;
+
+type RawValue = string | number | boolean | string[] | undefined;
+
+function parseFlagValue(spec: OptionSpec, raw: string, source: string): RawValue {
+  switch (spec.kind) {
+    case 'string':
+      return raw;
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) {
+        throw new ConfigError(`${source}: expected an integer, got "${raw}"`);
+      }
+      return Number(raw.trim());
+    }
+    case 'boolean': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw new ConfigError(`${source}: expected true or false, got "${raw}"`);
+    }
+    case 'list':
+      return raw
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+  }
+}
+
+export interface ParsedArgs {
+  readonly command: Command;
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly values: ReadonlyMap<string, RawValue>;
+}
+
+/** Parses argv (without node and script); unknown flags and bad values are ConfigErrors. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let command: Command = 'serve';
+  let rest = argv;
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-')) {
+    if (first !== 'serve' && first !== 'engine' && first !== 'help') {
+      throw new ConfigError(`Unknown command "${first}". Commands: serve (default), engine.`);
+    }
+    if (first === 'help') return { command, help: true, version: false, values: new Map() };
+    command = first;
+    rest = argv.slice(1);
+  }
+  const values = new Map<string, RawValue>();
+  let help = false;
+  let version = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (arg === '--version' || arg === '-v') {
+      version = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}". See --help.`);
+    let name = arg.slice(2);
+    let inline: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq !== -1) {
+      inline = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    let negated = false;
+    let spec = OPTIONS.find((o) => o.flag === name);
+    if (!spec && name.startsWith('no-')) {
+      spec = OPTIONS.find((o) => o.flag === name.slice(3) && o.kind === 'boolean');
+      negated = spec !== undefined;
+    }
+    if (!spec || !spec.commands.includes(command)) {
+      throw new ConfigError(`Unknown option "--${name}" for "${command}". See --help.`);
+    }
+    if (spec.kind === 'boolean') {
+      const v = inline === undefined ? true : parseFlagValue(spec, inline, `--${name}`);
+      values.set(spec.flag, negated ? !v : v);
+      continue;
+    }
+    let raw = inline;
+    if (raw === undefined) {
+      raw = rest[i + 1];
+      if (raw === undefined || (raw.startsWith('--') && raw.length > 2)) {
+        throw new ConfigError(`Option --${name} needs a value (${spec.valueName ?? 'VALUE'}).`);
+      }
+      i++;
+    }
+    const parsed = parseFlagValue(spec, raw, `--${name}`);
+    if (spec.kind === 'list') {
+      const prev = (values.get(spec.flag) as string[] | undefined) ?? [];
+      values.set(spec.flag, [...prev, ...(parsed as string[])]);
+    } else {
+      values.set(spec.flag, parsed);
+    }
+  }
+  return { command, help, version, values };
+}
+
+function resolve(
+  spec: OptionSpec,
+  command: Command,
+  flags: ReadonlyMap<string, RawValue>,
+  env: NodeJS.ProcessEnv,
+): RawValue {
+  if (flags.has(spec.flag)) return flags.get(spec.flag);
+  const fromEnv = env[envName(spec.flag)];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return parseFlagValue(spec, fromEnv, envName(spec.flag));
+  }
+  return spec.defaults?.[command];
+}
+
+function parseProperties(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set expects KEY=VALUE, got "${entry}"`);
+    out[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Builds a validated, frozen config from parsed flags and the environment. */
+export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Config {
+  const { command, values } = args;
+  const get = (flag: string): RawValue => {
+    const spec = OPTIONS.find((o) => o.flag === flag);
+    if (!spec) throw new Error(`No option ${flag}`);
+    return resolve(spec, command, values, env);
+  };
+  const port = get('port') as number;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--port must be between 0 and 65535, got ${port}`);
+  }
+  const host = get('host') as string;
+  const logLevel = get('log-level') as string;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const engineProperties = Object.freeze(parseProperties((get('set') as string[] | undefined) ?? []));
+  const inMemory = get('in-memory') as boolean;
+  if (command === 'engine') {
+    return Object.freeze({
+      command,
+      port,
+      host,
+      logLevel: logLevel as LogLevel,
+      inMemory,
+      engineProperties,
+    });
+  }
+  const ksqlUrlRaw = get('ksql-url') as string | undefined;
+  let ksqlUrl: string | undefined;
+  if (ksqlUrlRaw !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(ksqlUrlRaw);
+    } catch {
+      throw new ConfigError(`--ksql-url is not a valid URL: "${ksqlUrlRaw}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigError(`--ksql-url must be http or https, got ${url.protocol}`);
+    }
+    if (url.username || url.password) {
+      throw new ConfigError('--ksql-url must not contain credentials; use --ksql-username/--ksql-password');
+    }
+    ksqlUrl = url.toString().replace(/\/$/, '');
+  }
+  const username = get('ksql-username') as string | undefined;
+  const password = get('ksql-password') as string | undefined;
+  const token = get('ksql-token') as string | undefined;
+  let credentials: KsqlCredentials | undefined;
+  if (token !== undefined && (username !== undefined || password !== undefined)) {
+    throw new ConfigError('Use either --ksql-token or --ksql-username/--ksql-password, not both');
+  }
+  if (token !== undefined) credentials = Object.freeze({ type: 'bearer', token });
+  else if (username !== undefined || password !== undefined) {
+    if (username === undefined || password === undefined) {
+      throw new ConfigError('--ksql-username and --ksql-password go together');
+    }
+    credentials = Object.freeze({ type: 'basic', username, password });
+  }
+  const requestTimeoutMs = get('request-timeout-ms') as number;
+  if (!(requestTimeoutMs > 0)) {
+    throw new ConfigError(`--request-timeout-ms must be positive, got ${requestTimeoutMs}`);
+  }
+  const graphqlPath = get('graphql-path') as string;
+  if (!graphqlPath.startsWith('/')) {
+    throw new ConfigError(`--graphql-path must start with "/", got "${graphqlPath}"`);
+  }
+  return Object.freeze({
+    command,
+    port,
+    host,
+    ksqlUrl,
+    credentials,
+    forwardAuthorization: get('forward-authorization') as boolean,
+    requestTimeoutMs,
+    graphiql: get('graphiql') as boolean,
+    graphqlPath,
+    logLevel: logLevel as LogLevel,
+    inMemory,
+    engineProperties,
+  });
+}
+
+/** `--help` text, generated from {@link OPTIONS}. */
+export function helpText(command?: Command): string {
+  const lines: string[] = [
+    'ksqldb-gateway: a GraphQL gateway for ksqlDB, with an embedded ksqlDB-compatible engine',
+    '',
+    'Usage:',
+    '  ksqldb-gateway [serve] [options]   GraphQL gateway (embedded engine unless --ksql-url)',
+    '  ksqldb-gateway engine [options]    the embedded engine alone (ksqlDB REST API)',
+    '',
+    'Once ready, each prints one line with its URL (http://HOST:PORT) on stdout.',
+    'SIGINT/SIGTERM close subscriptions and queries, then exit 0.',
+    '',
+  ];
+  for (const cmd of command ? [command] : (['serve', 'engine'] as const)) {
+    lines.push(`Options for ${cmd}:`);
+    for (const o of OPTIONS.filter((x) => x.commands.includes(cmd))) {
+      const value = o.kind === 'boolean' ? '' : ` ${o.valueName ?? 'VALUE'}`;
+      const def = o.defaults?.[cmd];
+      const negation = o.kind === 'boolean' && def === true ? ` (--no-${o.flag} to disable)` : '';
+      lines.push(`  --${o.flag}${value}`);
+      lines.push(`      ${o.description}${negation}`);
+      lines.push(
+        `      env ${envName(o.flag)}${def !== undefined && !o.secret ? `; default ${String(def)}` : ''}`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('  --help, -h      this text', '  --version, -v   print the version');
+  return lines.join('\n');
+}
