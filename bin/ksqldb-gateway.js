@@ -4,10 +4,12 @@ import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (typeof code === 'number') process.exitCode = code;
+    // Everything was closed in order by main(); exit even if a keep-alive
+    // socket or timer somewhere would hold the loop open.
+    process.exit(code);
   },
   (err) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
+    console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+    process.exit(1);
   },
 );

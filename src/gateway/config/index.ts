@@ -415,3 +415,25 @@ export function helpText(command?: Command): string {
   lines.push('  --help, -h      this text', '  --version, -v   print the version');
   return lines.join('\n');
 }
+
+/** The README's configuration table, generated from {@link OPTIONS}. */
+export function markdownTable(): string {
+  const rows = [
+    '| flag | environment variable | commands | default | meaning |',
+    '|---|---|---|---|---|',
+  ];
+  for (const o of OPTIONS) {
+    const value = o.kind === 'boolean' ? '' : ` ${o.valueName ?? 'VALUE'}`;
+    const defs = o.defaults
+      ? [...new Set(Object.values(o.defaults).map(String))].length === 1
+        ? String(Object.values(o.defaults)[0])
+        : Object.entries(o.defaults)
+            .map(([c, v]) => `${String(v)} (${c})`)
+            .join(', ')
+      : '—';
+    rows.push(
+      `| \`--${o.flag}${value}\` | \`${envName(o.flag)}\` | ${o.commands.join(', ')} | ${defs} | ${o.description.replaceAll('|', '\\|')} |`,
+    );
+  }
+  return rows.join('\n');
+}

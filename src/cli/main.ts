@@ -1,0 +1,165 @@
+/**
+ * The composition root: parses flags and environment into a frozen config,
+ * picks the backend (a real ksqlDB at --ksql-url, or the embedded engine on a
+ * free loopback port), starts the gateway, prints one URL line on stdout and
+ * shuts everything down in order on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { startEngineServer, type EngineServer } from '../engine/rest/server.js';
+import {
+  ConfigError,
+  helpText,
+  loadConfig,
+  parseArgs,
+  type EngineConfig,
+  type ServeConfig,
+} from '../gateway/config/index.js';
+import { buildGateway, createKsqlClient, type Gateway } from '../gateway/index.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+
+export interface Running {
+  /** The URL printed on stdout. */
+  readonly url: string;
+  /** The ksqlDB base URL the gateway talks to (the embedded engine's, when it runs). */
+  readonly ksqlUrl?: string | undefined;
+  close(): Promise<void>;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function displayUrl(host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/** Starts the embedded engine alone. */
+export async function startEngine(config: EngineConfig, logger: Logger): Promise<Running> {
+  const server: EngineServer = await startEngineServer({
+    host: config.host,
+    port: config.port,
+    properties: config.engineProperties,
+    logger,
+  });
+  return {
+    url: displayUrl(config.host, server.port),
+    close: () => server.close(),
+  };
+}
+
+/** Starts the gateway, and the embedded engine behind it when no --ksql-url is given. */
+export async function startServe(config: ServeConfig, logger: Logger): Promise<Running> {
+  let engine: EngineServer | undefined;
+  let gateway: Gateway | undefined;
+  try {
+    let ksqlUrl = config.ksqlUrl;
+    if (ksqlUrl === undefined) {
+      engine = await startEngineServer({
+        host: '127.0.0.1',
+        port: 0,
+        properties: config.engineProperties,
+        logger,
+      });
+      ksqlUrl = engine.url;
+      logger.info(`embedded ksqlDB-compatible engine on ${ksqlUrl}`);
+    }
+    const client = createKsqlClient({
+      baseUrl: ksqlUrl,
+      requestTimeoutMs: config.requestTimeoutMs,
+      forwardAuthorization: config.forwardAuthorization,
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+    });
+    gateway = buildGateway({
+      client,
+      graphiql: config.graphiql,
+      graphqlEndpoint: config.graphqlPath,
+      logger,
+    });
+    const { port } = await gateway.listen(config.port, config.host);
+    const running = engine;
+    const gw = gateway;
+    return {
+      url: displayUrl(config.host, port),
+      ksqlUrl,
+      async close() {
+        // Gateway first: its subscriptions close their upstream queries while
+        // the engine is still there to hear it.
+        try {
+          await gw.close();
+        } finally {
+          await running?.close();
+        }
+      },
+    };
+  } catch (err) {
+    await gateway?.close().catch(() => {});
+    await engine?.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Runs the CLI. Resolves with the exit code once the process should exit (at
+ * once for --help or errors; after a signal for servers).
+ */
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  let config;
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(helpText() + '\n');
+      return 0;
+    }
+    if (parsed.version) {
+      process.stdout.write(version() + '\n');
+      return 0;
+    }
+    config = loadConfig(parsed, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ksqldb-gateway: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let running: Running;
+  try {
+    running = config.command === 'engine' ? await startEngine(config, logger) : await startServe(config, logger);
+  } catch (err) {
+    logger.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  process.stdout.write(`${running.url}\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn(`${signal} again: exiting now`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info(`${signal}: closing subscriptions and queries`);
+      running.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error('error while closing', err);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
