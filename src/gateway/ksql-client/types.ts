@@ -58,6 +58,11 @@ export type QueryEvent =
 export interface QueryStream extends AsyncIterableIterator<QueryEvent> {
   /** Resolves with the header once it has arrived. */
   readonly header: Promise<QueryHeader>;
+  /**
+   * Closes the HTTP response at once, also while a `next()` is pending (that
+   * `next()` then resolves `done`). Always present, unlike on AsyncIterator.
+   */
+  return(value?: unknown): Promise<IteratorResult<QueryEvent>>;
 }
 
 export interface PullQueryResult {

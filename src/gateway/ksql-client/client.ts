@@ -1,0 +1,414 @@
+/**
+ * The undici implementation of {@link KsqlClient}.
+ *
+ * Composition: the dispatcher (yours, or an Agent the client owns) is
+ * composed with {@link ksqlErrorInterceptor}, so every non-2xx response
+ * arrives as a KsqlServerError; everything else thrown below is translated
+ * once, by {@link toKsqlClientError}. Request bodies go through
+ * `stringifyJson` (bigint and JsonNumber survive), response bodies through
+ * the lossless `parseJson`.
+ *
+ * Timeouts: `timeoutMs` (per call, default `requestTimeoutMs`) covers
+ * connect, headers and body of every call, except that a `/query` stream's
+ * budget ends once its header element has arrived: push-query bodies never
+ * time out (undici `bodyTimeout: 0`; ksqlDB sends no keep-alives).
+ *
+ * @module
+ */
+import { Agent, type Dispatcher } from 'undici';
+import {
+  CLIENT_ACCEPT,
+  ContentType,
+  Paths,
+  parseJson,
+  statusPath,
+  stringifyJson,
+  type ClusterStatusResponse,
+  type CommandStatus,
+  type HealthCheckResponse,
+  type JsonValue,
+  type KsqlEntity,
+  type KsqlRequest,
+  type ServerInfo,
+} from '../../protocol/index.js';
+import { linkSignals } from '../../shared/abort.js';
+import { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
+import {
+  KsqlAbortError,
+  KsqlClientConfigError,
+  KsqlProtocolError,
+  toKsqlClientError,
+  type GatewayError,
+} from './errors.js';
+import { ksqlErrorInterceptor } from './ksql-error-interceptor.js';
+import { openQueryStream } from './streamed-query.js';
+import type { CallOptions, KsqlClient, PullQueryResult, QueryHeader, QueryRow, QueryStream } from './types.js';
+
+export interface KsqlClientOptions {
+  /**
+   * ksqlDB's URL, e.g. `http://localhost:8088`. A path prefix is kept
+   * (`https://proxy.example/ksqldb` sends `/ksqldb/ksql`). A URL with a
+   * user name or password is refused: use `credentials`.
+   */
+  readonly baseUrl: string | URL;
+  /**
+   * The undici dispatcher every request goes through (an `Agent`, a `Pool`,
+   * a `MockAgent`, ...). The client composes its error interceptor onto it
+   * and never closes it.
+   * @default an `Agent` owned and closed by the client: HTTP/1.1,
+   *   pipelining 1, unlimited connections (each running push query holds
+   *   one), keep-alive 10 s.
+   */
+  readonly dispatcher?: Dispatcher | undefined;
+  /**
+   * Budget of each call in milliseconds, overridable per call with
+   * `CallOptions.timeoutMs`. Covers connect, headers and body; for
+   * `query()` only until the header element arrives. `0` disables.
+   * @default 30000 (ms)
+   */
+  readonly requestTimeoutMs?: number | undefined;
+  /** Sent on every call unless a forwarded `Authorization` takes precedence. @default none */
+  readonly credentials?: KsqlCredentials | undefined;
+  /**
+   * Send `CallOptions.authorization` (the incoming request's header) instead
+   * of `credentials` when a call carries one. Calls without it fall back to
+   * `credentials`. When false, `CallOptions.authorization` is ignored.
+   * @default false
+   */
+  readonly forwardAuthorization?: boolean | undefined;
+  /**
+   * Extra headers for every request. `accept`, `content-type` and
+   * `user-agent` set by the client win; `authorization` is refused (use
+   * `credentials`).
+   * @default {}
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** @default 'ksqldb-graphql-gateway' */
+  readonly userAgent?: string | undefined;
+  /**
+   * Response chunks a `/query` stream buffers ahead of its consumer before
+   * it stops reading the socket.
+   * @default 8 (chunks)
+   */
+  readonly queryBufferChunks?: number | undefined;
+  /**
+   * Bytes of a non-2xx body kept to build the KsqlServerError.
+   * @default 65536 (bytes)
+   */
+  readonly maxErrorBodyBytes?: number | undefined;
+}
+
+type Method = 'GET' | 'POST';
+
+interface Endpoint {
+  readonly origin: string;
+  /** Base path without a trailing slash ('' for none). */
+  readonly basePath: string;
+}
+
+function parseBaseUrl(baseUrl: string | URL): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(String(baseUrl));
+  } catch (cause) {
+    throw new KsqlClientConfigError('baseUrl is not a valid URL', { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KsqlClientConfigError(`baseUrl must be http: or https:, got ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    // The value is not echoed: it holds a credential.
+    throw new KsqlClientConfigError('baseUrl must not contain a user name or password; use `credentials`');
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new KsqlClientConfigError('baseUrl must not have a query string or fragment');
+  }
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+}
+
+function checkDuration(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new KsqlClientConfigError(`${name} must be a finite number of milliseconds >= 0, got ${value}`);
+  }
+  return value;
+}
+
+function baseHeaders(extra: Readonly<Record<string, string>>, userAgent: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    const name = key.toLowerCase();
+    if (name === 'authorization') {
+      throw new KsqlClientConfigError('headers must not set authorization; use `credentials`');
+    }
+    headers[name] = value;
+  }
+  headers['user-agent'] = userAgent;
+  headers['accept'] = CLIENT_ACCEPT;
+  return headers;
+}
+
+function isObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+class UndiciKsqlClient implements KsqlClient {
+  readonly #endpoint: Endpoint;
+  readonly #dispatcher: Dispatcher;
+  readonly #owned: Dispatcher | undefined;
+  readonly #timeoutMs: number;
+  readonly #configuredAuth: string | undefined;
+  readonly #forward: boolean;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #bufferChunks: number;
+  readonly #active = new Set<(reason: GatewayError) => void>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: KsqlClientOptions) {
+    const {
+      baseUrl,
+      dispatcher,
+      requestTimeoutMs = 30_000,
+      credentials,
+      forwardAuthorization = false,
+      headers = {},
+      userAgent = 'ksqldb-graphql-gateway',
+      queryBufferChunks = 8,
+      maxErrorBodyBytes = 64 * 1024,
+    } = options;
+    this.#endpoint = parseBaseUrl(baseUrl);
+    this.#timeoutMs = checkDuration('requestTimeoutMs', requestTimeoutMs);
+    if (!Number.isInteger(queryBufferChunks) || queryBufferChunks < 1) {
+      throw new KsqlClientConfigError(`queryBufferChunks must be an integer >= 1, got ${queryBufferChunks}`);
+    }
+    this.#bufferChunks = queryBufferChunks;
+    this.#configuredAuth = credentials === undefined ? undefined : authorizationHeader(credentials);
+    this.#forward = forwardAuthorization;
+    this.#headers = baseHeaders(headers, userAgent);
+    this.#owned =
+      dispatcher === undefined
+        ? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, pipelining: 1 })
+        : undefined;
+    this.#dispatcher = (dispatcher ?? (this.#owned as Dispatcher)).compose(
+      ksqlErrorInterceptor({ maxBodyBytes: maxErrorBodyBytes }),
+    );
+  }
+
+  // ------------------------------------------------------------ endpoints
+
+  async info(options?: CallOptions): Promise<ServerInfo> {
+    const path = this.#path(Paths.INFO);
+    const body = await this.#call('GET', path, undefined, options);
+    const info = isObject(body) ? body['KsqlServerInfo'] : undefined;
+    if (!isObject(info)) throw this.#shapeError('GET', path, 'an object with KsqlServerInfo');
+    return info as unknown as ServerInfo;
+  }
+
+  async healthcheck(options?: CallOptions): Promise<HealthCheckResponse> {
+    const path = this.#path(Paths.HEALTHCHECK);
+    const body = await this.#call('GET', path, undefined, options);
+    if (!isObject(body) || typeof body['isHealthy'] !== 'boolean') {
+      throw this.#shapeError('GET', path, 'a HealthCheckResponse');
+    }
+    return body as unknown as HealthCheckResponse;
+  }
+
+  async clusterStatus(options?: CallOptions): Promise<ClusterStatusResponse> {
+    const path = this.#path(Paths.CLUSTER_STATUS);
+    const body = await this.#call('GET', path, undefined, options);
+    if (!isObject(body) || !isObject(body['clusterStatus'])) {
+      throw this.#shapeError('GET', path, 'a ClusterStatusResponse');
+    }
+    return body as unknown as ClusterStatusResponse;
+  }
+
+  async ksql(request: KsqlRequest, options?: CallOptions): Promise<KsqlEntity[]> {
+    return this.#entities(this.#path(Paths.KSQL), request, options);
+  }
+
+  async status(commandId: string, options?: CallOptions): Promise<CommandStatus> {
+    const path = this.#path(statusPath(commandId));
+    const body = await this.#call('GET', path, undefined, options);
+    if (!isObject(body) || typeof body['status'] !== 'string') throw this.#shapeError('GET', path, 'a CommandStatus');
+    return body as unknown as CommandStatus;
+  }
+
+  async terminateCluster(deleteTopicList?: readonly string[], options?: CallOptions): Promise<KsqlEntity[]> {
+    const body = deleteTopicList === undefined ? {} : { deleteTopicList };
+    return this.#entities(this.#path(Paths.KSQL_TERMINATE), body, options);
+  }
+
+  query(request: KsqlRequest, options?: CallOptions): QueryStream {
+    return this.#openQuery(request, options, false);
+  }
+
+  async pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult> {
+    let header: QueryHeader | undefined;
+    const rows: QueryRow[] = [];
+    let finalMessage: string | null = null;
+    for await (const event of this.#openQuery(request, options, true)) {
+      switch (event.kind) {
+        case 'header':
+          header = { queryId: event.queryId, schema: event.schema, columns: event.columns };
+          break;
+        case 'row':
+          rows.push({ columns: event.columns, tombstone: event.tombstone });
+          break;
+        case 'final':
+          finalMessage = event.message;
+          break;
+      }
+    }
+    // The stream yields a header first or throws; this guards the invariant.
+    if (header === undefined) throw this.#shapeError('POST', this.#path(Paths.QUERY), 'a header element');
+    return { header, rows, finalMessage };
+  }
+
+  async closeQuery(queryId: string, options?: CallOptions): Promise<void> {
+    await this.#call('POST', this.#path(Paths.CLOSE_QUERY), { queryId }, options, true);
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      for (const destroy of [...this.#active]) destroy(this.#closedError('POST', this.#path(Paths.QUERY)));
+      this.#active.clear();
+      this.#closing = this.#owned ? this.#owned.close() : Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  #path(path: string): string {
+    return this.#endpoint.basePath + path;
+  }
+
+  #requestHeaders(options: CallOptions | undefined, hasBody: boolean): Record<string, string> {
+    const headers = { ...this.#headers };
+    if (hasBody) headers['content-type'] = ContentType.JSON;
+    const authorization = pickAuthorization(this.#configuredAuth, this.#forward, options?.authorization);
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    return headers;
+  }
+
+  #timeout(options: CallOptions | undefined): number {
+    return options?.timeoutMs === undefined ? this.#timeoutMs : checkDuration('timeoutMs', options.timeoutMs);
+  }
+
+  async #entities(path: string, body: unknown, options: CallOptions | undefined): Promise<KsqlEntity[]> {
+    const json = await this.#call('POST', path, body, options);
+    if (!Array.isArray(json) || !json.every(isObject)) throw this.#shapeError('POST', path, 'an array of entities');
+    return json as unknown as KsqlEntity[];
+  }
+
+  /** One non-streaming call: the parsed JSON body (undefined for an empty body when allowed). */
+  async #call(
+    method: Method,
+    path: string,
+    body: unknown,
+    options: CallOptions | undefined,
+    allowEmpty = false,
+  ): Promise<JsonValue | undefined> {
+    if (this.#closing !== undefined) throw this.#closedError(method, path);
+    const timeoutMs = this.#timeout(options);
+    const callerSignal = options?.signal;
+    const link = linkSignals([callerSignal], timeoutMs);
+    const { origin } = this.#endpoint;
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.#dispatcher.request({
+        origin,
+        path,
+        method,
+        headers: this.#requestHeaders(options, body !== undefined),
+        body: body === undefined ? null : stringifyJson(body),
+        signal: link.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (err) {
+      throw toKsqlClientError(err, {
+        method,
+        path,
+        origin,
+        callerSignal,
+        timedOut: link.signal.aborted && !callerSignal?.aborted,
+        timeoutMs,
+      });
+    } finally {
+      link.dispose();
+    }
+    if (text.trim() === '') {
+      if (allowEmpty) return undefined;
+      throw new KsqlProtocolError(`${method} ${path}: empty response body (HTTP ${status})`, {
+        method,
+        path,
+        httpStatus: status,
+      });
+    }
+    try {
+      return parseJson(text);
+    } catch (cause) {
+      throw new KsqlProtocolError(`${method} ${path}: response body is not JSON (HTTP ${status})`, {
+        method,
+        path,
+        httpStatus: status,
+        cause,
+      });
+    }
+  }
+
+  #openQuery(request: KsqlRequest, options: CallOptions | undefined, collect: boolean): QueryStream {
+    const path = this.#path(Paths.QUERY);
+    const timeoutMs = this.#timeout(options);
+    return openQueryStream({
+      dispatcher: this.#dispatcher,
+      request: {
+        origin: this.#endpoint.origin,
+        path,
+        method: 'POST',
+        headers: this.#requestHeaders(options, true),
+        body: stringifyJson(request),
+        headersTimeout: timeoutMs,
+        // Push-query bodies are open-ended and carry no keep-alives.
+        bodyTimeout: collect ? timeoutMs : 0,
+      },
+      signal: options?.signal,
+      timeoutMs,
+      timeoutCoversBody: collect,
+      bufferBatches: this.#bufferChunks,
+      track: (destroy) => {
+        if (this.#closing !== undefined) {
+          destroy(this.#closedError('POST', path));
+          return () => {};
+        }
+        this.#active.add(destroy);
+        return () => this.#active.delete(destroy);
+      },
+    });
+  }
+
+  #closedError(method: string, path: string): KsqlAbortError {
+    return new KsqlAbortError(`${method} ${path}: the ksqlDB client is closed`, { method, path });
+  }
+
+  #shapeError(method: string, path: string, expected: string): KsqlProtocolError {
+    return new KsqlProtocolError(`${method} ${path}: expected ${expected} in the response`, { method, path });
+  }
+}
+
+/**
+ * Creates a ksqlDB REST client over undici.
+ *
+ * @example
+ * const ksql = createKsqlClient({ baseUrl: 'http://localhost:8088' });
+ * for await (const event of ksql.query({ ksql: 'SELECT * FROM S EMIT CHANGES LIMIT 3;' })) {
+ *   if (event.kind === 'row') console.log(event.columns);
+ * }
+ * await ksql.close();
+ */
+export function createKsqlClient(options: KsqlClientOptions): KsqlClient {
+  return new UndiciKsqlClient(options);
+}

@@ -1,0 +1,353 @@
+/**
+ * The ksqlDB client's error hierarchy and the one function that turns
+ * anything thrown below it (undici, sockets, timers, ksqlDB error bodies)
+ * into it. Match on `code`, not on the class.
+ *
+ * | code                 | class                  | when                                                        |
+ * |----------------------|------------------------|-------------------------------------------------------------|
+ * | `KSQL_TRANSPORT`     | KsqlTransportError     | connection refused/reset, DNS, TLS, socket closed mid-body  |
+ * | `KSQL_TIMEOUT`       | KsqlTimeoutError       | `timeoutMs` elapsed, or an undici connect/headers/body timeout |
+ * | `KSQL_SERVER_ERROR`  | KsqlServerError        | non-2xx response, or an `errorMessage` inside a `/query` body |
+ * | `KSQL_PROTOCOL`      | KsqlProtocolError      | a 2xx body we cannot parse or that has the wrong shape     |
+ * | `KSQL_ABORTED`       | KsqlAbortError         | the caller's signal aborted, or the client was closed       |
+ * | `KSQL_CLIENT_CONFIG` | KsqlClientConfigError  | invalid `createKsqlClient` options                          |
+ *
+ * Credentials: no error created here contains an `Authorization` value. We
+ * never copy request headers into errors, and upstream text that happens to
+ * echo the credential is redacted ({@link redactSecrets}).
+ *
+ * @module
+ */
+import { isJsonNumber, parseJson, type JsonValue, type KsqlEntity } from '../../protocol/index.js';
+import { BaseError, type BaseErrorOptions } from '../../shared/errors.js';
+
+export const KsqlClientErrorCode = {
+  TRANSPORT: 'KSQL_TRANSPORT',
+  TIMEOUT: 'KSQL_TIMEOUT',
+  SERVER_ERROR: 'KSQL_SERVER_ERROR',
+  PROTOCOL: 'KSQL_PROTOCOL',
+  ABORTED: 'KSQL_ABORTED',
+  CLIENT_CONFIG: 'KSQL_CLIENT_CONFIG',
+} as const;
+
+export type KsqlClientErrorCode = (typeof KsqlClientErrorCode)[keyof typeof KsqlClientErrorCode];
+
+/** Root of every error the gateway throws on purpose. */
+export class GatewayError extends BaseError {}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}
+
+/** Which call failed: method and path (never headers, never the body). */
+export interface RequestInfo {
+  readonly method: string;
+  /** Path as sent, including any base path, percent-encoded. */
+  readonly path: string;
+}
+
+interface RequestErrorOptions extends BaseErrorOptions {
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
+}
+
+export class KsqlClientConfigError extends GatewayError {
+  constructor(message: string, options: BaseErrorOptions = {}) {
+    super(KsqlClientErrorCode.CLIENT_CONFIG, message, options);
+  }
+}
+
+export interface KsqlTransportErrorOptions extends RequestErrorOptions {
+  /** `err.code` of the underlying error (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
+  readonly causeCode?: string | undefined;
+}
+
+/** The request did not get a complete response: connect, DNS, reset, closed socket. */
+export class KsqlTransportError extends GatewayError {
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly causeCode: string | undefined;
+  /** True for {@link KsqlTimeoutError}. */
+  readonly timeout: boolean = false;
+
+  constructor(message: string, options: KsqlTransportErrorOptions = {}) {
+    super(KsqlClientErrorCode.TRANSPORT, message, options);
+    this.method = options.method;
+    this.path = options.path;
+    this.causeCode = options.causeCode;
+  }
+}
+
+export interface KsqlTimeoutErrorOptions extends KsqlTransportErrorOptions {
+  /** The budget that ran out, when it was ours; undefined for undici's own timers. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** A timeout: a transport failure with its own code. */
+export class KsqlTimeoutError extends KsqlTransportError {
+  override readonly code = KsqlClientErrorCode.TIMEOUT;
+  override readonly timeout = true;
+  readonly timeoutMs: number | undefined;
+
+  constructor(message: string, options: KsqlTimeoutErrorOptions = {}) {
+    super(message, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+export interface KsqlServerErrorOptions extends RequestErrorOptions {
+  readonly httpStatus: number;
+  readonly errorCode: number;
+  readonly ksqlType?: string | null | undefined;
+  readonly statementText?: string | undefined;
+  readonly entities?: readonly KsqlEntity[] | undefined;
+  readonly inStream?: boolean | undefined;
+  readonly synthesized?: boolean | undefined;
+}
+
+/**
+ * ksqlDB said no. `message` is ksqlDB's `message`, verbatim (redacted only if
+ * it echoes a credential).
+ */
+export class KsqlServerError extends GatewayError {
+  /** HTTP status of the response; 200 for an `errorMessage` inside a `/query` body. */
+  readonly httpStatus: number;
+  /**
+   * ksqlDB's `error_code`, exactly. When the body was not a ksqlDB error
+   * (404 `Not Found`, empty 406, a proxy's HTML page) it is synthesised as
+   * `httpStatus * 100`, ksqlDB's own convention, and `synthesized` is true.
+   */
+  readonly errorCode: number;
+  /** `@type`: `generic_error`, `statement_error`, ...; null when synthesised or absent. */
+  readonly ksqlType: string | null;
+  /** `statementText` of a `statement_error`. */
+  readonly statementText: string | undefined;
+  /** `entities` of a `statement_error` (always `[]` in practice). */
+  readonly entities: readonly KsqlEntity[] | undefined;
+  /** The error arrived as an `errorMessage` element after a 200 header. */
+  readonly inStream: boolean;
+  /** The body was not a ksqlDB error object; `errorCode` is `httpStatus * 100`. */
+  readonly synthesized: boolean;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, options: KsqlServerErrorOptions) {
+    super(KsqlClientErrorCode.SERVER_ERROR, message, options);
+    this.httpStatus = options.httpStatus;
+    this.errorCode = options.errorCode;
+    this.ksqlType = options.ksqlType ?? null;
+    this.statementText = options.statementText;
+    this.entities = options.entities;
+    this.inStream = options.inStream ?? false;
+    this.synthesized = options.synthesized ?? false;
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+export interface KsqlProtocolErrorOptions extends RequestErrorOptions {
+  readonly httpStatus?: number | undefined;
+}
+
+/** A 2xx response we cannot make sense of (bad JSON, wrong shape, broken framing). */
+export class KsqlProtocolError extends GatewayError {
+  readonly httpStatus: number | undefined;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, options: KsqlProtocolErrorOptions = {}) {
+    super(KsqlClientErrorCode.PROTOCOL, message, options);
+    this.httpStatus = options.httpStatus;
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+/** Cancelled on our side: the caller's signal, or `client.close()`. `cause` is the abort reason. */
+export class KsqlAbortError extends GatewayError {
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, options: RequestErrorOptions = {}) {
+    super(KsqlClientErrorCode.ABORTED, message, options);
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+// ------------------------------------------------------------ redaction
+
+const REDACTED = '[REDACTED]';
+
+/**
+ * The strings that must never appear in an error, derived from an
+ * `Authorization` value: the value, its credential part, and for Basic the
+ * decoded `user:password` and the password.
+ */
+export function secretsOf(authorization: string | undefined): string[] {
+  if (!authorization) return [];
+  const secrets = [authorization];
+  const space = authorization.indexOf(' ');
+  const credential = space === -1 ? '' : authorization.slice(space + 1).trim();
+  if (credential) secrets.push(credential);
+  if (credential && authorization.slice(0, space).toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8');
+    secrets.push(decoded);
+    const colon = decoded.indexOf(':');
+    if (colon !== -1) secrets.push(decoded.slice(colon + 1));
+  }
+  // Very short fragments would redact ordinary words; a real secret is longer.
+  return secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+// ---------------------------------------------------- ksqlDB error bodies
+
+const MAX_EXCERPT = 200;
+
+function excerpt(text: string): string {
+  const t = text.trim();
+  return t.length > MAX_EXCERPT ? `${t.slice(0, MAX_EXCERPT)}…` : t;
+}
+
+function asNumber(v: JsonValue | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (isJsonNumber(v)) {
+    const n = v.toNumber();
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+interface ErrorContext extends RequestErrorOptions {
+  readonly httpStatus: number;
+  readonly inStream?: boolean | undefined;
+  readonly secrets?: readonly string[] | undefined;
+}
+
+/**
+ * A parsed `{"@type","error_code","message",...}` object as a KsqlServerError,
+ * or undefined if the value does not have that shape.
+ */
+export function serverErrorFromObject(value: JsonValue, ctx: ErrorContext): KsqlServerError | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('error_code' in value)) {
+    return undefined;
+  }
+  const obj = value as Record<string, JsonValue>;
+  const errorCode = asNumber(obj['error_code']);
+  const message = obj['message'];
+  if (errorCode === undefined || typeof message !== 'string') return undefined;
+  const secrets = ctx.secrets ?? [];
+  const type = obj['@type'];
+  const statementText = obj['statementText'];
+  const entities = obj['entities'];
+  return new KsqlServerError(redactSecrets(message, secrets), {
+    httpStatus: ctx.httpStatus,
+    errorCode,
+    ksqlType: typeof type === 'string' ? type : null,
+    statementText: typeof statementText === 'string' ? redactSecrets(statementText, secrets) : undefined,
+    entities: Array.isArray(entities) ? (entities as unknown as KsqlEntity[]) : undefined,
+    inStream: ctx.inStream,
+    method: ctx.method,
+    path: ctx.path,
+  });
+}
+
+/**
+ * A non-2xx response body as a KsqlServerError. ksqlDB error bodies are
+ * parsed whatever their Content-Type (FailureHandler sends none); anything
+ * else (`Not Found`, empty, HTML) is synthesised with `errorCode =
+ * httpStatus * 100` and the body's first 200 characters in the message.
+ */
+export function serverErrorFromResponse(bodyText: string, ctx: ErrorContext): KsqlServerError {
+  const trimmed = bodyText.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = serverErrorFromObject(parseJson(trimmed), ctx);
+      if (parsed) return parsed;
+    } catch {
+      // Not JSON after all: synthesised below.
+    }
+  }
+  // Redact before cutting, so no fragment of a secret survives the cut.
+  const text = excerpt(redactSecrets(trimmed, ctx.secrets ?? []));
+  return new KsqlServerError(
+    text ? `ksqlDB returned HTTP ${ctx.httpStatus}: ${text}` : `ksqlDB returned HTTP ${ctx.httpStatus} with an empty body`,
+    {
+      httpStatus: ctx.httpStatus,
+      errorCode: ctx.httpStatus * 100,
+      ksqlType: null,
+      synthesized: true,
+      method: ctx.method,
+      path: ctx.path,
+    },
+  );
+}
+
+// ----------------------------------------------------- the translation
+
+export interface TranslateContext extends RequestInfo {
+  /** `origin` for messages (no userinfo: the client refuses URLs with credentials). */
+  readonly origin: string;
+  /** The caller's signal: if it aborted, the failure is a KsqlAbortError. */
+  readonly callerSignal?: AbortSignal | undefined;
+  /** True when our own timeout fired. */
+  readonly timedOut?: boolean | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function codeOf(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AggregateError) {
+    // Happy-eyeballs connects fail with an AggregateError whose own message is empty.
+    const inner = err.errors.map(describe).filter(Boolean);
+    if (inner.length > 0) return [...new Set(inner)].join('; ');
+  }
+  if (err instanceof Error && err.message) return err.message;
+  return codeOf(err) ?? String(err);
+}
+
+/**
+ * The only place where foreign errors become client errors. Client errors
+ * pass through unchanged; the caller's abort wins over everything else, then
+ * our timeout, then undici's timeouts; anything else from below is transport.
+ */
+export function toKsqlClientError(err: unknown, ctx: TranslateContext): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const info = { method: ctx.method, path: ctx.path };
+  if (ctx.callerSignal?.aborted) {
+    return new KsqlAbortError(`${ctx.method} ${ctx.path} was aborted`, { ...info, cause: ctx.callerSignal.reason ?? err });
+  }
+  const causeCode = codeOf(err);
+  if (ctx.timedOut) {
+    return new KsqlTimeoutError(`${ctx.method} ${ctx.origin}${ctx.path} timed out after ${ctx.timeoutMs} ms`, {
+      ...info,
+      cause: err,
+      causeCode,
+      timeoutMs: ctx.timeoutMs,
+    });
+  }
+  if (causeCode !== undefined && UNDICI_TIMEOUTS.has(causeCode)) {
+    return new KsqlTimeoutError(`${ctx.method} ${ctx.origin}${ctx.path} timed out: ${describe(err)}`, {
+      ...info,
+      cause: err,
+      causeCode,
+    });
+  }
+  return new KsqlTransportError(`${ctx.method} ${ctx.origin}${ctx.path} failed: ${describe(err)}`, {
+    ...info,
+    cause: err,
+    causeCode,
+  });
+}

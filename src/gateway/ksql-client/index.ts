@@ -1,0 +1,33 @@
+/**
+ * The gateway's ksqlDB client: `createKsqlClient(options)` over undici, the
+ * `KsqlClient` interface the rest of the gateway programs against, and the
+ * error classes it throws (match on `code`).
+ *
+ * @module
+ */
+export { createKsqlClient, type KsqlClientOptions } from './client.js';
+export { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
+export { ksqlErrorInterceptor, type KsqlErrorInterceptorOptions } from './ksql-error-interceptor.js';
+export {
+  GatewayError,
+  KsqlAbortError,
+  KsqlClientConfigError,
+  KsqlClientErrorCode,
+  KsqlProtocolError,
+  KsqlServerError,
+  KsqlTimeoutError,
+  KsqlTransportError,
+  isGatewayError,
+  toKsqlClientError,
+  type KsqlServerErrorOptions,
+  type RequestInfo,
+} from './errors.js';
+export type {
+  CallOptions,
+  KsqlClient,
+  PullQueryResult,
+  QueryEvent,
+  QueryHeader,
+  QueryRow,
+  QueryStream,
+} from './types.js';
