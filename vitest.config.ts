@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Vite would hand our TypeScript graphql's ESM build while yoga,
+    // graphql-tools and graphql-ws load its CommonJS build through Node:
+    // two copies of graphql ("Duplicate graphql modules"). Node resolves
+    // `graphql` to index.js in production, so tests do the same.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -1,0 +1,16 @@
+/**
+ * Error translation and masking: the single boundary between client errors
+ * and GraphQL errors (see translate.ts).
+ *
+ * @module
+ */
+export {
+  ERROR_CODES,
+  GatewayErrorCode,
+  badUserInput,
+  codeForKsqlError,
+  gatewayClosing,
+  maskError,
+  translateError,
+  type ErrorCodeEntry,
+} from './translate.js';

@@ -1,0 +1,228 @@
+/**
+ * The one place where errors cross from the ksqlDB client into GraphQL.
+ *
+ * - {@link translateError}: a client error (or a GraphQLError wrapping one) →
+ *   a `GraphQLError` whose `extensions.code` comes from {@link ERROR_CODES},
+ *   with `ksqlErrorCode`, `httpStatus`, `statementText` and `entities` when
+ *   ksqlDB sent them. Anything else → `undefined`.
+ * - {@link maskError}: yoga's `maskedErrors.maskError`. Deliberate GraphQL
+ *   errors (validation, bad input, translated client errors) pass; anything
+ *   else becomes "Unexpected error." with code `INTERNAL_SERVER_ERROR`, no
+ *   stack and no internals (yoga logs the original).
+ *
+ * Client errors are recognised by their stable `code` (house style: match on
+ * `code`, not on the class); `KSQL_CLIENT_CONFIG` is a programming error and
+ * is masked like any other unexpected error.
+ *
+ * @module
+ */
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
+import { KsqlClientErrorCode, type KsqlServerError } from '../ksql-client/errors.js';
+
+/** The `extensions.code` values the gateway produces. Never reworded once published. */
+export const GatewayErrorCode = {
+  KSQL_BAD_REQUEST: 'KSQL_BAD_REQUEST',
+  KSQL_BAD_STATEMENT: 'KSQL_BAD_STATEMENT',
+  KSQL_QUERY_ENDPOINT: 'KSQL_QUERY_ENDPOINT',
+  KSQL_TOO_MANY_PUSH_QUERIES: 'KSQL_TOO_MANY_PUSH_QUERIES',
+  KSQL_UNAUTHORIZED: 'KSQL_UNAUTHORIZED',
+  KSQL_FORBIDDEN: 'KSQL_FORBIDDEN',
+  KSQL_NOT_FOUND: 'KSQL_NOT_FOUND',
+  KSQL_ASSERTION_FAILED: 'KSQL_ASSERTION_FAILED',
+  KSQL_RATE_LIMITED: 'KSQL_RATE_LIMITED',
+  KSQL_SERVER_ERROR: 'KSQL_SERVER_ERROR',
+  KSQL_NOT_READY: 'KSQL_NOT_READY',
+  KSQL_ERROR: 'KSQL_ERROR',
+  KSQL_UNAVAILABLE: 'KSQL_UNAVAILABLE',
+  KSQL_BAD_RESPONSE: 'KSQL_BAD_RESPONSE',
+  KSQL_CANCELLED: 'KSQL_CANCELLED',
+  GATEWAY_CLOSING: 'GATEWAY_CLOSING',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
+
+export interface ErrorCodeEntry {
+  readonly code: GatewayErrorCode;
+  /** ksqlDB `error_code`s mapped to this code (`401xx` = every code from 40100 to 40199), or `-`. */
+  readonly ksqlErrorCodes: string;
+  readonly meaning: string;
+}
+
+/** The documented table (docs/errors.md is generated from the same content). */
+export const ERROR_CODES: readonly ErrorCodeEntry[] = [
+  { code: 'KSQL_BAD_REQUEST', ksqlErrorCodes: '40000', meaning: 'ksqlDB rejected the request (bad JSON, bad property, unknown query id, ...).' },
+  { code: 'KSQL_BAD_STATEMENT', ksqlErrorCodes: '40001', meaning: 'The SQL does not parse or does not make sense (unknown source, type error, ...). `statementText` names the statement.' },
+  { code: 'KSQL_QUERY_ENDPOINT', ksqlErrorCodes: '40002', meaning: 'A SELECT or PRINT was sent to `execute`; use `pullQuery` or `pushQuery`.' },
+  { code: 'KSQL_TOO_MANY_PUSH_QUERIES', ksqlErrorCodes: '40003', meaning: 'ksqlDB runs its maximum number of push queries (`ksql.max.push.queries`).' },
+  { code: 'KSQL_UNAUTHORIZED', ksqlErrorCodes: '401xx', meaning: 'ksqlDB did not accept the credentials.' },
+  { code: 'KSQL_FORBIDDEN', ksqlErrorCodes: '403xx', meaning: 'The credentials do not allow this (including Kafka topic access, 40301).' },
+  { code: 'KSQL_NOT_FOUND', ksqlErrorCodes: '404xx', meaning: 'The thing asked for does not exist (e.g. an unknown command id in `status`).' },
+  { code: 'KSQL_ASSERTION_FAILED', ksqlErrorCodes: '41700', meaning: 'An ASSERT TOPIC / ASSERT SCHEMA statement failed.' },
+  { code: 'KSQL_RATE_LIMITED', ksqlErrorCodes: '42900', meaning: 'A ksqlDB rate or concurrency limit was hit; retry later.' },
+  { code: 'KSQL_SERVER_ERROR', ksqlErrorCodes: '50000', meaning: 'ksqlDB failed internally, or a running query failed.' },
+  { code: 'KSQL_NOT_READY', ksqlErrorCodes: '503xx', meaning: 'ksqlDB is starting, catching up or shutting down; retry later.' },
+  { code: 'KSQL_ERROR', ksqlErrorCodes: 'any other', meaning: 'Any other ksqlDB error (e.g. a Kafka Connect status passed through, 40900); see `ksqlErrorCode`.' },
+  { code: 'KSQL_UNAVAILABLE', ksqlErrorCodes: '-', meaning: 'ksqlDB could not be reached or did not answer in time.' },
+  { code: 'KSQL_BAD_RESPONSE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent a response the gateway could not understand.' },
+  { code: 'KSQL_CANCELLED', ksqlErrorCodes: '-', meaning: 'The call to ksqlDB was cancelled (the client went away or the gateway is closing).' },
+  { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down and accepts no new push queries; retry.' },
+  { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object).' },
+  { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
+];
+
+const EXACT = new Map<number, GatewayErrorCode>([
+  [40000, 'KSQL_BAD_REQUEST'],
+  [40001, 'KSQL_BAD_STATEMENT'],
+  [40002, 'KSQL_QUERY_ENDPOINT'],
+  [40003, 'KSQL_TOO_MANY_PUSH_QUERIES'],
+  [41700, 'KSQL_ASSERTION_FAILED'],
+  [42900, 'KSQL_RATE_LIMITED'],
+  [50000, 'KSQL_SERVER_ERROR'],
+]);
+
+const BY_STATUS = new Map<number, GatewayErrorCode>([
+  [401, 'KSQL_UNAUTHORIZED'],
+  [403, 'KSQL_FORBIDDEN'],
+  [404, 'KSQL_NOT_FOUND'],
+  [429, 'KSQL_RATE_LIMITED'],
+  [503, 'KSQL_NOT_READY'],
+]);
+
+/** The gateway code for a ksqlDB `error_code` (or, without one, an HTTP status). */
+export function codeForKsqlError(errorCode: number | undefined, httpStatus?: number): GatewayErrorCode {
+  if (errorCode !== undefined && Number.isInteger(errorCode)) {
+    return EXACT.get(errorCode) ?? BY_STATUS.get(Math.trunc(errorCode / 100)) ?? 'KSQL_ERROR';
+  }
+  if (httpStatus !== undefined) {
+    const exact = EXACT.get(httpStatus * 100);
+    if (exact && httpStatus !== 400) return exact;
+    return BY_STATUS.get(httpStatus) ?? 'KSQL_ERROR';
+  }
+  return 'KSQL_ERROR';
+}
+
+// ------------------------------------------------------------ recognition
+
+type ClientErrorKind = 'server' | 'transport' | 'timeout' | 'abort' | 'protocol';
+
+const KIND_BY_CODE = new Map<string, ClientErrorKind>([
+  [KsqlClientErrorCode.SERVER_ERROR, 'server'],
+  [KsqlClientErrorCode.TRANSPORT, 'transport'],
+  [KsqlClientErrorCode.TIMEOUT, 'timeout'],
+  [KsqlClientErrorCode.ABORTED, 'abort'],
+  [KsqlClientErrorCode.PROTOCOL, 'protocol'],
+  // Codec errors of src/protocol, should one ever escape the client untranslated.
+  ['KSQL_FRAMING_ERROR', 'protocol'],
+  ['KSQL_SCHEMA_STRING', 'protocol'],
+]);
+
+function classify(error: unknown): ClientErrorKind | undefined {
+  if (!(error instanceof Error) || error instanceof GraphQLError) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? KIND_BY_CODE.get(code) : undefined;
+}
+
+/** The innermost non-GraphQL error of a GraphQLError chain (or the error itself). */
+function unwrap(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && current instanceof GraphQLError; depth++) {
+    if (current.originalError === undefined || current.originalError === null) return current;
+    current = current.originalError;
+  }
+  return current;
+}
+
+// ------------------------------------------------------------ translation
+
+/** Errors this module created; they pass through translation and masking unchanged. */
+const finalErrors = new WeakSet<GraphQLError>();
+
+function located(error: unknown): Pick<GraphQLErrorOptions, 'nodes' | 'source' | 'positions' | 'path'> {
+  if (!(error instanceof GraphQLError)) return {};
+  return {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+  };
+}
+
+function finalError(message: string, location: unknown, extensions: Record<string, unknown>): GraphQLError {
+  const error = new GraphQLError(message, { ...located(location), extensions });
+  finalErrors.add(error);
+  return error;
+}
+
+function serverExtensions(err: KsqlServerError): { message: string; extensions: Record<string, unknown> } {
+  // Typed as numbers; checked anyway, since the client's errors are data from the wire.
+  const errorCode = typeof err.errorCode === 'number' ? err.errorCode : undefined;
+  const httpStatus = typeof err.httpStatus === 'number' ? err.httpStatus : undefined;
+  const extensions: Record<string, unknown> = { code: codeForKsqlError(errorCode, httpStatus) };
+  if (errorCode !== undefined) extensions['ksqlErrorCode'] = errorCode;
+  if (httpStatus !== undefined) extensions['httpStatus'] = httpStatus;
+  if (typeof err.statementText === 'string') extensions['statementText'] = err.statementText;
+  if (Array.isArray(err.entities)) extensions['entities'] = err.entities; // JsonNumber serialises as its text
+  const message = err.message || `ksqlDB error ${errorCode ?? httpStatus ?? ''}`.trim();
+  return { message, extensions };
+}
+
+/**
+ * Translates a client error, or a GraphQLError wrapping one (as resolvers'
+ * errors arrive), into its final GraphQLError, keeping the location and path.
+ * Returns `undefined` for anything that is not a client error; errors this
+ * module already produced are returned as they are.
+ */
+export function translateError(error: unknown): GraphQLError | undefined {
+  if (error instanceof GraphQLError && finalErrors.has(error)) return error;
+  const cause = unwrap(error);
+  switch (classify(cause)) {
+    case 'server': {
+      const { message, extensions } = serverExtensions(cause as KsqlServerError);
+      return finalError(message, error, extensions);
+    }
+    case 'timeout':
+      return finalError('ksqlDB did not answer in time.', error, { code: GatewayErrorCode.KSQL_UNAVAILABLE });
+    case 'transport':
+      return finalError('ksqlDB is unavailable.', error, { code: GatewayErrorCode.KSQL_UNAVAILABLE });
+    case 'protocol':
+      return finalError('ksqlDB sent a response the gateway could not understand.', error, {
+        code: GatewayErrorCode.KSQL_BAD_RESPONSE,
+      });
+    case 'abort':
+      return finalError('The call to ksqlDB was cancelled.', error, { code: GatewayErrorCode.KSQL_CANCELLED });
+    case undefined:
+      return undefined;
+  }
+}
+
+/** A deliberate GraphQL error: no non-GraphQL error anywhere in its chain. */
+function isDeliberateGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && unwrap(error) instanceof GraphQLError;
+}
+
+/**
+ * Yoga's `maskedErrors.maskError`: translated and deliberate GraphQL errors
+ * pass, client errors are translated, everything else is replaced by
+ * `message` ("Unexpected error.") with code `INTERNAL_SERVER_ERROR`.
+ */
+export function maskError(error: unknown, message = 'Unexpected error.'): Error {
+  const translated = translateError(error);
+  if (translated) return translated;
+  if (isDeliberateGraphQLError(error)) return error;
+  return finalError(message, error, { code: GatewayErrorCode.INTERNAL_SERVER_ERROR });
+}
+
+/** Refusal of new work while the gateway shuts down. */
+export function gatewayClosing(): GraphQLError {
+  return finalError('The gateway is shutting down.', undefined, { code: GatewayErrorCode.GATEWAY_CLOSING });
+}
+
+/** A bad argument: a deliberate error with code `BAD_USER_INPUT`. */
+export function badUserInput(message: string, argumentName?: string): GraphQLError {
+  return finalError(message, undefined, {
+    code: GatewayErrorCode.BAD_USER_INPUT,
+    ...(argumentName === undefined ? {} : { argumentName }),
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * `GET /readiness`: 200 when ksqlDB answers its `/healthcheck` and reports
+ * itself healthy, else 503. The body is JSON: `{ "ready": boolean, ... }`.
+ * Liveness (`GET /health`, always 200 while the process serves) is yoga's
+ * built-in health check.
+ *
+ * @module
+ */
+import { useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { KsqlClient } from '../ksql-client/types.js';
+
+export interface KsqlReadinessOptions {
+  readonly client: KsqlClient;
+  /**
+   * The path answered.
+   * @default '/readiness'
+   */
+  readonly endpoint?: string | undefined;
+  /**
+   * How long ksqlDB may take to answer before the gateway reports not ready.
+   * @default 2000 (ms)
+   */
+  readonly timeoutMs?: number | undefined;
+}
+
+export function useKsqlReadiness({ client, endpoint = '/readiness', timeoutMs = 2_000 }: KsqlReadinessOptions): Plugin {
+  return useReadinessCheck({
+    endpoint,
+    async check({ fetchAPI }) {
+      const json = (status: number, body: unknown) =>
+        new fetchAPI.Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        });
+      try {
+        const health = await client.healthcheck({ timeoutMs });
+        return json(health.isHealthy ? 200 : 503, {
+          ready: health.isHealthy,
+          ksql: { isHealthy: health.isHealthy, serverState: health.serverState ?? null, details: health.details },
+        });
+      } catch {
+        return json(503, { ready: false, reason: 'ksqlDB is unavailable.' });
+      }
+    },
+  });
+}

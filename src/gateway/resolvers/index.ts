@@ -1,0 +1,38 @@
+/**
+ * The resolvers of the generic API over the `KsqlClient` interface taken
+ * from the GraphQL context ({@link GatewayContext}).
+ *
+ * @module
+ */
+import type { ResolverMap } from '../schema/index.js';
+import { JSONScalar } from '../schema/index.js';
+import { mutationResolvers } from './mutation.js';
+import type { PushQueryOptions } from './push-query.js';
+import { queryResolvers } from './query.js';
+import { rowResolvers } from './rows.js';
+import { statementResultResolvers } from './statement-results.js';
+import { createSubscriptionResolvers } from './subscription.js';
+
+export { SubscriptionRegistry, type Closable } from './subscription-registry.js';
+export { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
+export type { HeaderView, QueryEventView, RowView } from './rows.js';
+export type { GatewayContext } from '../context.js';
+
+export type ResolverOptions = PushQueryOptions;
+
+/** Every resolver of the generic API. */
+export function createResolvers(options: ResolverOptions): ResolverMap {
+  return {
+    JSON: {
+      // The `__` form keeps the SDL description of the scalar.
+      __serialize: JSONScalar.serialize,
+      __parseValue: JSONScalar.parseValue,
+      __parseLiteral: JSONScalar.parseLiteral,
+    },
+    ...queryResolvers,
+    ...mutationResolvers,
+    ...createSubscriptionResolvers(options),
+    ...rowResolvers,
+    ...statementResultResolvers,
+  } as ResolverMap;
+}

@@ -1,0 +1,359 @@
+/**
+ * The gateway's composition root: yoga (HTTP and SSE), the graphql-ws
+ * binding, the plugins (context, error translation, masking, health,
+ * readiness, schema slot) and the resolvers over one `KsqlClient`.
+ *
+ * @example
+ * ```ts
+ * const gateway = buildGateway({ client: createKsqlClient({ baseUrl }) });
+ * const { url } = await gateway.listen(4000, '127.0.0.1');
+ * // ...
+ * await gateway.close();
+ * ```
+ *
+ * @module
+ */
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { assertValidSchema, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GatewayContext } from './context.js';
+import { maskError } from './errors/index.js';
+import type { KsqlClient } from './ksql-client/types.js';
+import {
+  createSchemaSlot,
+  useErrorTranslation,
+  useKsqlContext,
+  useKsqlReadiness,
+} from './plugins/index.js';
+import { createResolvers, SubscriptionRegistry } from './resolvers/index.js';
+import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
+import { useGraphQLWs, type GraphQLWsTransport } from './transport/index.js';
+import { createLogger, silentLogger, type Logger, type LogLevel } from '../shared/logger.js';
+
+/** GraphiQL settings; the page and all its assets are served by the gateway itself (no CDN). */
+export interface GatewayGraphiQLOptions {
+  /**
+   * The page title.
+   * @default 'ksqlDB GraphQL gateway'
+   */
+  readonly title?: string | undefined;
+  /** The query shown in a new tab. */
+  readonly defaultQuery?: string | undefined;
+  /**
+   * How GraphiQL runs subscriptions: GraphQL over SSE (distinct connections,
+   * works with `fetch` alone) or graphql-ws (needs {@link Gateway.listen}).
+   * @default 'SSE'
+   */
+  readonly subscriptionsProtocol?: 'SSE' | 'WS' | undefined;
+}
+
+export interface GatewayOptions {
+  /** The ksqlDB client every resolver calls. */
+  readonly client: KsqlClient;
+  /**
+   * Close {@link client} at the end of {@link Gateway.close} (after the
+   * subscriptions' `/close-query` calls). Set false when the client is shared.
+   * @default true
+   */
+  readonly closeClient?: boolean | undefined;
+  /**
+   * The GraphQL path, for HTTP, SSE and graphql-ws alike.
+   * @default '/graphql'
+   */
+  readonly graphqlEndpoint?: string | undefined;
+  /**
+   * GraphiQL on `GET {graphqlEndpoint}` with `Accept: text/html`.
+   * @default true
+   */
+  readonly graphiql?: boolean | GatewayGraphiQLOptions | undefined;
+  /**
+   * Where the gateway (and yoga) log: a logger, a level for the default
+   * stderr logger, `true` (= 'info') or `false` (nothing). Unexpected errors
+   * are logged at `error` with their stack; expected ksqlDB errors are not.
+   * @default 'info' on stderr
+   */
+  readonly logger?: Logger | LogLevel | boolean | undefined;
+  /**
+   * Replace unexpected errors by "Unexpected error." (`INTERNAL_SERVER_ERROR`).
+   * Turn off only while developing: messages and internals then reach clients.
+   * @default true
+   */
+  readonly maskedErrors?: boolean | undefined;
+  /**
+   * Liveness path (always 200 while serving).
+   * @default '/health'
+   */
+  readonly healthEndpoint?: string | undefined;
+  /**
+   * Readiness path (200 when ksqlDB is reachable and healthy, else 503).
+   * @default '/readiness'
+   */
+  readonly readinessEndpoint?: string | undefined;
+  /**
+   * How long the readiness check waits for ksqlDB.
+   * @default 2000 (ms)
+   */
+  readonly readinessTimeoutMs?: number | undefined;
+  /**
+   * graphql-ws ping interval (and pong deadline). 0 disables.
+   * @default 12000 (ms)
+   */
+  readonly keepAliveMs?: number | undefined;
+  /**
+   * How long a graphql-ws client may take to send `connection_init`.
+   * @default 3000 (ms)
+   */
+  readonly connectionInitWaitTimeoutMs?: number | undefined;
+  /**
+   * Timeout of the best-effort `/close-query` after a subscription ends early.
+   * @default 5000 (ms)
+   */
+  readonly closeQueryTimeoutMs?: number | undefined;
+  /**
+   * How long {@link Gateway.close} waits for subscriptions to end and
+   * connections to drain before cutting them.
+   * @default 5000 (ms)
+   */
+  readonly shutdownTimeoutMs?: number | undefined;
+  /** Further schema parts merged on top of the generic API (e.g. the typed per-source schema). */
+  readonly schemaParts?: readonly SchemaPart[] | undefined;
+  /** Further yoga plugins, run after the gateway's context plugin and before error translation. */
+  readonly plugins?: readonly Plugin[] | undefined;
+}
+
+export interface GatewayAddress {
+  /** The GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql` (`ws:` for graphql-ws on the same path). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Gateway {
+  /** The yoga instance (for `yoga.fetch`, `yoga.getEnveloped`, ...). */
+  readonly yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /** WHATWG fetch handler: every HTTP feature without a socket (no graphql-ws). */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Node `http` request listener (yoga); graphql-ws needs {@link listen}. */
+  readonly handleNodeRequest: RequestListener;
+  /** The schema served now. */
+  readonly schema: GraphQLSchema;
+  /**
+   * Rebuilds the schema from the generic API plus `parts` and swaps it in
+   * atomically. Throws (and keeps serving the old schema) if the result is
+   * invalid. Operations already running keep the schema they started with.
+   */
+  setSchemaParts(parts: readonly SchemaPart[]): GraphQLSchema;
+  /** The HTTP server, once {@link listen} has been called. */
+  readonly server: HttpServer | undefined;
+  /**
+   * Serves HTTP, SSE and graphql-ws on one port.
+   * @param port default 0 (any free port)
+   * @param host default '127.0.0.1'
+   */
+  listen(port?: number, host?: string): Promise<GatewayAddress>;
+  /**
+   * Ends every subscription (closing its upstream query), closes the
+   * graphql-ws server and the HTTP server, and the client if `closeClient`.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+function resolveLogger(logging: GatewayOptions['logger']): Logger {
+  if (logging === undefined || logging === true) return createLogger('info');
+  if (logging === false) return silentLogger;
+  if (typeof logging === 'string') return createLogger(logging);
+  return logging;
+}
+
+/** renderGraphiQL inlines ~9 MB of assets; render each distinct page once. */
+function cachedGraphiQL(): (options: GraphiQLOptions) => string {
+  const pages = new Map<string, string>();
+  return (options) => {
+    const key = JSON.stringify(options);
+    let page = pages.get(key);
+    if (page === undefined) {
+      page = renderGraphiQL(options);
+      pages.set(key, page);
+    }
+    return page;
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function buildGateway(options: GatewayOptions): Gateway {
+  const {
+    client,
+    closeClient = true,
+    graphqlEndpoint = '/graphql',
+    graphiql = true,
+    logger: logging,
+    maskedErrors = true,
+    healthEndpoint = '/health',
+    readinessEndpoint = '/readiness',
+    readinessTimeoutMs = 2_000,
+    keepAliveMs = 12_000,
+    connectionInitWaitTimeoutMs = 3_000,
+    closeQueryTimeoutMs = 5_000,
+    shutdownTimeoutMs = 5_000,
+    schemaParts = [],
+    plugins = [],
+  } = options;
+
+  const logger = resolveLogger(logging);
+  const registry = new SubscriptionRegistry();
+  const resolvers = createResolvers({ registry, logger, closeQueryTimeoutMs });
+  const buildSchema = (parts: readonly SchemaPart[]) => {
+    const schema = makeGatewaySchema(resolvers, parts);
+    assertValidSchema(schema);
+    return schema;
+  };
+  const slot = createSchemaSlot(buildSchema(schemaParts));
+
+  const graphiqlOptions: GatewayGraphiQLOptions | false =
+    graphiql === false ? false : graphiql === true ? {} : graphiql;
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    graphqlEndpoint,
+    healthCheckEndpoint: healthEndpoint,
+    landingPage: false,
+    logging: logger,
+    maskedErrors: maskedErrors ? { maskError: (error, message) => maskError(error, message) } : false,
+    graphiql: graphiqlOptions
+      ? {
+          title: graphiqlOptions.title ?? 'ksqlDB GraphQL gateway',
+          subscriptionsProtocol: graphiqlOptions.subscriptionsProtocol ?? 'SSE',
+          ...(graphiqlOptions.defaultQuery === undefined ? {} : { defaultQuery: graphiqlOptions.defaultQuery }),
+        }
+      : false,
+    renderGraphiQL: cachedGraphiQL(),
+    plugins: [
+      slot.plugin,
+      useKsqlContext({ client }),
+      useKsqlReadiness({ client, endpoint: readinessEndpoint, timeoutMs: readinessTimeoutMs }),
+      ...plugins,
+      useErrorTranslation(),
+    ],
+  });
+
+  let server: HttpServer | undefined;
+  let transport: GraphQLWsTransport | undefined;
+  let closing: Promise<void> | undefined;
+  let draining = false;
+  const connections = new Map<Socket, { requests: number; upgraded: boolean }>();
+
+  /**
+   * Per-socket request counts, so that shutdown can drop idle keep-alive
+   * sockets at once (Node's closeIdleConnections misses sockets that never
+   * carried a request) and busy ones as soon as their response ends.
+   */
+  function trackConnections(httpServer: HttpServer): void {
+    httpServer.on('connection', (socket: Socket) => {
+      connections.set(socket, { requests: 0, upgraded: false });
+      socket.once('close', () => connections.delete(socket));
+    });
+    httpServer.on('upgrade', (req: IncomingMessage) => {
+      const state = connections.get(req.socket as Socket);
+      if (state) state.upgraded = true;
+    });
+    httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket as Socket;
+      const state = connections.get(socket);
+      if (!state) return;
+      state.requests++;
+      res.once('close', () => {
+        state.requests--;
+        if (draining && state.requests === 0) socket.destroy();
+      });
+    });
+  }
+
+  const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+    Promise.resolve(yoga.fetch(input as never, init as never) as Response | Promise<Response>);
+
+  async function listen(port = 0, host = '127.0.0.1'): Promise<GatewayAddress> {
+    if (closing) throw new Error('The gateway is closed');
+    if (server) throw new Error('The gateway is already listening');
+    const httpServer = createServer(yoga);
+    server = httpServer;
+    trackConnections(httpServer);
+    transport = useGraphQLWs({
+      server: httpServer,
+      yoga: yoga as never,
+      path: graphqlEndpoint,
+      keepAliveMs,
+      connectionInitWaitTimeoutMs,
+      formatError: (error: GraphQLError) => (maskedErrors ? (maskError(error) as GraphQLError) : error).toJSON(),
+    });
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const address = httpServer.address() as AddressInfo;
+    const url = `http://${formatHost(host)}:${address.port}${graphqlEndpoint}`;
+    logger.info(`GraphQL gateway listening on ${url}`);
+    return { url, host, port: address.port };
+  }
+
+  async function shutdown(): Promise<void> {
+    // 1. End every subscription: SSE responses complete, upstream queries close.
+    await registry.closeAll(shutdownTimeoutMs);
+    // 2. Let graphql-ws send their `complete`, then close its sockets (1001) and server.
+    if (transport) await transport.dispose(shutdownTimeoutMs).catch((err: unknown) => logger.debug('ws dispose:', err));
+    // 3. Stop the HTTP server: idle keep-alive connections go at once, busy
+    //    ones when their response ends, the rest after shutdownTimeoutMs.
+    const httpServer = server;
+    if (httpServer?.listening) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs);
+        timer.unref();
+        httpServer.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        draining = true;
+        for (const [socket, state] of connections) {
+          if (state.requests === 0 && !state.upgraded) socket.destroy();
+        }
+      });
+    }
+    await yoga.dispose();
+    if (closeClient) await client.close();
+  }
+
+  return {
+    yoga,
+    fetch,
+    handleNodeRequest: yoga as unknown as RequestListener,
+    get schema() {
+      return slot.current;
+    },
+    setSchemaParts(parts) {
+      const schema = buildSchema(parts);
+      slot.replace(schema);
+      return schema;
+    },
+    get server() {
+      return server;
+    },
+    listen,
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * GraphiQL in a real browser (Debian's Chromium through playwright-core):
+ * served by the gateway with no CDN, a subscription typed into the URL shows
+ * rows as they are inserted.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, gql, pushQueryCount, startStack, type Stack } from '../utils/stack.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run installs it)`, () => {
+  let stack: Stack;
+  let browser: Browser;
+  let profile: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    profile = mkdtempSync(join(tmpdir(), 'kgw-chromium-'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('runs a subscription and shows inserted rows, loading nothing from outside', async () => {
+    const created = await gql(stack, `mutation { execute(ksql: "CREATE STREAM GQL_UI (ID STRING KEY, MSG STRING) WITH (kafka_topic='gql_ui', value_format='JSON', partitions=1);") { type } }`);
+    expect(created.errors).toBeUndefined();
+
+    const page = await browser.newPage();
+    const external: string[] = [];
+    const origin = new URL(stack.url).origin;
+    page.on('request', (req) => {
+      const u = req.url();
+      if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) external.push(u);
+    });
+    const query = 'subscription { pushQuery(sql: "SELECT * FROM GQL_UI EMIT CHANGES;") { ... on QueryRow { row } } }';
+    await page.goto(`${stack.graphqlUrl}?query=${encodeURIComponent(query)}`);
+    await page.locator('.graphiql-execute-button').click({ timeout: 20_000 });
+    await eventually(() => pushQueryCount(stack), (n) => n === 1, { timeoutMs: 15_000 });
+
+    const inserted = await gql(stack, `mutation { execute(ksql: "INSERT INTO GQL_UI (ID, MSG) VALUES ('k1', 'hello-from-graphiql');") { type } }`);
+    expect(inserted.errors).toBeUndefined();
+    await expect
+      .poll(async () => page.locator('.graphiql-response').innerText(), { timeout: 15_000 })
+      .toContain('hello-from-graphiql');
+
+    await page.close();
+    await eventually(() => pushQueryCount(stack), (n) => n === 0, { timeoutMs: 10_000 });
+    expect(external).toEqual([]);
+  }, 90_000);
+});
