@@ -4,9 +4,6 @@
  * rows as they are inserted.
  */
 import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql, pushQueryCount, startStack, type Stack } from '../utils/stack.js';
@@ -17,14 +14,13 @@ const haveChromium = existsSync(CHROMIUM);
 describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run installs it)`, () => {
   let stack: Stack;
   let browser: Browser;
-  let profile: string;
 
   beforeAll(async () => {
     stack = await startStack();
-    profile = mkdtempSync(join(tmpdir(), 'kgw-chromium-'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
+      // playwright gives the browser a fresh temporary profile of its own.
       args: [
         '--no-sandbox',
         '--disable-gpu',
@@ -33,7 +29,6 @@ describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
-        `--user-data-dir=${profile}`,
       ],
     });
   }, 60_000);
@@ -41,7 +36,6 @@ describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('runs a subscription and shows inserted rows, loading nothing from outside', async () => {
