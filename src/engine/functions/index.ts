@@ -1,0 +1,7 @@
+/**
+ * Scalar functions: the registry and the built-ins.
+ *
+ * @module
+ */
+export * from './registry.js';
+export * from './builtins.js';

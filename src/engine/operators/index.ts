@@ -1,0 +1,12 @@
+/**
+ * Synchronous push operators, one per file, and the pipeline builder.
+ *
+ * @module
+ */
+export * from './operator.js';
+export * from './evaluate.js';
+export * from './source.js';
+export * from './filter.js';
+export * from './project.js';
+export * from './limit.js';
+export * from './pipeline.js';

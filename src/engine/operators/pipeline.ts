@@ -1,0 +1,26 @@
+/**
+ * Builds the operator chain for a plan: one operator per node, wired from
+ * the root down to the source, which receives stored records.
+ *
+ * @module
+ */
+import { assertNever } from '../../shared/errors.js';
+import type { PlanNode } from '../plan/index.js';
+import type { StoredRecord } from '../storage/index.js';
+import { createFilterOperator } from './filter.js';
+import type { Downstream, OperatorContext, Row } from './operator.js';
+import { createProjectOperator } from './project.js';
+import { createSourceOperator } from './source.js';
+
+export function buildPipeline(node: PlanNode, downstream: Downstream<Row>, ctx: OperatorContext): Downstream<StoredRecord> {
+  switch (node.kind) {
+    case 'SourceScan':
+      return createSourceOperator(node, downstream, ctx);
+    case 'Filter':
+      return buildPipeline(node.input, createFilterOperator(node, downstream, ctx), ctx);
+    case 'Project':
+      return buildPipeline(node.input, createProjectOperator(node, downstream, ctx), ctx);
+    default:
+      return assertNever(node, 'plan node');
+  }
+}

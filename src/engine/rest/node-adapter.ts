@@ -1,0 +1,123 @@
+/**
+ * Binds a fetch handler to node:http. Streams response bodies with
+ * backpressure (waits for `drain`) and, when the client goes away before the
+ * response is done, aborts the request signal and cancels the body stream,
+ * so a push query's iterator `return()` runs and the query is deregistered
+ * at once.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../shared/logger.js';
+import type { FetchHandler } from './handler.js';
+
+export interface NodeAdapterOptions {
+  /**
+   * Largest request body accepted.
+   * @default 16777216 (bytes, 16 MiB)
+   */
+  readonly maxBodyBytes?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) throw new Error(`Request body larger than ${max} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) h.append(k, x);
+    else h.set(k, v);
+  }
+  return h;
+}
+
+function waitForDrainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export function toNodeListener(handler: FetchHandler, options: NodeAdapterOptions = {}): NodeListener {
+  const { maxBodyBytes = 16 * 1024 * 1024, logger } = options;
+  return (req, res) => {
+    const controller = new AbortController();
+    let responded = false;
+    res.on('close', () => {
+      if (!res.writableFinished || !responded) controller.abort();
+    });
+
+    void (async () => {
+      let response: Response;
+      try {
+        const method = req.method ?? 'GET';
+        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+        const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes);
+        const init: RequestInit = { method, headers: toHeaders(req), signal: controller.signal };
+        if (body !== undefined) init.body = Uint8Array.from(body);
+        response = await handler(new Request(url, init));
+      } catch (err) {
+        logger?.error('request failed', err);
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"@type":"generic_error","error_code":50000,"message":"The server encountered an internal error when processing the query. Please consult the server logs for more information."}');
+        }
+        return;
+      }
+
+      const headers: Record<string, string> = {};
+      response.headers.forEach((v, k) => {
+        headers[k] = v;
+      });
+      res.writeHead(response.status, headers);
+      const stream = response.body;
+      if (stream === null) {
+        responded = true;
+        res.end();
+        return;
+      }
+      res.flushHeaders();
+      const reader = stream.getReader();
+      const onClose = () => {
+        if (!res.writableFinished) void reader.cancel().catch(() => {});
+      };
+      res.on('close', onClose);
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (res.destroyed) break;
+          if (!res.write(value)) await waitForDrainOrClose(res);
+          if (res.destroyed) break;
+        }
+        responded = true;
+        if (!res.destroyed) res.end();
+      } catch (err) {
+        logger?.error('response stream failed', err);
+        res.destroy();
+      } finally {
+        res.off('close', onClose);
+        if (res.destroyed) void reader.cancel().catch(() => {});
+        reader.releaseLock();
+      }
+    })();
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * JSON text ⇄ engine values.
+ *
+ * - {@link parseJsonTree}: lossless parse; numbers a double cannot hold
+ *   exactly stay {@link NumberText}.
+ * - {@link encodeJson}: typed encoding of a value, in one of two dialects:
+ *   `'rest'` is what ksqlDB prints in `/query` rows (spec §5.4: TIMESTAMP
+ *   `yyyy-MM-ddTHH:mm:ss.SSS`, DATE `yyyy-MM-dd`, TIME `LocalTime.toString`),
+ *   `'serde'` is its JSON value format on the topic (TIMESTAMP as epoch
+ *   millis, DATE as epoch days, TIME as millis of day). Both print DOUBLE as
+ *   Java does (`11.0`, `1.0E7`), DECIMAL as a plain number and BIGINT exactly.
+ *
+ * @module
+ */
+import { parse as losslessParse } from 'lossless-json';
+import { Decimal } from './decimal.js';
+import type { SqlType } from './sql-type.js';
+import {
+  bytesToBase64,
+  formatDate,
+  formatTime,
+  formatTimestamp,
+  type MapKey,
+  type StructValue,
+  type Value,
+} from './value.js';
+
+/** A JSON number kept as its source text. */
+export class NumberText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+export type JsonTree =
+  | null
+  | boolean
+  | number
+  | string
+  | NumberText
+  | readonly JsonTree[]
+  | { readonly [key: string]: JsonTree };
+
+const RISKY = /\d{16,}|\.\d*0(?!\d)|[eE]/;
+
+function parseNumber(text: string): number | NumberText {
+  const n = Number(text);
+  if (String(n) === text && (Number.isSafeInteger(n) || !Number.isInteger(n))) return n;
+  return new NumberText(text);
+}
+
+/** Parses JSON text; throws SyntaxError when malformed. */
+export function parseJsonTree(text: string): JsonTree {
+  if (!RISKY.test(text)) return JSON.parse(text) as JsonTree;
+  return losslessParse(text, null, parseNumber) as JsonTree;
+}
+
+export function isJsonObject(v: JsonTree): v is { readonly [key: string]: JsonTree } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof NumberText);
+}
+
+/** Writes an untyped JSON tree back to text, numbers verbatim. */
+export function stringifyJsonTree(v: JsonTree): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof NumberText) return v.text;
+  if (Array.isArray(v)) return '[' + v.map(stringifyJsonTree).join(',') + ']';
+  const obj = v as { readonly [key: string]: JsonTree };
+  return '{' + Object.keys(obj).map((k) => JSON.stringify(k) + ':' + stringifyJsonTree(obj[k] as JsonTree)).join(',') + '}';
+}
+
+// ------------------------------------------------------------- encoding
+
+/** Java's `Double.toString`, which Jackson uses for doubles. */
+export function formatJavaDouble(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return 'Infinity';
+  if (n === -Infinity) return '-Infinity';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const a = Math.abs(n);
+  if (a >= 1e-3 && a < 1e7) {
+    const s = String(n);
+    return s.includes('.') ? s : s + '.0';
+  }
+  const [mant = '0', exp = '0'] = n.toExponential().split('e');
+  const m = mant.includes('.') ? mant : mant + '.0';
+  return `${m}E${exp.startsWith('+') ? exp.slice(1) : exp}`;
+}
+
+function doubleJson(n: number): string {
+  // Jackson quotes non-finite numbers (QUOTE_NON_NUMERIC_NUMBERS is on by default).
+  return Number.isFinite(n) ? formatJavaDouble(n) : JSON.stringify(formatJavaDouble(n));
+}
+
+export type JsonDialect = 'rest' | 'serde';
+
+/** Encodes one value of `type` as JSON text. */
+export function encodeJson(value: Value, type: SqlType, dialect: JsonDialect = 'rest'): string {
+  if (value === null) return 'null';
+  switch (type.type) {
+    case 'BOOLEAN':
+      return value ? 'true' : 'false';
+    case 'INTEGER':
+      return String(value as number);
+    case 'BIGINT':
+      return String(value as bigint);
+    case 'DOUBLE':
+      return doubleJson(value as number);
+    case 'DECIMAL':
+      return (value as Decimal).toString();
+    case 'STRING':
+      return JSON.stringify(value as string);
+    case 'BYTES':
+      return JSON.stringify(bytesToBase64(value as Uint8Array));
+    case 'DATE':
+      return dialect === 'rest' ? JSON.stringify(formatDate(value as number)) : String(value as number);
+    case 'TIME':
+      return dialect === 'rest' ? JSON.stringify(formatTime(value as number)) : String(value as number);
+    case 'TIMESTAMP':
+      return dialect === 'rest' ? JSON.stringify(formatTimestamp(value as number)) : String(value as number);
+    case 'ARRAY': {
+      const items = value as readonly Value[];
+      let out = '[';
+      for (let i = 0; i < items.length; i++) {
+        if (i > 0) out += ',';
+        out += encodeJson(items[i] as Value, type.item, dialect);
+      }
+      return out + ']';
+    }
+    case 'MAP': {
+      const map = value as ReadonlyMap<MapKey, Value>;
+      let out = '{';
+      let first = true;
+      for (const [k, v] of map) {
+        if (!first) out += ',';
+        first = false;
+        out += JSON.stringify(String(k)) + ':' + encodeJson(v, type.value, dialect);
+      }
+      return out + '}';
+    }
+    case 'STRUCT': {
+      const struct = value as StructValue;
+      let out = '{';
+      let first = true;
+      for (const f of type.fields) {
+        if (!first) out += ',';
+        first = false;
+        out += JSON.stringify(f.name) + ':' + encodeJson(struct[f.name] ?? null, f.type, dialect);
+      }
+      return out + '}';
+    }
+  }
+}
+
+/** A `/query` row's `columns` array as JSON text. */
+export function encodeRowJson(values: readonly Value[], types: readonly SqlType[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const t = types[i];
+    if (t === undefined) throw new Error(`Invariant violated: no type for column ${i}`);
+    out += encodeJson(values[i] as Value, t, 'rest');
+  }
+  return out + ']';
+}
+
+/** Lenient numeric view of a JSON number (for DOUBLE columns). */
+export function jsonNumberToDouble(v: number | NumberText): number {
+  return typeof v === 'number' ? v : Number(v.text);
+}
+
+export function jsonNumberToDecimal(v: number | NumberText): Decimal {
+  return typeof v === 'number' ? Decimal.fromNumber(v) : Decimal.parse(v.text);
+}
