@@ -1,12 +1,20 @@
-/** Docs that are generated from code must match the code. */
+/** Docs generated from code must match the code (`npm run docs:generate` rewrites them). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { markdownTable } from '../src/gateway/config/index.js';
+import { errorTable } from '../src/gateway/errors/docs.js';
 
-describe('README', () => {
-  it('has the configuration table generated from the options (npm run docs:config)', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const m = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme);
-    expect(m?.[1]).toBe(markdownTable());
+function section(file: string, marker: string): string | undefined {
+  const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+  return new RegExp(`<!-- ${marker}:start -->\\n([\\s\\S]*?)\\n<!-- ${marker}:end -->`).exec(text)?.[1];
+}
+
+describe('generated docs', () => {
+  it('README has the configuration table of the options in code', () => {
+    expect(section('README.md', 'config-table')).toBe(markdownTable());
+  });
+
+  it('docs/errors.md has the error-code table of the code', () => {
+    expect(section('docs/errors.md', 'error-table')).toBe(errorTable());
   });
 });
