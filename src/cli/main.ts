@@ -45,6 +45,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     host: config.host,
     port: config.port,
     properties: config.engineProperties,
+    engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir },
     logger,
   });
   return {
@@ -64,6 +65,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
         host: '127.0.0.1',
         port: 0,
         properties: config.engineProperties,
+        engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir },
         logger,
       });
       ksqlUrl = engine.url;

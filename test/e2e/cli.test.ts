@@ -13,7 +13,8 @@ const children: ChildProcessWithoutNullStreams[] = [];
 
 function run(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env, KSQLDB_GATEWAY_LOG_LEVEL: 'warn' },
+    // In memory: these tests run in parallel and must not share ./ksql-data (test/durability covers disk).
+    env: { ...process.env, KSQLDB_GATEWAY_IN_MEMORY: 'true', ...env, KSQLDB_GATEWAY_LOG_LEVEL: 'warn' },
   });
   children.push(child);
   return child;

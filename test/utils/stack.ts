@@ -18,7 +18,7 @@ export interface Stack {
 }
 
 export async function startStack(args: string[] = []): Promise<Stack> {
-  const config = loadConfig(parseArgs(['serve', '--port', '0', ...args]), {}) as ServeConfig;
+  const config = loadConfig(parseArgs(['serve', '--port', '0', '--in-memory', ...args]), {}) as ServeConfig;
   const running: Running = await startServe(config, silentLogger);
   const graphqlUrl = `${running.url}${config.graphqlPath}`;
   return {

@@ -28,11 +28,21 @@ export interface CommandRecord {
   /** Offset in the command log. */
   readonly sequenceNumber: number;
   readonly status: CommandStatusRecord;
+  /**
+   * Request properties in force when the statement ran (`streamsProperties`,
+   * SET), by canonical name; replay plans the statement with them.
+   */
+  readonly properties?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface CommandStore {
   /** Appends a command with its final status; returns it with its sequence number. */
-  append(commandId: string, statementText: string, status: CommandStatusRecord): CommandRecord;
+  append(
+    commandId: string,
+    statementText: string,
+    status: CommandStatusRecord,
+    properties?: Readonly<Record<string, string>> | undefined,
+  ): CommandRecord;
   /** The latest command with this id. */
   get(commandId: string): CommandRecord | undefined;
   /** Latest status per commandId, in first-seen order. */
@@ -47,8 +57,8 @@ export function createMemoryCommandStore(): CommandStore {
   const log: CommandRecord[] = [];
   const latest = new Map<string, CommandRecord>();
   return {
-    append(commandId, statementText, status) {
-      const rec: CommandRecord = { commandId, statementText, sequenceNumber: log.length, status };
+    append(commandId, statementText, status, properties) {
+      const rec: CommandRecord = { commandId, statementText, sequenceNumber: log.length, status, ...(properties === undefined ? {} : { properties }) };
       log.push(rec);
       latest.set(commandId, rec);
       return rec;

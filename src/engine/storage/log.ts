@@ -47,8 +47,31 @@ export interface ProducerRecord {
 export interface RecordMetadata {
   readonly topic: string;
   readonly partition: number;
+  /** -1 for a {@link RecordMetadata.duplicate duplicate}. */
   readonly offset: number;
   readonly timestamp: number;
+  /**
+   * True when an idempotent producer sent a record the partition already
+   * holds (see {@link ProduceOptions}); it was not appended again.
+   */
+  readonly duplicate?: boolean | undefined;
+}
+
+/**
+ * Idempotent produce, as Kafka's idempotent producer: record `i` of the call
+ * gets producer sequence `sequence + i`, and a partition drops a record whose
+ * producer sequence is not above the last one it stored from `producerId`.
+ * A persistent query that rebuilds its state by re-reading its inputs from
+ * its start after a restart numbers its outputs from 0 again; the outputs it
+ * wrote before the crash are dropped, so its sink gets each output once.
+ *
+ * The producer id must be unique for the life of the log (a persistent
+ * query's id, which embeds its command sequence number).
+ */
+export interface ProduceOptions {
+  readonly producerId: string;
+  /** Producer sequence of the first record of the call; 0, 1, 2, ... over the producer's life. */
+  readonly sequence: number;
 }
 
 export interface TopicDescription {
@@ -78,8 +101,20 @@ export interface CreateTopicOptions {
 export type OffsetReset = 'earliest' | 'latest';
 
 export interface ConsumerOptions {
-  /** Where to start in every partition. */
-  readonly from: OffsetReset;
+  /**
+   * Where to start in every partition: the first record, the end, or the
+   * first record whose {@link StoredRecord.sequence} is at least `sequence`.
+   */
+  readonly from: OffsetReset | { readonly sequence: number };
+  /**
+   * A persistent consumer's name (a persistent query's id). The first
+   * consumer of a group fixes the group's start, as a sequence number, and
+   * the store keeps it durably; a consumer of the same group created later,
+   * after a restart too, starts there whatever `from` says. The position is
+   * not advanced: a restarted query re-reads its inputs from its start to
+   * rebuild its state (see storage/README.md, "Exactly once").
+   */
+  readonly group?: string | undefined;
 }
 
 /**
@@ -136,8 +171,16 @@ export interface Broker {
   describeTopic(name: string): TopicDescription | undefined;
   listTopics(): TopicDescription[];
   offsets(topic: string): PartitionOffsets[];
-  /** Appends records; all or none are written. Throws {@link UnknownTopicError}. */
-  produce(topic: string, records: readonly ProducerRecord[]): RecordMetadata[];
+  /**
+   * Appends records; all or none are written. Throws {@link UnknownTopicError}.
+   * Consumers see the records once they are durable (at once in memory);
+   * see {@link EngineStorage.flush}.
+   */
+  produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions | undefined): RecordMetadata[];
+  /** The sequence number the next appended record gets. */
+  readonly nextSequence: number;
+  /** Forgets a consumer group's start (a persistent query was terminated). */
+  deleteGroup(group: string): void;
   /** Every record of a topic, partition by partition, in offset order. */
   readAll(topic: string): StoredRecord[];
   consumer(topic: string, options: ConsumerOptions): Consumer;

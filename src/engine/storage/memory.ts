@@ -3,6 +3,12 @@
  * that merge partitions in global append order, and wake-ups for consumers
  * waiting at the end of the log.
  *
+ * The same class is the index of the file-backed broker (`file.ts`): given a
+ * {@link BrokerJournal}, it writes every change through it and shows
+ * consumers only what the journal has made durable, as Kafka consumers read
+ * only up to the high watermark. A query therefore never acts on a record a
+ * crash could still take away.
+ *
  * @module
  */
 import {
@@ -15,6 +21,7 @@ import {
   type ConsumerOptions,
   type CreateTopicOptions,
   type PartitionOffsets,
+  type ProduceOptions,
   type ProducerRecord,
   type RecordMetadata,
   type StoredRecord,
@@ -22,22 +29,90 @@ import {
 } from './log.js';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
 
+/** Producer id and sequence of an idempotently produced record. */
+export interface ProducerTag {
+  readonly id: string;
+  readonly sequence: number;
+}
+
+/** A record as the journal writes it. */
+export interface JournalRecord {
+  readonly record: StoredRecord;
+  readonly producer?: ProducerTag | undefined;
+}
+
+/**
+ * Where a broker writes its changes to be durable. Writes are synchronous
+ * (into the OS page cache) and become durable at the next {@link sync}.
+ */
+export interface BrokerJournal {
+  createTopic(description: TopicDescription): void;
+  deleteTopic(name: string): void;
+  /** Writes records of one topic; all or none (throws, having written none). */
+  append(topic: string, records: readonly JournalRecord[]): void;
+  /** Records a consumer group's start sequence, or its removal (`undefined`). */
+  putGroup(group: string, start: number | undefined): void;
+  /** Resolves once everything written before the call is durable. */
+  sync(): Promise<void>;
+}
+
+/** A topic's contents handed to {@link MemoryBroker} at start (recovery). */
+export interface RestoredTopic {
+  readonly description: TopicDescription;
+  /** Per partition, records in offset order. */
+  readonly partitions: readonly (readonly StoredRecord[])[];
+  /** Per partition, the last producer sequence per producer id. */
+  readonly producers: readonly ReadonlyMap<string, number>[];
+}
+
 export interface MemoryBrokerOptions {
   /** Timestamps for records produced without one. @default Date.now */
   readonly now?: (() => number) | undefined;
   /** @default Kafka's murmur2 partitioner */
   readonly partitioner?: Partitioner | undefined;
+  /** Persistence; records are visible to consumers once synced. @default none (in memory) */
+  readonly journal?: BrokerJournal | undefined;
+  /** Contents to start with (recovered from disk). @default none */
+  readonly restore?:
+    | {
+        readonly topics: readonly RestoredTopic[];
+        readonly groups: ReadonlyMap<string, number>;
+        /** At least this for the next record's sequence. */
+        readonly nextSequence: number;
+      }
+    | undefined;
 }
 
 class MemoryTopic {
   readonly description: TopicDescription;
   readonly partitions: StoredRecord[][];
+  /** Per partition: how many records consumers may see. */
+  readonly visible: number[];
+  /** Per partition: last producer sequence per producer id. */
+  readonly producers: Map<string, number>[];
   readonly waiters = new Set<() => void>();
   deleted = false;
 
-  constructor(description: TopicDescription) {
+  constructor(description: TopicDescription, restored?: RestoredTopic) {
     this.description = description;
-    this.partitions = Array.from({ length: description.partitions }, () => []);
+    this.partitions = Array.from({ length: description.partitions }, (_, p) => [...(restored?.partitions[p] ?? [])]);
+    this.visible = this.partitions.map((p) => p.length);
+    this.producers = Array.from({ length: description.partitions }, (_, p) => new Map(restored?.producers[p] ?? []));
+  }
+
+  /** Makes records with a sequence below `bound` visible; wakes consumers if any became so. */
+  publish(bound: number): void {
+    let moved = false;
+    for (let p = 0; p < this.partitions.length; p++) {
+      const log = this.partitions[p] as StoredRecord[];
+      let v = this.visible[p] as number;
+      while (v < log.length && (log[v] as StoredRecord).sequence < bound) v++;
+      if (v !== this.visible[p]) {
+        this.visible[p] = v;
+        moved = true;
+      }
+    }
+    if (moved) this.wake();
   }
 
   wake(): void {
@@ -48,14 +123,28 @@ class MemoryTopic {
   }
 }
 
+/** First index in `log` whose sequence is at least `sequence`. */
+function indexOfSequence(log: readonly StoredRecord[], sequence: number): number {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((log[mid] as StoredRecord).sequence < sequence) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 class MemoryConsumer implements Consumer {
   readonly #topic: MemoryTopic;
   readonly #positions: number[];
   #closed = false;
 
-  constructor(topic: MemoryTopic, options: ConsumerOptions) {
+  constructor(topic: MemoryTopic, from: 'earliest' | 'latest' | number) {
     this.#topic = topic;
-    this.#positions = topic.partitions.map((p) => (options.from === 'earliest' ? 0 : p.length));
+    this.#positions = topic.partitions.map((p) =>
+      from === 'earliest' ? 0 : from === 'latest' ? p.length : indexOfSequence(p, from),
+    );
   }
 
   get closed(): boolean {
@@ -66,12 +155,15 @@ class MemoryConsumer implements Consumer {
     const out: StoredRecord[] = [];
     if (this.closed) return out;
     const parts = this.#topic.partitions;
+    const visible = this.#topic.visible;
     while (out.length < max) {
       let best = -1;
       let bestSeq = Infinity;
       for (let p = 0; p < parts.length; p++) {
-        const rec = (parts[p] as StoredRecord[])[this.#positions[p] as number];
-        if (rec !== undefined && rec.sequence < bestSeq) {
+        const pos = this.#positions[p] as number;
+        if (pos >= (visible[p] as number)) continue;
+        const rec = (parts[p] as StoredRecord[])[pos] as StoredRecord;
+        if (rec.sequence < bestSeq) {
           best = p;
           bestSeq = rec.sequence;
         }
@@ -85,7 +177,7 @@ class MemoryConsumer implements Consumer {
   }
 
   #hasRecords(): boolean {
-    return this.#topic.partitions.some((p, i) => p.length > (this.#positions[i] as number));
+    return this.#topic.visible.some((v, i) => v > (this.#positions[i] as number));
   }
 
   waitForRecords(signal?: AbortSignal): Promise<void> {
@@ -112,14 +204,36 @@ class MemoryConsumer implements Consumer {
 
 export class MemoryBroker implements Broker {
   readonly #topics = new Map<string, MemoryTopic>();
+  readonly #groups = new Map<string, number>();
   readonly #now: () => number;
   readonly #partitioner: Partitioner;
+  readonly #journal: BrokerJournal | undefined;
   #sequence = 0;
+  /** Highest sequence bound a sync has been started for (publishing is pending up to it). */
+  #syncRequested = 0;
   #closed = false;
 
-  constructor({ now = Date.now, partitioner = createDefaultPartitioner() }: MemoryBrokerOptions = {}) {
+  constructor({ now = Date.now, partitioner = createDefaultPartitioner(), journal, restore }: MemoryBrokerOptions = {}) {
     this.#now = now;
     this.#partitioner = partitioner;
+    this.#journal = journal;
+    if (restore !== undefined) {
+      let next = restore.nextSequence;
+      for (const t of restore.topics) {
+        this.#topics.set(t.description.name, new MemoryTopic(t.description, t));
+        for (const p of t.partitions) {
+          const last = p[p.length - 1];
+          if (last !== undefined && last.sequence >= next) next = last.sequence + 1;
+        }
+      }
+      for (const [g, s] of restore.groups) this.#groups.set(g, s);
+      this.#sequence = next;
+      this.#syncRequested = next;
+    }
+  }
+
+  get nextSequence(): number {
+    return this.#sequence;
   }
 
   #topic(name: string): MemoryTopic {
@@ -145,12 +259,14 @@ export class MemoryBroker implements Broker {
       replicas: options.replicas ?? 1,
       cleanupPolicy: options.cleanupPolicy ?? 'delete',
     };
+    this.#journal?.createTopic(description);
     this.#topics.set(name, new MemoryTopic(description));
     return description;
   }
 
   deleteTopic(name: string): void {
     const t = this.#topic(name);
+    this.#journal?.deleteTopic(name);
     t.deleted = true;
     this.#topics.delete(name);
     t.wake();
@@ -169,10 +285,10 @@ export class MemoryBroker implements Broker {
   }
 
   offsets(topic: string): PartitionOffsets[] {
-    return this.#topic(topic).partitions.map((p, partition) => ({ partition, start: 0, end: p.length }));
+    return this.#topic(topic).visible.map((end, partition) => ({ partition, start: 0, end }));
   }
 
-  produce(topic: string, records: readonly ProducerRecord[]): RecordMetadata[] {
+  produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions): RecordMetadata[] {
     const t = this.#topic(topic);
     const count = t.description.partitions;
     const placed = records.map((r) => {
@@ -183,31 +299,92 @@ export class MemoryBroker implements Broker {
       return { r, partition };
     });
     const out: RecordMetadata[] = [];
-    for (const { r, partition } of placed) {
-      const log = t.partitions[partition] as StoredRecord[];
-      const rec: StoredRecord = {
+    const appended: JournalRecord[] = [];
+    const nextOffset = t.partitions.map((p) => p.length);
+    const lastProducerSeq = new Map<number, number>();
+    let sequence = this.#sequence;
+    placed.forEach(({ r, partition }, i) => {
+      const timestamp = r.timestamp ?? this.#now();
+      let producer: ProducerTag | undefined;
+      if (options !== undefined) {
+        producer = { id: options.producerId, sequence: options.sequence + i };
+        const last = lastProducerSeq.get(partition) ?? (t.producers[partition] as Map<string, number>).get(options.producerId) ?? -1;
+        if (producer.sequence <= last) {
+          out.push({ topic, partition, offset: -1, timestamp, duplicate: true });
+          return;
+        }
+        lastProducerSeq.set(partition, producer.sequence);
+      }
+      const offset = nextOffset[partition] as number;
+      nextOffset[partition] = offset + 1;
+      const record: StoredRecord = {
         topic,
         partition,
-        offset: log.length,
-        timestamp: r.timestamp ?? this.#now(),
+        offset,
+        timestamp,
         key: r.key,
         value: r.value,
         headers: r.headers ?? [],
-        sequence: this.#sequence++,
+        sequence: sequence++,
       };
-      log.push(rec);
-      out.push({ topic, partition, offset: rec.offset, timestamp: rec.timestamp });
+      appended.push(producer === undefined ? { record } : { record, producer });
+      out.push({ topic, partition, offset, timestamp });
+    });
+    if (appended.length === 0) return out;
+    // Durable first: if the journal throws, nothing changed.
+    this.#journal?.append(topic, appended);
+    this.#sequence = sequence;
+    for (const { record } of appended) (t.partitions[record.partition] as StoredRecord[]).push(record);
+    for (const [partition, seq] of lastProducerSeq) (t.producers[partition] as Map<string, number>).set(options?.producerId as string, seq);
+    if (this.#journal === undefined) {
+      for (let p = 0; p < count; p++) t.visible[p] = (t.partitions[p] as StoredRecord[]).length;
+      t.wake();
+    } else {
+      this.#requestPublish();
     }
-    if (out.length > 0) t.wake();
     return out;
   }
 
+  /** Publishes everything appended so far once the journal has synced it. */
+  #requestPublish(): void {
+    const bound = this.#sequence;
+    if (bound <= this.#syncRequested) return;
+    this.#syncRequested = bound;
+    (this.#journal as BrokerJournal).sync().then(
+      () => {
+        for (const t of this.#topics.values()) t.publish(bound);
+      },
+      // A failed sync leaves the records invisible; the storage reports the failure to producers.
+      () => {},
+    );
+  }
+
   readAll(topic: string): StoredRecord[] {
-    return this.#topic(topic).partitions.flat();
+    const t = this.#topic(topic);
+    return t.partitions.flatMap((p, i) => p.slice(0, t.visible[i]));
   }
 
   consumer(topic: string, options: ConsumerOptions): Consumer {
-    return new MemoryConsumer(this.#topic(topic), options);
+    const t = this.#topic(topic);
+    const requested = typeof options.from === 'object' ? options.from.sequence : options.from;
+    if (options.group === undefined) return new MemoryConsumer(t, requested);
+    const key = `${options.group}\u0000${topic}`;
+    let start = this.#groups.get(key);
+    if (start === undefined) {
+      start = requested === 'earliest' ? 0 : requested === 'latest' ? this.#sequence : requested;
+      this.#journal?.putGroup(key, start);
+      this.#groups.set(key, start);
+    }
+    return new MemoryConsumer(t, start);
+  }
+
+  deleteGroup(group: string): void {
+    for (const key of [...this.#groups.keys()]) {
+      if (key.startsWith(`${group}\u0000`)) {
+        this.#journal?.putGroup(key, undefined);
+        this.#groups.delete(key);
+      }
+    }
   }
 
   close(): void {

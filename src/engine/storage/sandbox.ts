@@ -68,6 +68,10 @@ export function createSandboxBroker(real: Broker): Broker {
     consumer(): Consumer {
       throw new Error('Invariant violated: a sandbox broker cannot be consumed');
     },
+    get nextSequence() {
+      return real.nextSequence;
+    },
+    deleteGroup(): void {},
     close(): void {},
   };
 }

@@ -127,11 +127,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'LEVEL',
   },
   {
+    flag: 'data-dir',
+    kind: 'string',
+    commands: ['serve', 'engine'],
+    description:
+      'Embedded engine: directory for its topics, command log and query state (created if absent; one engine at a time). A write is acknowledged once fsynced; after a crash the engine recovers everything acknowledged.',
+    defaults: { serve: './ksql-data', engine: './ksql-data' },
+    valueName: 'DIR',
+  },
+  {
     flag: 'in-memory',
     kind: 'boolean',
     commands: ['serve', 'engine'],
-    description: 'Embedded engine: keep nothing on disk.',
-    defaults: { serve: true, engine: true },
+    description: 'Embedded engine: keep nothing on disk (ignores --data-dir); everything is lost at exit.',
+    defaults: { serve: false, engine: false },
   },
   {
     flag: 'set',
@@ -163,6 +172,8 @@ export interface ServeConfig {
   readonly graphqlPath: string;
   readonly logLevel: LogLevel;
   readonly inMemory: boolean;
+  /** The embedded engine's data directory (unused when `inMemory`). */
+  readonly dataDir: string;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -172,6 +183,8 @@ export interface EngineConfig {
   readonly host: string;
   readonly logLevel: LogLevel;
   readonly inMemory: boolean;
+  /** The data directory (unused when `inMemory`). */
+  readonly dataDir: string;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -320,6 +333,8 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   }
   const engineProperties = Object.freeze(parseProperties((get('set') as string[] | undefined) ?? []));
   const inMemory = get('in-memory') as boolean;
+  const dataDir = get('data-dir') as string;
+  if (dataDir.trim() === '') throw new ConfigError('--data-dir must not be empty');
   if (command === 'engine') {
     return Object.freeze({
       command,
@@ -327,6 +342,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
       host,
       logLevel: logLevel as LogLevel,
       inMemory,
+      dataDir,
       engineProperties,
     });
   }
@@ -381,6 +397,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     graphqlPath,
     logLevel: logLevel as LogLevel,
     inMemory,
+    dataDir,
     engineProperties,
   });
 }

@@ -1,0 +1,162 @@
+/**
+ * The on-disk frame of every log file (segments, command log, metadata
+ * log): `[length: u32 BE][crc32(payload): u32 BE][payload]`. A file is a
+ * sequence of frames; a crash mid-write leaves a torn or zeroed tail, which
+ * {@link scanFrames} detects (bad length, short frame, CRC mismatch) and
+ * {@link openFrameFile} cuts off at the last whole frame.
+ *
+ * @module
+ */
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
+import type { Logger } from '../../shared/logger.js';
+import { crc32 } from './crc32.js';
+import { StorageError } from './log.js';
+
+export const FRAME_HEADER_BYTES = 8;
+/** Larger lengths are treated as corruption. */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+export function encodeFrame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  out.writeUInt32BE(crc32(payload), 4);
+  payload.copy(out, FRAME_HEADER_BYTES);
+  return out;
+}
+
+export interface ScanResult {
+  /** Payloads of the whole, valid frames, in order (views into the input). */
+  readonly payloads: Buffer[];
+  /** Bytes covered by those frames: where the file should end. */
+  readonly validLength: number;
+  /** Why scanning stopped before the end, if it did. */
+  readonly problem?: string | undefined;
+}
+
+export function scanFrames(bytes: Buffer): ScanResult {
+  const payloads: Buffer[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < FRAME_HEADER_BYTES) {
+      return { payloads, validLength: pos, problem: `truncated frame header at byte ${pos}` };
+    }
+    const length = bytes.readUInt32BE(pos);
+    if (length === 0 || length > MAX_FRAME_BYTES) {
+      return { payloads, validLength: pos, problem: `invalid frame length ${length} at byte ${pos}` };
+    }
+    const end = pos + FRAME_HEADER_BYTES + length;
+    if (end > bytes.length) {
+      return { payloads, validLength: pos, problem: `truncated frame at byte ${pos} (${length} bytes announced, ${bytes.length - pos - FRAME_HEADER_BYTES} present)` };
+    }
+    const expected = bytes.readUInt32BE(pos + 4);
+    if (crc32(bytes, pos + FRAME_HEADER_BYTES, end) !== expected) {
+      return { payloads, validLength: pos, problem: `checksum mismatch in frame at byte ${pos}` };
+    }
+    payloads.push(bytes.subarray(pos + FRAME_HEADER_BYTES, end));
+    pos = end;
+  }
+  return { payloads, validLength: pos };
+}
+
+/**
+ * An append-only file of frames. Appends are synchronous writes (durable
+ * after {@link FrameFile.datasync}); a failed append is rolled back so the
+ * file never keeps half a frame while the process lives.
+ */
+export class FrameFile {
+  readonly path: string;
+  #fd: number;
+  #size: number;
+
+  constructor(path: string, fd: number, size: number) {
+    this.path = path;
+    this.#fd = fd;
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Appends whole frames (already encoded); all or none. */
+  append(bytes: Buffer): void {
+    if (this.#fd < 0) throw new StorageError('STORAGE_CLOSED', `${this.path} is closed.`);
+    let written = 0;
+    try {
+      while (written < bytes.length) {
+        written += writeSync(this.#fd, bytes, written, bytes.length - written, this.#size + written);
+      }
+    } catch (err) {
+      this.rollback(this.#size);
+      throw new StorageError('STORAGE_WRITE_FAILED', `Could not write to ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    this.#size += bytes.length;
+  }
+
+  /** Cuts the file back to `size` bytes (undoing appends of a failed batch). */
+  rollback(size: number): void {
+    try {
+      ftruncateSync(this.#fd, size);
+      this.#size = size;
+    } catch (err) {
+      throw new StorageError('STORAGE_WRITE_FAILED', `Could not roll back ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  datasyncSync(): void {
+    fdatasyncSync(this.#fd);
+  }
+
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    closeSync(fd);
+  }
+}
+
+export interface OpenedFrameFile {
+  readonly file: FrameFile;
+  readonly payloads: Buffer[];
+  /** True when a bad tail was cut off. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Opens (creating if absent) a frame file for appending, reads its frames,
+ * and cuts off a torn or corrupt tail with a warning.
+ */
+export function openFrameFile(path: string, logger: Logger): OpenedFrameFile {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = size === 0 ? Buffer.alloc(0) : readFileSync(fd);
+    const scan = scanFrames(bytes);
+    let truncated = false;
+    if (scan.problem !== undefined) {
+      logger.warn(
+        `storage: ${path}: ${scan.problem}; cutting the file at byte ${scan.validLength} (${bytes.length - scan.validLength} bytes dropped, ${scan.payloads.length} whole records kept)`,
+      );
+      ftruncateSync(fd, scan.validLength);
+      fdatasyncSync(fd);
+      truncated = true;
+    }
+    return { file: new FrameFile(path, fd, scan.validLength), payloads: scan.payloads, truncated };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
