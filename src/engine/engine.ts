@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import {
   BadRequestError,
@@ -29,7 +29,7 @@ import {
   UnknownQueryError,
   withStatement,
 } from './errors.js';
-import { planStatement, type PlannerContext, type QueryPlan } from './planner/index.js';
+import { planStatement, type PlannerContext, type QueryPlan, type TablePullQueryPlan } from './planner/index.js';
 import {
   DEFAULT_SERVER_PROPERTIES,
   effectiveConfig,
@@ -40,6 +40,7 @@ import {
   produceRecords,
   propertyString,
   readRecords,
+  runTablePull,
   sandboxOf,
   startTransientQuery,
   systemClock,
@@ -47,6 +48,7 @@ import {
   validateOverride,
   boolProperty,
   type Clock,
+  type PlanNode,
   type CommandStatusRecord,
   type CommandStatusType,
   type EngineState,
@@ -57,6 +59,13 @@ import {
   type TopicRecordView,
   type TransientQueryHandle,
 } from './runtime/index.js';
+import {
+  createMemoryStorage,
+  createReplayBroker,
+  createReplayCommandStore,
+  openFileStorage,
+  type EngineStorage,
+} from './storage/index.js';
 import {
   parse,
   parseStatement,
@@ -94,10 +103,26 @@ export interface EngineOptions {
   readonly pushQueryBufferRows?: number | undefined;
   /**
    * Where records skipped by queries (undeserializable values, evaluation
-   * errors) are reported, as ksqlDB's processing log.
+   * errors) are reported, as ksqlDB's processing log; storage recovery
+   * warnings too.
    * @default a silent logger
    */
   readonly logger?: Logger | undefined;
+  /**
+   * Keep nothing on disk. The CLI is durable by default (`--data-dir`); the
+   * library is in memory unless given a `dataDir`, so tests and tools that
+   * embed it write nothing by accident.
+   * @default true, or false when `dataDir` is given
+   */
+  readonly inMemory?: boolean | undefined;
+  /**
+   * Data directory for topics, the command log and consumer-group starts
+   * (see `storage/README.md`). Opened, and recovered after a crash,
+   * synchronously by `createEngine`; one engine per directory at a time.
+   * Writes are acknowledged once fdatasync'd.
+   * @default './ksql-data' (relative to the working directory) when `inMemory` is false
+   */
+  readonly dataDir?: string | undefined;
 }
 
 /** Body of a statement or query request (`/ksql`, `/query`). */
@@ -151,6 +176,9 @@ export interface Engine {
 
 export const ENGINE_VERSION = '8.5.0-embedded';
 
+/** Where a durable engine keeps its data unless told otherwise (relative to the working directory). */
+export const DEFAULT_DATA_DIR = './ksql-data';
+
 function randomClusterId(): string {
   return randomBytes(16).toString('base64url').slice(0, 22);
 }
@@ -160,6 +188,18 @@ function randomLong(): string {
   const b = randomBytes(8);
   b[0] = (b[0] as number) & 0x7f;
   return b.readBigUInt64BE().toString();
+}
+
+/** No aggregation below the projection (scalable push queries only filter and project). */
+function isPlainPlan(node: PlanNode): boolean {
+  if (node.kind === 'Aggregate') return false;
+  return node.kind === 'SourceScan' ? true : isPlainPlan(node.input);
+}
+
+/** Scalable push queries skip rows without a key. */
+function dropNullKeys(node: PlanNode): PlanNode {
+  if (node.kind === 'SourceScan') return { ...node, dropNullKeys: true };
+  return { ...node, input: dropNullKeys(node.input) } as PlanNode;
 }
 
 function wrapSyntax(err: unknown, text: string): never {
@@ -175,12 +215,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
     kafkaClusterId = randomClusterId(),
     pushQueryBufferRows = 256,
     logger = silentLogger,
+    dataDir,
+    inMemory = dataDir === undefined,
   } = options;
 
   const serverProperties = new Map<string, string>(Object.entries(DEFAULT_SERVER_PROPERTIES));
   for (const [k, v] of Object.entries(properties)) serverProperties.set(k, propertyString(v));
   if (serviceId !== undefined) serverProperties.set('ksql.service.id', serviceId);
-  const state: EngineState = createEngineState({ clock, serverProperties });
+  const storage: EngineStorage = inMemory
+    ? createMemoryStorage({ now: () => clock.now() })
+    : openFileStorage({ dir: dataDir ?? DEFAULT_DATA_DIR, logger, now: () => clock.now() });
+  // Replayed statements must neither create or delete topics (the recovered broker already has
+  // them) nor append to the command log again.
+  const replay =
+    storage.commands.nextSequenceNumber > 0
+      ? { broker: createReplayBroker(storage.broker), commands: createReplayCommandStore(storage.commands) }
+      : undefined;
+  const state: EngineState = {
+    ...createEngineState({ clock, serverProperties, broker: replay?.broker ?? storage.broker }),
+    commands: replay?.commands ?? storage.commands,
+  };
   let closed = false;
 
   const assertOpen = () => {
@@ -248,6 +302,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const processingLog = (err: unknown) => logger.debug('processing error:', err instanceof Error ? err.message : String(err));
 
+  if (replay !== undefined) {
+    // The command log rebuilds the catalog and restarts persistent queries (which resume from
+    // their consumer groups' starts; their sinks drop the outputs already written).
+    let failed = 0;
+    const commands = [...storage.commands.list()];
+    for (const c of commands) {
+      replay.commands.replaying(c);
+      try {
+        const session: Session = { properties: new Map(Object.entries(c.properties ?? {})), variables: new Map() };
+        for (const stmt of parse(c.statementText)) executePlan(planStatement(stmt, plannerContext(state, session)), state, session);
+      } catch (err) {
+        failed++;
+        logger.warn(`storage: could not replay command ${c.sequenceNumber} (${c.commandId}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    replay.broker.finish();
+    replay.commands.finish();
+    logger.info(`storage: replayed ${commands.length - failed} of ${commands.length} command(s)`);
+  }
+
   return {
     get closed() {
       return closed;
@@ -281,6 +355,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
           throw err;
         }
       }
+      // Acknowledged only once durable (commands, topics, INSERT VALUES records).
+      await storage.flush();
       return results;
     },
 
@@ -300,20 +376,39 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (stmt.kind !== 'QueryStatement') {
         throw new NotAQueryError({ statementText: stmt.text });
       }
-      let plan: QueryPlan;
+      state.persistent.drain();
+      let planned: QueryPlan | TablePullQueryPlan;
       try {
-        plan = planStatement(stmt, plannerContext(state, session)) as QueryPlan;
+        planned = planStatement(stmt, plannerContext(state, session)) as QueryPlan | TablePullQueryPlan;
       } catch (err) {
         if (err instanceof EngineError) throw withStatement(err, stmt.text);
         throw err;
       }
+      if (planned.kind === 'TablePullQuery') {
+        return runTablePull({
+          queryId: `query_${clock.now()}`,
+          plan: planned.plan,
+          table: state.persistent.table(planned.plan.tableName),
+          functions: state.functions,
+          onError: processingLog,
+        });
+      }
+      let plan = planned;
       const config = effectiveConfig(state, session);
+      // Scalable push queries (push v2): a plain push query over a persistent query's sink, reading from latest.
+      const scalable =
+        plan.mode === 'push' &&
+        boolProperty(config, 'ksql.query.push.v2.enabled', false) &&
+        offsetReset(config) === 'latest' &&
+        state.queries.writersOf(plan.plan.sourceName).some((q) => q.queryType === 'PERSISTENT') &&
+        isPlainPlan(plan.plan.root);
+      if (scalable) plan = { ...plan, plan: { ...plan.plan, root: dropNullKeys(plan.plan.root) } };
       if (plan.mode === 'push') {
         const max = intProperty(config, 'ksql.max.push.queries', 100);
         if (state.queries.count('PUSH') >= max) throw withStatement(new PushQueryLimitError(), stmt.text);
       }
       const handle = startTransientQuery({
-        queryId: `transient_${plan.plan.sourceName}_${randomLong()}`,
+        queryId: scalable ? `SCALABLE_PUSH_QUERY_${randomUUID()}` : `transient_${plan.plan.sourceName}_${randomLong()}`,
         statementText: stmt.text,
         plan: plan.plan,
         mode: plan.mode,
@@ -358,6 +453,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       const status: CommandStatusRecord = { status: 'SUCCESS', message: 'Terminated the cluster.', queryId: null };
       const rec = state.commands.append('cluster/TerminateCluster/terminate', 'TERMINATE CLUSTER;', status);
+      await storage.flush();
       return [
         {
           kind: 'command',
@@ -372,7 +468,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     async produce(topic, records) {
       assertOpen();
-      return produceRecords(state.broker, topic, records, () => clock.now());
+      const out = produceRecords(state.broker, topic, records, () => clock.now());
+      // Acknowledged only once durable; concurrent producers share fdatasync rounds.
+      await storage.flush();
+      return out;
     },
 
     records(topic) {
@@ -410,7 +509,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (closed) return;
       closed = true;
       for (const q of state.queries.list()) q.terminate();
-      state.broker.close();
+      await storage.close();
     },
   };
 }

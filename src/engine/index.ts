@@ -33,6 +33,7 @@ export {
   type ProduceOutcome,
   type QueryEvent,
   type QuerySummary,
+  type QueryDetails,
   type SourceDetails,
   type SourceSummary,
   type SqlType,

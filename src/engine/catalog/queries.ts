@@ -30,6 +30,13 @@ export class QueryRegistry {
     this.#queries.set(query.id, query);
   }
 
+  /** A copy for validating a request: registering in it leaves this registry unchanged. */
+  clone(): QueryRegistry {
+    const copy = new QueryRegistry();
+    for (const q of this.#queries.values()) copy.register(q);
+    return copy;
+  }
+
   deregister(id: string): boolean {
     return this.#queries.delete(id);
   }

@@ -1,7 +1,9 @@
 /**
- * The first set of scalar functions, with ksqlDB's semantics:
+ * The core scalar functions, with ksqlDB's semantics:
  * CONCAT, UCASE, LCASE, LEN, SUBSTRING, REPLACE, TRIM, LTRIM, RTRIM,
- * COALESCE, IFNULL, ABS, ROUND, FLOOR, CEIL.
+ * COALESCE, IFNULL, ABS, ROUND, FLOOR, CEIL; `registerBuiltins` also adds
+ * the string (strings.ts), math (math.ts), date/time (datetime.ts) and
+ * collection/JSON (collections.ts) families.
  *
  * @module
  */
@@ -16,31 +18,13 @@ import {
   type SqlType,
   type Value,
 } from '../types/index.js';
+import { registerCollectionFunctions } from './collections.js';
+import { resolveOverloads, type Overload } from './define.js';
+import { registerDateTimeFunctions } from './datetime.js';
+import { decimalIntegralType, doubleToLong, roundDecimal, roundDouble, registerMathFunctions } from './math.js';
+import { registerMiscFunctions } from './misc.js';
 import { FunctionRegistry, type FunctionCategory, type ResolvedSignature, type ScalarFunction } from './registry.js';
-
-interface Overload {
-  readonly args: readonly SqlType[];
-  readonly returns: SqlType | ((args: readonly SqlType[]) => SqlType);
-}
-
-/** Matches argument types against fixed overloads: exact first, then implicit widening. */
-function resolveOverloads(overloads: readonly Overload[], argTypes: readonly (SqlType | null)[]): ResolvedSignature | undefined {
-  const fits = (o: Overload, exact: boolean) =>
-    o.args.length === argTypes.length &&
-    o.args.every((t, i) => {
-      const a = argTypes[i];
-      if (a === null || a === undefined) return true;
-      return exact ? a.type === t.type : a.type === t.type || canImplicitlyCast(a, t);
-    });
-  const o = overloads.find((x) => fits(x, true)) ?? overloads.find((x) => fits(x, false));
-  if (o === undefined) return undefined;
-  // DECIMAL overloads are declared with a placeholder; keep the caller's decimal type.
-  const args = o.args.map((t, i) => {
-    const a = argTypes[i];
-    return t.type === 'DECIMAL' && a?.type === 'DECIMAL' ? a : t;
-  });
-  return { returnType: typeof o.returns === 'function' ? o.returns(args) : o.returns, argTypes: args };
-}
+import { registerStringFunctions } from './strings.js';
 
 function fn(
   name: string,
@@ -69,14 +53,6 @@ const DEC: DecimalType = { type: 'DECIMAL', precision: 38, scale: 0 };
 function decimalIntegral(args: readonly SqlType[]): SqlType {
   const d = args[0] as DecimalType;
   return SqlTypes.decimal(Math.max(d.precision - d.scale + 1, 1), 0);
-}
-
-function halfUpDouble(x: number, places: number): number {
-  if (!Number.isFinite(x)) return x;
-  const d = Decimal.fromNumber(x);
-  if (places >= 0) return d.setScale(places).toNumber();
-  const shift = Decimal.parse('1e' + String(-places));
-  return d.divide(shift, 0).multiply(shift).toNumber();
 }
 
 function substringStart(length: number, pos: number): number {
@@ -223,31 +199,28 @@ export function registerBuiltins(registry: FunctionRegistry): FunctionRegistry {
     fn(
       'ROUND',
       'MATHEMATICAL',
-      'Rounds a number to the nearest integer (half away from zero), or to the given number of decimal places.',
+      'Rounds to the nearest integer, or to the given number of decimal places; ties round up (toward positive infinity).',
       [
-        { args: [I], returns: I },
+        { args: [I], returns: L },
         { args: [L], returns: L },
         { args: [D], returns: L },
         { args: [D, I], returns: D },
-        { args: [DEC], returns: decimalIntegral },
-        { args: [DEC, I], returns: (a) => SqlTypes.decimal(Math.min((a[0] as DecimalType).precision + 1, 38), (a[0] as DecimalType).scale) },
+        { args: [DEC], returns: decimalIntegralType },
+        { args: [DEC, I], returns: (a) => a[0] as SqlType },
       ],
       (a, ctx) => {
         const v = a[0] ?? null;
         const argType = ctx.argTypes[0];
-        if (argType?.type === 'INTEGER' || argType?.type === 'BIGINT') return v;
+        if (argType?.type === 'INTEGER') return BigInt(v as number);
+        if (argType?.type === 'BIGINT') return v;
+        // Java's Math.round(double) (floor(x + 0.5), saturating) and BigDecimal.valueOf(x) rounding.
         if (argType?.type === 'DOUBLE') {
-          if (a.length === 1) {
-            const r = halfUpDouble(v as number, 0);
-            return BigInt.asIntN(64, BigInt(Number.isFinite(r) ? r : 0));
-          }
-          return halfUpDouble(v as number, a[1] as number);
+          return a.length === 1 ? doubleToLong(Math.round(v as number)) : roundDouble(v as number, a[1] as number);
         }
         const d = v as Decimal;
-        if (a.length === 1) return d.setScale(0);
-        const places = a[1] as number;
-        const scale = (ctx.returnType as DecimalType).scale;
-        return places >= d.scale ? d.setScale(scale) : d.setScale(Math.max(places, 0)).setScale(scale);
+        if (a.length === 1) return roundDecimal(d, 0);
+        // ksqlDB keeps the source scale (its issue 6235).
+        return roundDecimal(d, a[1] as number).setScale(d.scale);
       },
     ),
   );
@@ -282,6 +255,11 @@ export function registerBuiltins(registry: FunctionRegistry): FunctionRegistry {
     );
   registry.register(floorCeil('FLOOR', false));
   registry.register(floorCeil('CEIL', true));
+  registerStringFunctions(registry);
+  registerMathFunctions(registry);
+  registerDateTimeFunctions(registry);
+  registerCollectionFunctions(registry);
+  registerMiscFunctions(registry);
   return registry;
 }
 

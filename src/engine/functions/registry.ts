@@ -9,7 +9,19 @@
  */
 import type { SqlType, Value } from '../types/index.js';
 
-export type FunctionCategory = 'STRING' | 'MATHEMATICAL' | 'CONDITIONAL' | 'DATE / TIME' | 'OTHER';
+/** ksqlDB's `FunctionCategory` names (DESCRIBE FUNCTION / SHOW FUNCTIONS). */
+export type FunctionCategory =
+  | 'STRING'
+  | 'MATHEMATICAL'
+  | 'CONDITIONAL'
+  | 'DATE / TIME'
+  | 'JSON'
+  | 'ARRAY'
+  | 'MAP'
+  | 'REGULAR EXPRESSION'
+  | 'URL'
+  | 'CONVERSIONS'
+  | 'OTHER';
 
 export interface ResolvedSignature {
   readonly returnType: SqlType;

@@ -16,6 +16,13 @@ export interface Row {
   readonly offset: number;
   /** A table changelog delete (the record value was null); value columns are NULL. */
   readonly tombstone?: boolean | undefined;
+  /** The window of a windowed key. */
+  readonly window?: RowWindow | undefined;
+}
+
+export interface RowWindow {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface Downstream<T> {

@@ -7,6 +7,7 @@
 import { assertNever } from '../../shared/errors.js';
 import type { PlanNode } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
+import { createAggregateOperator } from './aggregate.js';
 import { createFilterOperator } from './filter.js';
 import type { Downstream, OperatorContext, Row } from './operator.js';
 import { createProjectOperator } from './project.js';
@@ -20,6 +21,8 @@ export function buildPipeline(node: PlanNode, downstream: Downstream<Row>, ctx: 
       return buildPipeline(node.input, createFilterOperator(node, downstream, ctx), ctx);
     case 'Project':
       return buildPipeline(node.input, createProjectOperator(node, downstream, ctx), ctx);
+    case 'Aggregate':
+      return buildPipeline(node.input, createAggregateOperator(node, downstream, ctx), ctx);
     default:
       return assertNever(node, 'plan node');
   }

@@ -9,7 +9,8 @@
 import type { SourceScanNode } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
 import { keySerde, makeStruct, valueSerde, SerdeError, type KeySerde, type Value, type ValueSerde } from '../types/index.js';
-import type { Downstream, OperatorContext, Row } from './operator.js';
+import { unwrapWindowedKey } from './keys.js';
+import type { Downstream, OperatorContext, Row, RowWindow } from './operator.js';
 
 const encoder = new TextEncoder();
 
@@ -34,8 +35,19 @@ class SourceOperator implements Downstream<StoredRecord> {
   push(record: StoredRecord): void {
     let key: Value[];
     let value: Value[] | null;
+    let keyText = record.key;
+    let window: RowWindow | undefined;
+    if (this.#node.windowed === true) {
+      const w = unwrapWindowedKey(record.key);
+      if (w === undefined) {
+        this.#onError?.(new SerdeError('Expected a windowed key'));
+        return;
+      }
+      keyText = w.key;
+      window = w.window;
+    }
     try {
-      key = this.#key.deserialize(record.key);
+      key = this.#key.deserialize(keyText);
       value = this.#value.deserialize(record.value);
     } catch (err) {
       if (!(err instanceof SerdeError)) throw err;
@@ -43,6 +55,14 @@ class SourceOperator implements Downstream<StoredRecord> {
       return;
     }
     let tombstone = false;
+    // Table rows need a key: records with a null key are dropped.
+    if (
+      (this.#node.sourceType === 'TABLE' || this.#node.dropNullKeys === true) &&
+      this.#node.key.columns.length > 0 &&
+      key.every((k) => k === null)
+    ) {
+      return;
+    }
     if (value === null) {
       // Streams have no tombstones: a null value is not a row.
       if (this.#node.sourceType === 'STREAM') return;
@@ -68,7 +88,11 @@ class SourceOperator implements Downstream<StoredRecord> {
       else if (typeof v === 'number') timestamp = v;
     }
     values.push(BigInt(timestamp), record.partition, BigInt(record.offset));
-    const row: Row = { values, timestamp, partition: record.partition, offset: record.offset };
+    if (this.#node.windowed === true) values.push(BigInt(window?.start ?? 0), BigInt(window?.end ?? 0));
+    const row: Row =
+      window === undefined
+        ? { values, timestamp, partition: record.partition, offset: record.offset }
+        : { values, timestamp, partition: record.partition, offset: record.offset, window };
     this.#downstream.push(tombstone ? { ...row, tombstone: true } : row);
   }
 }

@@ -39,6 +39,10 @@ export interface SourceScanNode {
   readonly value: SerdeSpec;
   /** Header columns: `HEADERS` (all) or `HEADER('k')` (one, as BYTES). */
   readonly headers: readonly { readonly name: string; readonly type: SqlType; readonly headerKey?: string | undefined }[];
+  /** Drop records whose key columns are all NULL (tables always do; scalable push queries too). */
+  readonly dropNullKeys?: boolean | undefined;
+  /** The topic's keys are windowed: rows get WINDOWSTART/WINDOWEND after the pseudo columns. */
+  readonly windowed?: boolean | undefined;
   /** Row timestamp from a value column instead of the record timestamp. */
   readonly timestampColumn?: { readonly index: number; readonly format?: string | undefined } | undefined;
   readonly schema: readonly PlanColumn[];
@@ -50,6 +54,52 @@ export interface FilterNode {
   /** BOOLEAN; rows where it is not TRUE are dropped. */
   readonly predicate: Expr;
   readonly schema: readonly PlanColumn[];
+  /**
+   * Table semantics (a KTable filter): the first `tableKeyCount` values (and
+   * the row's window) identify a key; a row that fails the predicate for a
+   * key that passed before becomes a tombstone for that key.
+   */
+  readonly tableKeyCount?: number | undefined;
+}
+
+export type WindowKind = 'TUMBLING' | 'HOPPING' | 'SESSION';
+
+/** A window clause, resolved to milliseconds. */
+export interface WindowSpec {
+  readonly type: WindowKind;
+  /** TUMBLING/HOPPING size; SESSION gap. */
+  readonly sizeMs: number;
+  /** HOPPING advance; equals `sizeMs` for TUMBLING. */
+  readonly advanceMs: number;
+  /** Records for windows that ended more than this long before stream time are dropped. */
+  readonly graceMs: number;
+  readonly retentionMs?: number | undefined;
+}
+
+/** One aggregate call: a function from the aggregate registry over expressions of the input row. */
+export interface AggregateCall {
+  readonly name: string;
+  readonly args: readonly Expr[];
+  readonly type: SqlType;
+}
+
+/**
+ * GROUP BY (optionally windowed): rows out are updates of one group, laid out
+ * as `[...keys, ...aggregates, ROWTIME, WINDOWSTART, WINDOWEND]` (window
+ * bounds NULL when not windowed), with the row's `window` set when windowed.
+ */
+export interface AggregateNode {
+  readonly kind: 'Aggregate';
+  readonly input: PlanNode;
+  readonly keys: readonly Expr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly window?: WindowSpec | undefined;
+  /**
+   * The input is a table changelog: the first `tableKeyCount` input values
+   * identify a source row whose previous contribution is undone on update.
+   */
+  readonly tableKeyCount?: number | undefined;
+  readonly schema: readonly PlanColumn[];
 }
 
 export interface ProjectNode {
@@ -59,7 +109,7 @@ export interface ProjectNode {
   readonly schema: readonly PlanColumn[];
 }
 
-export type PlanNode = SourceScanNode | FilterNode | ProjectNode;
+export type PlanNode = SourceScanNode | FilterNode | ProjectNode | AggregateNode;
 
 /** A transient push query: a plan whose rows go to one client. */
 export interface TransientQueryPlan {
@@ -71,6 +121,44 @@ export interface TransientQueryPlan {
   readonly sourceName: string;
   readonly sourceType: 'STREAM' | 'TABLE';
   readonly topic: string;
+}
+
+/** Where a persistent query writes. */
+export interface SinkSpec {
+  readonly name: string;
+  readonly sourceType: 'STREAM' | 'TABLE';
+  readonly topic: string;
+  /** The first `keyCount` values of a root row are the key columns; the rest the value columns. */
+  readonly keyCount: number;
+  readonly key: SerdeSpec;
+  readonly value: SerdeSpec;
+  /** Keys carry the row's window. */
+  readonly windowed: boolean;
+}
+
+/** A persistent query: CSAS, CTAS, INSERT INTO ... SELECT, or a source table's materialization. */
+export interface PersistentQueryPlan {
+  readonly kind: 'PersistentQuery';
+  readonly root: PlanNode;
+  /** Root row layout: key columns, then value columns. */
+  readonly schema: readonly PlanColumn[];
+  readonly sourceName: string;
+  readonly topic: string;
+  readonly sink: SinkSpec;
+  /** Write the sink topic (false for CREATE SOURCE TABLE, which only materializes). */
+  readonly produce: boolean;
+  /** Keep the latest row per key, for pull queries (tables). */
+  readonly materialize: boolean;
+}
+
+/** A pull query over a materialized table: the plan runs over the table's current rows. */
+export interface TablePullPlan {
+  readonly kind: 'TablePull';
+  readonly root: PlanNode;
+  /** Output columns, key columns marked. */
+  readonly schema: readonly PlanColumn[];
+  readonly limit?: number | undefined;
+  readonly tableName: string;
 }
 
 /** The scan at the bottom of a plan. */

@@ -10,4 +10,5 @@ export * from './statements.js';
 export * from './expressions.js';
 export * from './format.js';
 export * from './types.js';
-export { scanSource } from './query.js';
+export { scanSource } from './select.js';
+export { parsePartialTimestamp } from './pull.js';

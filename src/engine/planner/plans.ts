@@ -5,7 +5,7 @@
  * @module
  */
 import type { DataSource, SourceType } from '../catalog/index.js';
-import type { Expr, TransientQueryPlan } from '../plan/index.js';
+import type { Expr, PersistentQueryPlan, TablePullPlan, TransientQueryPlan } from '../plan/index.js';
 import type { SqlType } from '../types/index.js';
 
 export interface CreateSourcePlan {
@@ -17,6 +17,32 @@ export interface CreateSourcePlan {
   readonly existsWarning?: string | undefined;
   /** Create the topic first (PARTITIONS given and the topic is absent). */
   readonly createTopic?: { readonly partitions: number; readonly replicas: number; readonly cleanupPolicy: string } | undefined;
+  /** CREATE SOURCE TABLE: the query that materializes it (`CST_<NAME>_<n>`). */
+  readonly materialization?: PersistentQueryPlan | undefined;
+}
+
+/** CSAS, CTAS, INSERT INTO ... SELECT: a persistent query, and for CSAS/CTAS its sink source. */
+export interface PersistentQueryStatementPlan {
+  readonly kind: 'PersistentQuery';
+  readonly statementText: string;
+  /** `CSAS_<SINK>`, `CTAS_<SINK>` or `INSERTQUERY`; the runtime appends `_<n>`. */
+  readonly idPrefix: string;
+  /** The sink to create (CSAS/CTAS); absent for INSERT INTO. */
+  readonly sinkSource?: DataSource | undefined;
+  readonly orReplace: boolean;
+  readonly existsWarning?: string | undefined;
+  readonly createTopic?: { readonly partitions: number; readonly replicas: number; readonly cleanupPolicy: string } | undefined;
+  /** Absent when only `existsWarning` applies. */
+  readonly plan?: PersistentQueryPlan | undefined;
+  /** The commandId's type (INSERT INTO uses `stream` even for tables). */
+  readonly commandType: 'stream' | 'table';
+  readonly sinkName: string;
+}
+
+export interface ExplainPlan {
+  readonly kind: 'Explain';
+  readonly statementText: string;
+  readonly queryId: string;
 }
 
 export interface DropSourcePlan {
@@ -126,6 +152,13 @@ export interface QueryPlan {
   readonly mode: 'push' | 'streamPull';
 }
 
+/** A pull query over a materialized table. */
+export interface TablePullQueryPlan {
+  readonly kind: 'TablePullQuery';
+  readonly statementText: string;
+  readonly plan: TablePullPlan;
+}
+
 export type StatementPlan =
   | CreateSourcePlan
   | DropSourcePlan
@@ -141,4 +174,7 @@ export type StatementPlan =
   | DefineVariablePlan
   | UndefineVariablePlan
   | TerminatePlan
-  | QueryPlan;
+  | QueryPlan
+  | TablePullQueryPlan
+  | PersistentQueryStatementPlan
+  | ExplainPlan;

@@ -10,12 +10,18 @@ import type { PlannerContext } from './context.js';
 import { planCreateSource, planCreateType, planDropSource, planDropType } from './ddl.js';
 import { planInsertValues } from './insert.js';
 import type { StatementPlan } from './plans.js';
+import { planCreateAsSelect, planInsertSelect, planSourceTableMaterialization } from './persistent.js';
 import { planQuery } from './query.js';
 
 export function planStatement(stmt: ast.Statement, ctx: PlannerContext): StatementPlan {
   switch (stmt.kind) {
-    case 'CreateSource':
-      return planCreateSource(stmt, ctx);
+    case 'CreateSource': {
+      const plan = planCreateSource(stmt, ctx);
+      if (stmt.isSource && stmt.sourceType === 'TABLE' && plan.existsWarning === undefined) {
+        return { ...plan, materialization: planSourceTableMaterialization(plan.source) };
+      }
+      return plan;
+    }
     case 'DropSource':
       return planDropSource(stmt, ctx);
     case 'InsertValues':
@@ -56,12 +62,17 @@ export function planStatement(stmt: ast.Statement, ctx: PlannerContext): Stateme
       return { kind: 'Terminate', statementText: stmt.text, queryId: found.id };
     }
     case 'CreateSourceAs':
+      return planCreateAsSelect(stmt, ctx);
     case 'InsertInto':
-      throw new UnsupportedStatementError(
-        `${stmt.kind === 'CreateSourceAs' ? `CREATE ${stmt.sourceType} AS SELECT` : 'INSERT INTO ... SELECT'} (persistent queries) is not supported by the embedded engine yet.`,
-      );
+      return planInsertSelect(stmt, ctx);
+    case 'Explain': {
+      if (stmt.queryId === undefined) throw new UnsupportedStatementError('EXPLAIN of a statement is not supported by the embedded engine yet.');
+      const id = stmt.queryId.value;
+      const found = ctx.queries.get(id) ?? ctx.queries.list().find((q) => q.id.toUpperCase() === id.toUpperCase());
+      if (found === undefined) throw new AnalysisError(`Query with id:${id} does not exist, use SHOW QUERIES to view the full set of queries.`);
+      return { kind: 'Explain', statementText: stmt.text, queryId: found.id };
+    }
     case 'AlterSource':
-    case 'Explain':
     case 'Pause':
     case 'Resume':
     case 'AlterSystemProperty':

@@ -8,12 +8,13 @@ import {
   toFieldInfo,
   toSchemaInfo,
   type KsqlEntity,
+  type QueryDescription,
   type RunningQuery,
   type SourceDescription,
   type SourceInfo,
 } from '../../protocol/index.js';
 import { assertNever } from '../../shared/errors.js';
-import type { QuerySummary, SourceDetails, SourceSummary, StatementResult } from '../index.js';
+import type { QueryDetails, QuerySummary, SourceDetails, SourceSummary, StatementResult } from '../index.js';
 
 
 export function toRunningQuery(q: QuerySummary): RunningQuery {
@@ -24,6 +25,26 @@ export function toRunningQuery(q: QuerySummary): RunningQuery {
     id: q.id,
     statusCount: { [q.state]: 1 },
     queryType: q.queryType,
+    state: q.state,
+  };
+}
+
+export function toQueryDescription(q: QueryDetails): QueryDescription {
+  return {
+    id: q.id,
+    statementText: q.statementText,
+    windowType: q.windowType,
+    fields: q.columns.map((c) => toFieldInfo({ name: c.name, type: c.type, namespace: c.namespace, headerKey: c.headerKey })),
+    sources: [...q.sources],
+    sinks: [...q.sinks],
+    topology: '',
+    executionPlan: '',
+    overriddenProperties: {},
+    ksqlHostQueryStatus: { 'embedded:0': q.state },
+    queryType: q.queryType,
+    queryErrors: [],
+    tasksMetadata: [],
+    consumerGroupId: `_confluent-ksql-default_query_${q.id}`,
     state: q.state,
   };
 }
@@ -96,6 +117,15 @@ export function toEntity(r: StatementResult): KsqlEntity {
       };
     case 'queries':
       return { '@type': 'queries', statementText: r.statementText, queries: r.queries.map(toRunningQuery), warnings };
+    case 'queryDescription':
+      return { '@type': 'queryDescription', statementText: r.statementText, queryDescription: toQueryDescription(r.query), warnings };
+    case 'queryDescriptionList':
+      return {
+        '@type': 'query_descriptions',
+        statementText: r.statementText,
+        queryDescriptions: r.queries.map(toQueryDescription),
+        warnings,
+      };
     case 'properties':
       return {
         '@type': 'properties',

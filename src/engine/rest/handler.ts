@@ -234,6 +234,15 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
         const partition = o['partition'];
         const timestamp = o['timestamp'];
         const headers = o['headers'];
+        const window = o['window'];
+        let win: { start: number; end: number } | undefined;
+        if (window !== undefined && window !== null) {
+          const w = asObject(window, 'window');
+          const start = Number(w['start']);
+          const end = Number(w['end']);
+          if (!Number.isFinite(start) || !Number.isFinite(end)) throw new BodyError('Invalid JSON in request: "window" needs numeric "start" and "end"');
+          win = { start, end };
+        }
         if (partition !== undefined && partition !== null && typeof partition !== 'number') {
           throw new BodyError('Invalid JSON in request: "partition" must be a number');
         }
@@ -245,6 +254,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
           value: jsonText(o['value']),
           partition: typeof partition === 'number' ? partition : undefined,
           timestamp: typeof timestamp === 'number' ? timestamp : undefined,
+          window: win,
           headers: Array.isArray(headers)
             ? headers.map((h) => {
                 const ho = asObject(h, 'header');
@@ -272,7 +282,8 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
       const parts = recs.map(
         (r) =>
           `{"partition":${r.partition},"offset":${r.offset},"timestamp":${r.timestamp},` +
-          `"key":${r.key ?? 'null'},"value":${r.value ?? 'null'},"headers":${stringifyJson(r.headers)}}`,
+          `"key":${r.key ?? 'null'},"value":${r.value ?? 'null'},"headers":${stringifyJson(r.headers)}` +
+          (r.window === undefined ? '}' : `,"window":{"start":${r.window.start},"end":${r.window.end}}}`),
       );
       return new Response(utf8('[' + parts.join(',') + ']'), { status: 200, headers: { 'content-type': JSON_TYPE } });
     } catch (err) {

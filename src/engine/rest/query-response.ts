@@ -44,13 +44,26 @@ function framing(format: QueryFormat, handle: TransientQueryHandle): Framing {
   const schema = handle.schema;
   switch (format) {
     case 'streamedRows': {
+      const tablePull = handle.mode === 'tablePull';
       const header = encodeStreamedRow({
         header: {
           queryId: handle.queryId,
-          schema: formatColumns(schema.map((c) => ({ name: c.name, type: c.type, namespace: 'VALUE' as const }))),
+          schema: formatColumns(
+            schema.map((c) => ({ name: c.name, type: c.type, namespace: tablePull && c.isKey === true ? ('KEY' as const) : ('VALUE' as const) })),
+          ),
         },
       });
       const sep = QueryFraming.SEPARATOR;
+      if (tablePull) {
+        // Buffered in ksqlDB: each element is preceded (not followed) by the separator; no final message.
+        return {
+          open: () => QueryFraming.OPEN + header,
+          row: (cols) => sep + `{"row":{"columns":${cols}}}`,
+          final: () => QueryFraming.CLOSE,
+          end: () => QueryFraming.CLOSE,
+          error: (e) => sep + `{"errorMessage":${e}}` + QueryFraming.CLOSE,
+        };
+      }
       return {
         open: () => QueryFraming.OPEN + header + sep,
         row: (cols, tombstone) => (tombstone ? `{"row":{"columns":${cols},"tombstone":true}}` : `{"row":{"columns":${cols}}}`) + sep,

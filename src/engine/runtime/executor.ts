@@ -15,6 +15,7 @@ import type {
   CreateSourcePlan,
   DropSourcePlan,
   InsertValuesPlan,
+  PersistentQueryStatementPlan,
   ShowPlan,
   StatementPlan,
 } from '../planner/index.js';
@@ -29,9 +30,11 @@ import {
   type Value,
 } from '../types/index.js';
 import type { Clock } from './clock.js';
-import { DEFAULT_SERVER_PROPERTIES, isServerOnly, validateOverride } from './config.js';
+import { registeredQuery, type PersistentQueries } from './persistent-query.js';
+import { DEFAULT_SERVER_PROPERTIES, isServerOnly, offsetReset, validateOverride } from './config.js';
 import type {
   CommandResult,
+  QueryDetails,
   QuerySummary,
   SourceDetails,
   SourceSummary,
@@ -44,6 +47,10 @@ export interface EngineState {
   readonly broker: Broker;
   readonly commands: CommandStore;
   readonly queries: QueryRegistry;
+  /** Running persistent queries and their materialized tables (shared with the sandbox, which starts none). */
+  readonly persistent: PersistentQueries;
+  /** Suffix source for persistent query ids. */
+  readonly queryIds: { next: number };
   readonly functions: FunctionRegistry;
   readonly clock: Clock;
   /** Server properties (defaults overlaid with the engine's options). */
@@ -137,12 +144,70 @@ function createSource(plan: CreateSourcePlan, state: EngineState): StatementResu
     state.broker.createTopic(s.topic, plan.createTopic);
   }
   state.catalog.putSource(s, { orReplace: plan.orReplace });
+  if (plan.materialization !== undefined) {
+    startQuery(state, `CST_${s.name}`, plan.statementText, plan.materialization, 'earliest');
+  }
   const kind = s.sourceType.toLowerCase();
   return command(state, plan.statementText, `${kind}/${quoteName(s.name)}/create`, {
     status: 'SUCCESS',
     message: s.sourceType === 'STREAM' ? 'Stream created' : 'Table created',
     queryId: null,
   });
+}
+
+/** Registers a persistent query (and, outside the sandbox, starts it); returns its id. */
+function startQuery(
+  state: EngineState,
+  prefix: string,
+  statementText: string,
+  plan: NonNullable<PersistentQueryStatementPlan['plan']>,
+  reset: 'earliest' | 'latest',
+): string {
+  const n = Math.max(state.queryIds.next, state.commands.nextSequenceNumber);
+  state.queryIds.next = n + 1;
+  const id = `${prefix}_${n}`;
+  if (state.sandbox) {
+    state.queries.register(registeredQuery(id, statementText, plan, () => state.queries.deregister(id)));
+  } else {
+    state.persistent.start({ id, statementText, plan, offsetReset: reset, registry: state.queries });
+  }
+  return id;
+}
+
+function persistentQuery(plan: PersistentQueryStatementPlan, state: EngineState, session: Session): StatementResult {
+  if (plan.existsWarning !== undefined || plan.plan === undefined) {
+    return { kind: 'warning', statementText: plan.statementText, warnings: [], message: plan.existsWarning ?? '' };
+  }
+  if (plan.createTopic !== undefined && !state.broker.topicExists(plan.plan.sink.topic)) {
+    state.broker.createTopic(plan.plan.sink.topic, plan.createTopic);
+  }
+  if (plan.sinkSource !== undefined) state.catalog.putSource(plan.sinkSource, { orReplace: plan.orReplace });
+  const id = startQuery(state, plan.idPrefix, plan.statementText, plan.plan, offsetReset(effectiveConfig(state, session)));
+  return command(state, plan.statementText, `${plan.commandType}/${quoteName(plan.sinkName)}/create`, {
+    status: 'SUCCESS',
+    message: `Created query with ID ${id}`,
+    queryId: id,
+  });
+}
+
+export function describeQuery(state: EngineState, q: RegisteredQuery): QueryDetails {
+  const info = state.persistent.get(q.id);
+  const sink = q.sinks[0] === undefined ? undefined : state.catalog.getSource(q.sinks[0]);
+  return {
+    ...summarizeQuery(q),
+    sources: q.sources,
+    windowType: sink?.windowInfo?.type ?? null,
+    columns: sink === undefined ? [] : [...sink.schema.key, ...sink.schema.value],
+    fields: info?.plan.schema ?? [],
+  };
+}
+
+function explain(queryId: string, statementText: string, state: EngineState): StatementResult {
+  const q = state.queries.get(queryId);
+  if (q === undefined) {
+    throw new AnalysisError(`Query with id:${queryId} does not exist, use SHOW QUERIES to view the full set of queries.`);
+  }
+  return { kind: 'queryDescription', statementText, warnings: [], query: describeQuery(state, q) };
 }
 
 function dropSource(plan: DropSourcePlan, state: EngineState): StatementResult {
@@ -154,6 +219,13 @@ function dropSource(plan: DropSourcePlan, state: EngineState): StatementResult {
       message: `Source ${quoteName(plan.name)} does not exist.`,
       queryId: null,
     });
+  }
+  // A source table's materialization goes with it.
+  for (const q of state.queries.list()) {
+    if (q.queryType === 'PERSISTENT' && q.id.startsWith('CST_') && q.sinks.includes(s.name)) {
+      if (state.sandbox) state.queries.deregister(q.id);
+      else q.terminate();
+    }
   }
   state.catalog.dropSource(s.name);
   if (plan.deleteTopic && state.broker.topicExists(s.topic)) {
@@ -241,6 +313,9 @@ function show(plan: ShowPlan, state: EngineState, session: Session): StatementRe
       return { kind: 'sourceList', ...base, sourceType: type, sources: sources.map(summarizeSource) };
     }
     case 'QUERIES':
+      if (plan.extended) {
+        return { kind: 'queryDescriptionList', ...base, queries: state.queries.list().map((q) => describeQuery(state, q)) };
+      }
       return { kind: 'queries', ...base, queries: state.queries.list().map(summarizeQuery) };
     case 'TOPICS': {
       const topics = state.broker
@@ -379,8 +454,10 @@ export function executePlan(plan: StatementPlan, state: EngineState, session: Se
       return undefined;
     case 'Terminate': {
       if (plan.queryId === undefined) {
-        if (!state.sandbox) {
-          for (const q of state.queries.list()) if (q.queryType === 'PERSISTENT') q.terminate();
+        for (const q of state.queries.list()) {
+          if (q.queryType !== 'PERSISTENT') continue;
+          if (state.sandbox) state.queries.deregister(q.id);
+          else q.terminate();
         }
         return command(state, plan.statementText, 'terminate/ALL/execute', {
           status: 'SUCCESS',
@@ -392,16 +469,23 @@ export function executePlan(plan: StatementPlan, state: EngineState, session: Se
       if (q === undefined) throw new AnalysisError(`Unknown queryId: ${plan.queryId}`);
       if (q.queryType === 'PUSH') {
         if (!state.sandbox) q.terminate();
+        else state.queries.deregister(q.id);
         return { kind: 'terminateQuery', statementText: plan.statementText, warnings: [], queryId: q.id, wasTerminated: true };
       }
       if (!state.sandbox) q.terminate();
+      else state.queries.deregister(q.id);
       return command(state, plan.statementText, `terminate/${q.id}/execute`, {
         status: 'SUCCESS',
         message: 'Query terminated.',
         queryId: null,
       });
     }
+    case 'PersistentQuery':
+      return persistentQuery(plan, state, session);
+    case 'Explain':
+      return explain(plan.queryId, plan.statementText, state);
     case 'Query':
+    case 'TablePullQuery':
       throw new QueryEndpointError();
     default:
       return assertNever(plan, 'statement plan');

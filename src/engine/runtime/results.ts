@@ -76,6 +76,25 @@ export interface SourceDescriptionListResult extends ResultBase {
   readonly sources: readonly SourceDetails[];
 }
 
+/** EXPLAIN / SHOW QUERIES EXTENDED. */
+export interface QueryDetails extends QuerySummary {
+  readonly sources: readonly string[];
+  readonly windowType: WindowType | null;
+  /** The sink's columns (keys first). */
+  readonly columns: readonly Column[];
+  readonly fields: readonly { readonly name: string; readonly type: SqlType; readonly isKey?: boolean | undefined }[];
+}
+
+export interface QueryDescriptionResult extends ResultBase {
+  readonly kind: 'queryDescription';
+  readonly query: QueryDetails;
+}
+
+export interface QueryDescriptionListResult extends ResultBase {
+  readonly kind: 'queryDescriptionList';
+  readonly queries: readonly QueryDetails[];
+}
+
 export interface QueriesResult extends ResultBase {
   readonly kind: 'queries';
   readonly queries: readonly QuerySummary[];
@@ -148,6 +167,8 @@ export type StatementResult =
   | SourceDescriptionResult
   | SourceDescriptionListResult
   | QueriesResult
+  | QueryDescriptionResult
+  | QueryDescriptionListResult
   | PropertiesResult
   | TopicsResult
   | WarningResult

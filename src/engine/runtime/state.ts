@@ -15,21 +15,28 @@ import {
 } from '../storage/index.js';
 import type { Clock } from './clock.js';
 import type { EngineState } from './executor.js';
+import { PersistentQueries } from './persistent-query.js';
 
 export interface StateOptions {
   readonly clock: Clock;
   readonly serverProperties: ReadonlyMap<string, string>;
   /** @default an in-memory broker */
   readonly broker?: Broker | undefined;
+  /** Records skipped by persistent queries (processing log). */
+  readonly onError?: ((err: unknown) => void) | undefined;
 }
 
-export function createEngineState({ clock, serverProperties, broker }: StateOptions): EngineState {
+export function createEngineState({ clock, serverProperties, broker, onError }: StateOptions): EngineState {
+  const theBroker = broker ?? createMemoryBroker({ now: () => clock.now() });
+  const functions = createDefaultFunctionRegistry();
   return {
     catalog: new Catalog(),
-    broker: broker ?? createMemoryBroker({ now: () => clock.now() }),
+    broker: theBroker,
     commands: createMemoryCommandStore(),
     queries: new QueryRegistry(),
-    functions: createDefaultFunctionRegistry(),
+    persistent: new PersistentQueries({ broker: theBroker, functions, onError }),
+    queryIds: { next: 1 },
+    functions,
     clock,
     serverProperties,
     sandbox: false,
@@ -41,6 +48,8 @@ export function sandboxOf(state: EngineState): EngineState {
   return {
     ...state,
     catalog: state.catalog.clone(),
+    queries: state.queries.clone(),
+    queryIds: { next: state.queryIds.next },
     broker: createSandboxBroker(state.broker),
     commands: createSandboxCommandStore(state.commands),
     sandbox: true,

@@ -6,6 +6,7 @@
  */
 import { BadRequestError, EngineError } from '../errors.js';
 import { InvalidPartitionError, type Broker } from '../storage/index.js';
+import { unwrapWindowedKey, wrapWindowedKey } from '../operators/index.js';
 import { parseJsonTree } from '../types/index.js';
 
 export interface ProduceInput {
@@ -16,6 +17,8 @@ export interface ProduceInput {
   readonly partition?: number | undefined;
   readonly timestamp?: number | undefined;
   readonly headers?: readonly { readonly key: string; readonly value: string | null }[] | undefined;
+  /** The window of a windowed key (stored inside the key text, see operators/keys.ts). */
+  readonly window?: { readonly start: number; readonly end: number } | undefined;
 }
 
 export interface ProduceOutcome {
@@ -33,6 +36,8 @@ export interface TopicRecordView {
   /** JSON text or null. */
   readonly value: string | null;
   readonly headers: readonly { readonly key: string; readonly value: string | null }[];
+  /** Present for windowed keys. */
+  readonly window?: { readonly start: number; readonly end: number } | undefined;
 }
 
 export class PartitionNotFoundError extends EngineError {
@@ -82,7 +87,7 @@ export function produceRecords(
       .produce(
         topic,
         records.map((r) => ({
-          key: r.key,
+          key: r.window === undefined ? r.key : wrapWindowedKey(r.key, r.window),
           value: r.value,
           partition: r.partition,
           timestamp: r.timestamp ?? now(),
@@ -98,12 +103,9 @@ export function produceRecords(
 
 export function readRecords(broker: Broker, topic: string): TopicRecordView[] {
   if (!broker.topicExists(topic)) throw new TopicNotFoundError(topic);
-  return broker.readAll(topic).map((r) => ({
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: r.key,
-    value: r.value,
-    headers: r.headers,
-  }));
+  return broker.readAll(topic).map((r) => {
+    const w = unwrapWindowedKey(r.key);
+    const base = { partition: r.partition, offset: r.offset, timestamp: r.timestamp, value: r.value, headers: r.headers };
+    return w === undefined ? { ...base, key: r.key } : { ...base, key: w.key, window: w.window };
+  });
 }

@@ -32,7 +32,8 @@ export interface TransientQueryHandle extends AsyncIterable<QueryEvent> {
   readonly queryId: string;
   /** Output columns (push headers list these as value columns). */
   readonly schema: readonly PlanColumn[];
-  readonly mode: 'push' | 'streamPull';
+  /** `tablePull`: a pull query over a materialized table (KEY columns in the header, no final message). */
+  readonly mode: 'push' | 'streamPull' | 'tablePull';
   /** Stops the query; the iterator completes after what is already queued. */
   close(): void;
   /** True once the query has stopped for any reason. */

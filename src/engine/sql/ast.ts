@@ -510,7 +510,7 @@ export interface Query extends NodeBase {
   readonly partitionBy?: readonly Expression[] | undefined;
   readonly having?: Expression | undefined;
   readonly emit?: ResultMaterialization | undefined;
-  /** Non-negative safe integer. */
+  /** Safe integer; negative only when written so (the planner rejects it). */
   readonly limit?: number | undefined;
 }
 

@@ -831,7 +831,13 @@ export class Parser {
       else if (this.#eatKeyword('FINAL')) emit = 'FINAL';
       else throw this.#unexpected("'CHANGES' or 'FINAL'");
     }
-    const limit = this.#eatKeyword('LIMIT') ? this.#parseSafeInteger() : undefined;
+    let limit: number | undefined;
+    if (this.#eatKeyword('LIMIT')) {
+      // A negative LIMIT parses; the planner rejects it with ksqlDB's message.
+      const negative = this.#eat(TokenKind.MINUS);
+      limit = this.#parseSafeInteger();
+      if (negative) limit = -limit;
+    }
     return this.#node<ast.Query>(start, 'Query', {
       select,
       from,

@@ -1,0 +1,150 @@
+/**
+ * Persistent queries over the REST API, in process: CTAS/CSAS, aggregation,
+ * windows, pull queries over materialized tables, TERMINATE and DROP.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEngine, manualClock, type Engine } from '../index.js';
+import { createHandler, type FetchHandler } from './handler.js';
+
+let engine: Engine;
+let handle: FetchHandler;
+
+beforeEach(() => {
+  engine = createEngine({ clock: manualClock(1000), properties: { 'ksql.streams.auto.offset.reset': 'earliest' } });
+  handle = createHandler({ engine });
+});
+afterEach(async () => {
+  await engine.close();
+});
+
+function post(path: string, body: unknown): Promise<Response> {
+  return handle(
+    new Request(`http://engine${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+async function ksql(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const res = await post('/ksql', streamsProperties === undefined ? { ksql: sql } : { ksql: sql, streamsProperties });
+  return { status: res.status, body: await res.json() };
+}
+
+async function query(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; text: string }> {
+  const res = await post('/query', streamsProperties === undefined ? { ksql: sql } : { ksql: sql, streamsProperties });
+  return { status: res.status, text: await res.text() };
+}
+
+async function produce(topic: string, records: unknown[]): Promise<void> {
+  const res = await post(`/topics/${topic}`, { records });
+  expect(res.status).toBe(200);
+}
+
+const INPUT = "CREATE STREAM INPUT (ID STRING KEY, V INT) WITH (kafka_topic='input', value_format='JSON', partitions=1);";
+
+describe('CREATE TABLE AS SELECT with GROUP BY', () => {
+  it('creates a query, writes the changelog and answers pull queries with KEY columns and no final message', async () => {
+    const { status, body } = await ksql(`${INPUT}\nCREATE TABLE AGG AS SELECT ID, COUNT(*) AS C, SUM(V) AS S FROM INPUT GROUP BY ID;`);
+    expect(status).toBe(200);
+    expect(body[1]).toMatchObject({
+      '@type': 'currentStatus',
+      commandId: 'table/`AGG`/create',
+      commandStatus: { status: 'SUCCESS', message: expect.stringMatching(/^Created query with ID CTAS_AGG_\d+$/) },
+    });
+    const queryId = body[1].commandStatus.queryId as string;
+    await produce('input', [
+      { key: 'a', value: { V: 1 }, timestamp: 10 },
+      { key: 'b', value: { V: 2 }, timestamp: 11 },
+      { key: 'a', value: { V: 3 }, timestamp: 12 },
+    ]);
+
+    const res = await handle(new Request('http://engine/topics/AGG/records'));
+    const records = (await res.json()) as { key: unknown; value: unknown; timestamp: number }[];
+    expect(records.map((r) => [r.key, r.value, r.timestamp])).toEqual([
+      ['a', { C: 1, S: 1 }, 10],
+      ['b', { C: 1, S: 2 }, 11],
+      ['a', { C: 2, S: 4 }, 12],
+    ]);
+
+    const pull = await query("SELECT * FROM AGG WHERE ID='a';");
+    expect(pull.status).toBe(200);
+    expect(pull.text).toMatch(/^\[\{"header":\{"queryId":"query_\d+","schema":"`ID` STRING KEY, `C` BIGINT, `S` INTEGER"\}\},\n\{"row":\{"columns":\["a",2,4\]\}\}\]$/);
+    const scan = await query('SELECT ID, C FROM AGG WHERE C >= 1;');
+    expect(scan.text.split('\n').length).toBe(3);
+
+    const shown = await ksql('SHOW QUERIES;');
+    expect(shown.body[0].queries).toEqual([
+      expect.objectContaining({ id: queryId, queryType: 'PERSISTENT', sinks: ['AGG'], sinkKafkaTopics: ['AGG'], state: 'RUNNING' }),
+    ]);
+    const explained = await ksql(`EXPLAIN ${queryId};`);
+    expect(explained.body[0]).toMatchObject({ '@type': 'queryDescription', queryDescription: { id: queryId, sinks: ['AGG'], sources: ['INPUT'] } });
+
+    const drop = await ksql('DROP TABLE AGG;');
+    expect(drop.status).toBe(400);
+    expect(drop.body.message).toBe(
+      `Cannot drop AGG.\nThe following queries read from this source: [].\nThe following queries write into this source: [${queryId}].\nYou need to terminate them before dropping AGG.`,
+    );
+    const ok = await ksql(`TERMINATE ${queryId}; DROP TABLE AGG DELETE TOPIC;`);
+    expect(ok.status).toBe(200);
+  });
+
+  it('windows the aggregate: WINDOWSTART/WINDOWEND are key columns of pull queries and bound by string timestamps', async () => {
+    await ksql(`${INPUT}\nCREATE TABLE W AS SELECT ID, COUNT(*) AS C FROM INPUT WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;`);
+    await produce('input', [
+      { key: 'a', value: {}, timestamp: 1582501512456 },
+      { key: 'a', value: {}, timestamp: 1582501513456 },
+    ]);
+    const pull = await query("SELECT * FROM W WHERE ID='a' AND WINDOWSTART >= '2020-02-23T23:45:13';");
+    expect(pull.text).toBe(
+      '[{"header":{"queryId":"' +
+        /"queryId":"([^"]+)"/.exec(pull.text)![1] +
+        '","schema":"`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `C` BIGINT"}},\n' +
+        '{"row":{"columns":["a",1582501513000,1582501514000,1]}}]',
+    );
+    const records = (await (await handle(new Request('http://engine/topics/W/records'))).json()) as { key: unknown; window: unknown }[];
+    expect(records[0]).toMatchObject({ key: 'a', window: { start: 1582501512000, end: 1582501513000 } });
+  });
+
+  it('rejects pull queries ksqlDB rejects, with its messages', async () => {
+    await ksql(`${INPUT}\nCREATE TABLE AGG AS SELECT ID, COUNT(*) AS C FROM INPUT GROUP BY ID;`);
+    const off = { 'ksql.query.pull.table.scan.enabled': false };
+    expect(JSON.parse((await query('SELECT * FROM AGG WHERE C = 100;', off)).text).message.split('\nStatement:')[0]).toBe(
+      'WHERE clause missing key column for disjunct: (C = 100)',
+    );
+    expect(JSON.parse((await query("SELECT * FROM AGG WHERE ID >= 'a' AND ID <= 'b';", off)).text).message.split('\nStatement:')[0]).toBe(
+      'A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate',
+    );
+    expect(JSON.parse((await query("SELECT * FROM AGG WHERE ID <= 'a' OR ID >= 'c';", off)).text).message.split('\nStatement:')[0]).toBe(
+      'Query requires table scan to be enabled',
+    );
+    expect((await query('SELECT * FROM AGG WHERE C = 100;')).status).toBe(200);
+    const notQueryable = await query('SELECT * FROM INPUT LIMIT -1;');
+    expect(JSON.parse(notQueryable.text).message).toContain("Pull queries don't support negative integers in the LIMIT clause.");
+  });
+});
+
+describe('CREATE STREAM AS SELECT', () => {
+  it('projects, filters and re-keys with PARTITION BY', async () => {
+    await ksql(`${INPUT}\nCREATE STREAM OUT WITH (kafka_topic='out') AS SELECT V AS NEWKEY, ID, V * 2 AS V2 FROM INPUT WHERE V > 1 PARTITION BY V;`);
+    await produce('input', [
+      { key: 'a', value: { V: 1 }, timestamp: 1 },
+      { key: 'b', value: { V: 2 }, timestamp: 2 },
+    ]);
+    const records = (await (await handle(new Request('http://engine/topics/out/records'))).json()) as { key: unknown; value: unknown }[];
+    expect(records.map((r) => [r.key, r.value])).toEqual([[2, { ID: 'b', V2: 4 }]]);
+    const described = await ksql('DESCRIBE OUT;');
+    expect(described.body[0].sourceDescription.fields.map((f: { name: string; type?: string }) => [f.name, f.type ?? 'VALUE'])).toEqual([
+      ['NEWKEY', 'KEY'],
+      ['ID', 'VALUE'],
+      ['V2', 'VALUE'],
+    ]);
+  });
+
+  it('refuses a LIMIT', async () => {
+    const { status, body } = await ksql(`${INPUT}\nCREATE STREAM OUT AS SELECT * FROM INPUT LIMIT 5;`);
+    expect(status).toBe(400);
+    expect(body.message).toBe("CREATE STREAM AS SELECT statements don't support LIMIT clause.");
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Persistent queries (CSAS, CTAS, INSERT INTO ... SELECT, source-table
+ * materializations) and the materialized tables pull queries read.
+ *
+ * Processing is synchronous and deterministic: {@link PersistentQueries.drain}
+ * runs every query, in creation order, over the records appended since it
+ * last ran (each query consumes its source in global append order) until
+ * no query makes progress, so a query reading another's sink sees its
+ * output in the same drain. The engine drains after every produce and
+ * statement batch, and before a query starts; a wake-up on new records
+ * covers anything else that appends.
+ *
+ * @module
+ */
+import type { QueryRegistry, RegisteredQuery } from '../catalog/index.js';
+import type { FunctionRegistry } from '../functions/index.js';
+import {
+  buildPipeline,
+  createMemoryStore,
+  createSinkOperator,
+  type Downstream,
+  type KeyValueStore,
+  type SinkRecord,
+} from '../operators/index.js';
+import type { PersistentQueryPlan } from '../plan/index.js';
+import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
+
+/** The latest record per key of a table, as its changelog topic would be compacted to. */
+export interface MaterializedTable {
+  readonly name: string;
+  /** Current rows (no tombstones), as records of the table's topic. */
+  records(): Iterable<StoredRecord>;
+}
+
+export interface PersistentQueryInfo {
+  readonly id: string;
+  readonly statementText: string;
+  readonly plan: PersistentQueryPlan;
+}
+
+class PersistentQuery {
+  readonly id: string;
+  readonly statementText: string;
+  readonly plan: PersistentQueryPlan;
+  readonly #consumer: Consumer;
+  readonly #pipeline: Downstream<StoredRecord>;
+  readonly #store: KeyValueStore<StoredRecord> | undefined;
+  readonly #controller = new AbortController();
+  #sequence = 0;
+  /** Outputs produced so far: the producer sequence of the next one. */
+  #outputs = 0;
+  stopped = false;
+
+  constructor(
+    id: string,
+    statementText: string,
+    plan: PersistentQueryPlan,
+    options: { broker: Broker; functions: FunctionRegistry; offsetReset: OffsetReset; onError?: ((err: unknown) => void) | undefined },
+    onRecords: () => void,
+  ) {
+    this.id = id;
+    this.statementText = statementText;
+    this.plan = plan;
+    const { broker } = options;
+    this.#store = plan.materialize ? createMemoryStore<StoredRecord>() : undefined;
+    const ctx = { functions: options.functions, onError: options.onError };
+    const emit = (r: SinkRecord) => {
+      if (plan.produce && broker.topicExists(plan.sink.topic)) {
+        // Idempotent (storage/README.md, "Exactly once"): after a restart the query re-reads its
+        // input from its group's start and numbers its outputs from 0 again; the sink drops the
+        // outputs it already holds.
+        broker.produce(plan.sink.topic, [{ key: r.key, value: r.value, timestamp: r.timestamp }], {
+          producerId: id,
+          sequence: this.#outputs++,
+        });
+      }
+      const store = this.#store;
+      if (store === undefined) return;
+      const k = r.key ?? 'null';
+      if (r.value === null) store.delete(k);
+      else {
+        store.delete(k);
+        store.put(k, {
+          topic: plan.sink.topic,
+          partition: 0,
+          offset: this.#sequence,
+          timestamp: r.timestamp,
+          key: r.key,
+          value: r.value,
+          headers: [],
+          sequence: this.#sequence++,
+        });
+      }
+    };
+    this.#pipeline = buildPipeline(plan.root, createSinkOperator(plan.sink, emit, ctx), ctx);
+    // The group keeps the query's start durably: a restarted engine resumes it from there.
+    this.#consumer = broker.consumer(plan.topic, { from: options.offsetReset, group: id });
+    void this.#watch(onRecords);
+  }
+
+  async #watch(onRecords: () => void): Promise<void> {
+    const signal = this.#controller.signal;
+    while (!signal.aborted && !this.#consumer.closed) {
+      await this.#consumer.waitForRecords(signal);
+      if (signal.aborted || this.#consumer.closed) return;
+      onRecords();
+      // Let the drain that follows a produce run first; then wait again.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Processes what is available; true when anything was read. */
+  step(): boolean {
+    if (this.stopped) return false;
+    let progressed = false;
+    for (;;) {
+      const batch = this.#consumer.poll(500);
+      if (batch.length === 0) return progressed;
+      progressed = true;
+      for (const r of batch) this.#pipeline.push(r);
+    }
+  }
+
+  get table(): MaterializedTable | undefined {
+    const store = this.#store;
+    if (store === undefined) return undefined;
+    return { name: this.plan.sink.name, records: () => store.values() };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.#controller.abort();
+    this.#consumer.close();
+  }
+}
+
+export interface StartPersistentQuery {
+  readonly id: string;
+  readonly statementText: string;
+  readonly plan: PersistentQueryPlan;
+  readonly offsetReset: OffsetReset;
+  readonly registry: QueryRegistry;
+}
+
+export class PersistentQueries {
+  readonly #queries = new Map<string, PersistentQuery>();
+  readonly #broker: Broker;
+  readonly #functions: FunctionRegistry;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  #draining = false;
+
+  constructor(options: { broker: Broker; functions: FunctionRegistry; onError?: ((err: unknown) => void) | undefined }) {
+    this.#broker = options.broker;
+    this.#functions = options.functions;
+    this.#onError = options.onError;
+  }
+
+  start({ id, statementText, plan, offsetReset, registry }: StartPersistentQuery): void {
+    const q = new PersistentQuery(
+      id,
+      statementText,
+      plan,
+      { broker: this.#broker, functions: this.#functions, offsetReset, onError: this.#onError },
+      () => this.drain(),
+    );
+    this.#queries.set(id, q);
+    registry.register(registeredQuery(id, statementText, plan, () => this.stop(id, registry)));
+    this.drain();
+  }
+
+  stop(id: string, registry: QueryRegistry): void {
+    const q = this.#queries.get(id);
+    if (q !== undefined) {
+      q.stop();
+      this.#queries.delete(id);
+    }
+    registry.deregister(id);
+  }
+
+  /** Runs every query until none makes progress. */
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let progressed = true; progressed; ) {
+        progressed = false;
+        for (const q of [...this.#queries.values()]) if (q.step()) progressed = true;
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** The materialized rows of a table (CTAS sink or source table). */
+  table(name: string): MaterializedTable | undefined {
+    for (const q of this.#queries.values()) {
+      if (q.plan.materialize && q.plan.sink.name === name) return q.table;
+    }
+    return undefined;
+  }
+
+  get(id: string): PersistentQueryInfo | undefined {
+    return this.#queries.get(id);
+  }
+
+  stopAll(): void {
+    for (const q of this.#queries.values()) q.stop();
+    this.#queries.clear();
+  }
+}
+
+export function registeredQuery(id: string, statementText: string, plan: PersistentQueryPlan, terminate: () => void): RegisteredQuery {
+  return {
+    id,
+    queryType: 'PERSISTENT',
+    statementText,
+    sources: [plan.sourceName],
+    sinks: [plan.sink.name],
+    sinkTopics: plan.produce ? [plan.sink.topic] : [],
+    state: 'RUNNING',
+    terminate,
+  };
+}
