@@ -57,6 +57,18 @@ function javaRegex(pattern: string, global: boolean): RegExp {
   return re;
 }
 
+const groupCounts = new WeakMap<RegExp, number>();
+
+/** Number of capturing groups of a compiled pattern (Java's `Matcher.groupCount()`). */
+function groupCount(re: RegExp): number {
+  let n = groupCounts.get(re);
+  if (n === undefined) {
+    n = (new RegExp(re.source + '|', re.flags.replace('g', '')).exec('')?.length ?? 1) - 1;
+    groupCounts.set(re, n);
+  }
+  return n;
+}
+
 /** Java's `Matcher.replaceAll` replacement syntax (`$1`, `\$`) → JS's (`$1`, `$$`). */
 function javaReplacement(replacement: string): string {
   let out = '';
@@ -412,9 +424,8 @@ export function registerStringFunctions(registry: FunctionRegistry): FunctionReg
       (a) => {
         const re = javaRegex(a[0] as string, false);
         const group = a.length > 2 ? (a[2] as number) : 0;
+        if (group > groupCount(re)) return null;
         const m = re.exec(a[1] as string);
-        const groupCount = new RegExp(re.source + '|', re.flags).exec('')?.length ?? 1;
-        if (group > groupCount - 1) return null;
         return m === null ? null : (m[group] ?? null);
       },
     ),
@@ -431,8 +442,7 @@ export function registerStringFunctions(registry: FunctionRegistry): FunctionReg
       (a) => {
         const re = javaRegex(a[0] as string, true);
         const group = a.length > 2 ? (a[2] as number) : 0;
-        const groupCount = new RegExp(re.source + '|', re.flags).exec('')?.length ?? 1;
-        if (group > groupCount - 1) return null;
+        if (group > groupCount(re)) return null;
         return [...(a[1] as string).matchAll(re)].map((m) => m[group] ?? null);
       },
     ),
