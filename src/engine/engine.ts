@@ -162,7 +162,16 @@ export interface Engine {
   /** `/ksql/terminate`: drops every source and query; deletes topics matching the patterns. */
   terminateCluster(deleteTopicList?: readonly string[]): Promise<StatementResult[]>;
   /** Produces JSON records to a topic (created with one partition when absent). */
-  produce(topic: string, records: readonly ProduceInput[]): Promise<ProduceOutcome[]>;
+  /**
+   * Produces records (acknowledged once durable). A missing topic is created
+   * with `options.partitions` partitions (default: 1, or as many as the
+   * highest explicit partition needs).
+   */
+  produce(
+    topic: string,
+    records: readonly ProduceInput[],
+    options?: { readonly partitions?: number | undefined },
+  ): Promise<ProduceOutcome[]>;
   /** Every record of a topic; throws when the topic does not exist. */
   records(topic: string): TopicRecordView[];
   commandStatus(commandId: string): CommandStatusRecord | undefined;
@@ -466,9 +475,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       ];
     },
 
-    async produce(topic, records) {
+    async produce(topic, records, options) {
       assertOpen();
-      const out = produceRecords(state.broker, topic, records, () => clock.now());
+      const out = produceRecords(state.broker, topic, records, () => clock.now(), options?.partitions);
       // Acknowledged only once durable; concurrent producers share fdatasync rounds.
       await storage.flush();
       return out;

@@ -226,6 +226,15 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
 
   async function produce(request: Request, topic: string): Promise<Response> {
     try {
+      // `?partitions=N` sizes a topic this request creates (engine extension).
+      const partitionsParam = new URL(request.url).searchParams.get('partitions');
+      let partitions: number | undefined;
+      if (partitionsParam !== null) {
+        partitions = Number(partitionsParam);
+        if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10_000) {
+          throw new BodyError(`Invalid "partitions" parameter: ${partitionsParam}`);
+        }
+      }
       const body = asObject(await readJson(request));
       const records = body['records'];
       if (!Array.isArray(records)) throw new BodyError('Invalid JSON in request: "records" must be an array');
@@ -264,7 +273,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
             : undefined,
         };
       });
-      const out = await engine.produce(topic, inputs);
+      const out = await engine.produce(topic, inputs, { partitions });
       const response: ProduceResponse = {
         offsets: out.map((o) => ({ partition: o.partition, offset: o.offset, error_code: null, error: null })),
         key_schema_id: null,

@@ -21,9 +21,13 @@ import {
   type Downstream,
   type KeyValueStore,
   type SinkRecord,
+  unwrapWindowedKey,
 } from '../operators/index.js';
 import type { PersistentQueryPlan } from '../plan/index.js';
+import { createDefaultPartitioner } from '../storage/partitioner.js';
 import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
+
+const storePartitioner = createDefaultPartitioner();
 
 /** The latest record per key of a table, as its changelog topic would be compacted to. */
 export interface MaterializedTable {
@@ -77,12 +81,17 @@ class PersistentQuery {
       const store = this.#store;
       if (store === undefined) return;
       const k = r.key ?? 'null';
+      // The store is split the way Kafka Streams splits it: by the partition of
+      // the (unwindowed) key. A table scan reads it partition by partition.
+      const partitions = broker.describeTopic(plan.sink.topic)?.partitions ?? 1;
+      const unwindowed = r.key === null ? null : (unwrapWindowedKey(r.key)?.key ?? r.key);
+      const partition = unwindowed === null ? 0 : storePartitioner.partition(unwindowed, partitions);
       if (r.value === null) store.delete(k);
       else {
         store.delete(k);
         store.put(k, {
           topic: plan.sink.topic,
-          partition: 0,
+          partition,
           offset: this.#sequence,
           timestamp: r.timestamp,
           key: r.key,

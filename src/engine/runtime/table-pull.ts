@@ -88,11 +88,15 @@ function keyOrder(scan: SourceScanNode): (r: StoredRecord) => string {
   };
 }
 
+/**
+ * ksqlDB scans a table one partition's store after another, each in key-byte
+ * order; a LIMIT therefore takes the first partitions' rows first.
+ */
 function inStoreOrder(records: Iterable<StoredRecord>, scan: SourceScanNode): StoredRecord[] {
   const order = keyOrder(scan);
   return [...records]
     .map((r) => ({ r, k: order(r) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .sort((a, b) => a.r.partition - b.r.partition || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
     .map((x) => x.r);
 }
 

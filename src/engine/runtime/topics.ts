@@ -62,14 +62,15 @@ function checkJson(text: string | null, what: string): void {
 }
 
 /**
- * Produces records; a missing topic is created with one partition (or as
- * many as the highest explicit partition needs).
+ * Produces records; a missing topic is created with `partitions` partitions
+ * (default one, or as many as the highest explicit partition needs).
  */
 export function produceRecords(
   broker: Broker,
   topic: string,
   records: readonly ProduceInput[],
   now: () => number,
+  partitions?: number,
 ): ProduceOutcome[] {
   for (const r of records) {
     checkJson(r.key, 'key');
@@ -79,8 +80,8 @@ export function produceRecords(
     }
   }
   if (!broker.topicExists(topic)) {
-    const partitions = Math.max(1, ...records.map((r) => (r.partition ?? 0) + 1));
-    broker.createTopic(topic, { partitions });
+    const needed = Math.max(partitions ?? 1, ...records.map((r) => (r.partition ?? 0) + 1));
+    broker.createTopic(topic, { partitions: needed });
   }
   try {
     return broker
