@@ -19,7 +19,7 @@ import {
   type Value,
 } from '../types/index.js';
 import { registerCollectionFunctions } from './collections.js';
-import { resolveOverloads, type Overload } from './define.js';
+import { resolveOverloads, signatureText, type Overload } from './define.js';
 import { registerDateTimeFunctions } from './datetime.js';
 import { decimalIntegralType, doubleToLong, roundDecimal, roundDouble, registerMathFunctions } from './math.js';
 import { registerMiscFunctions } from './misc.js';
@@ -37,7 +37,7 @@ function fn(
     name,
     category,
     description,
-    signatures: overloads.map((o) => `${name}(${o.args.map(formatType).join(', ')})`),
+    signatures: overloads.map((o) => signatureText(name, o)),
     resolve: (argTypes) => resolveOverloads(overloads, argTypes),
     evaluate,
   };

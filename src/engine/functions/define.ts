@@ -78,9 +78,14 @@ export function resolveOverloads(
   return widens ? { returnType, argTypes: args } : { returnType };
 }
 
+/** ksqlDB's display of a parameter type: the DECIMAL placeholder prints as plain `DECIMAL`. */
+function paramText(t: SqlType): string {
+  return t === DEC ? 'DECIMAL' : formatType(t);
+}
+
 export function signatureText(name: string, o: Overload): string {
-  const fixed = o.args.map(formatType);
-  if (o.variadic !== undefined) fixed.push(`${formatType(o.variadic)}...`);
+  const fixed = o.args.map(paramText);
+  if (o.variadic !== undefined) fixed.push(`${paramText(o.variadic)}...`);
   return `${name}(${fixed.join(', ')})`;
 }
 

@@ -79,6 +79,10 @@ describe('string functions', () => {
     ['INSTR', ['CORPORATE FLOOR', 'MISSING'], 0],
     ['INSTR', [null, 'OR'], 0, [S, S]],
     ['INSTR', ['abc', 'c', 10], 0],
+    ['INSTR', ['CORPORATE FLOOR', 'OR', -1], 14],
+    ['INSTR', ['CORPORATE FLOOR', 'OR', 100], 0],
+    ['INSTR', ['CORPORATE FLOOR', 'OR', -100], 0],
+    ['INSTR', ['CORPORATE FLOOR', 'ABC', 3], 2], // Instr.java: i + position with i = -1
     ['SPLIT', ['a,b,,c', ','], ['a', 'b', '', 'c']],
     ['SPLIT', [',a,', ','], ['', 'a', '']],
     ['SPLIT', ['abc', ''], ['a', 'b', 'c']],

@@ -39,7 +39,8 @@ function javaRegex(pattern: string, global: boolean): RegExp {
   let re = regexCache.get(key);
   if (re === undefined) {
     let source = pattern;
-    let flags = global ? 'gu' : 'u';
+    // No 'u' flag: like Java, work on UTF-16 and accept escapes such as `\-` that unicode mode rejects.
+    let flags = global ? 'g' : '';
     const inline = /^\(\?([imsx]+)\)/.exec(source);
     if (inline !== null) {
       source = source.slice(inline[0].length);
@@ -226,16 +227,26 @@ function pad(left: boolean, input: Value, len: Value, padding: Value): Value {
   return out;
 }
 
+/**
+ * ksqlDB's Instr.java, arithmetic included: a miss after a start position
+ * other than 1 does not give 0 (it gives position - 1, or the mirror of it
+ * when searching backwards), as ksqlDB does.
+ */
 function instr(str: string, sub: string, position: number, occurrence: number): number {
   if (Math.abs(position) > str.length) return 0;
-  if (position < 0) {
-    const rs = [...str].reverse().join('');
-    const rsub = [...sub].reverse().join('');
-    const i = ordinalIndexOf(rs.slice(-position - 1), rsub, occurrence);
-    return i < 0 ? 0 : str.length - -position - i;
-  }
-  const i = ordinalIndexOf(str.slice(Math.max(position - 1, 0)), sub, occurrence);
-  return i < 0 ? 0 : i + Math.max(position, 1);
+  const find = (s: string, t: string, pos: number, reversed: boolean) => {
+    const i = ordinalIndexOf(commonsSubstring(s, pos - 1), t, occurrence);
+    return reversed ? s.length - pos - i : i + pos;
+  };
+  if (position < 0) return find([...str].reverse().join(''), [...sub].reverse().join(''), -position, true);
+  return find(str, sub, position, false);
+}
+
+/** commons-lang `StringUtils.substring(str, start)`: a negative start counts from the end. */
+function commonsSubstring(s: string, start: number): string {
+  let st = start < 0 ? s.length + start : start;
+  if (st < 0) st = 0;
+  return st > s.length ? '' : s.slice(st);
 }
 
 /** commons-lang `StringUtils.ordinalIndexOf`: -1 when not found or occurrence <= 0. */

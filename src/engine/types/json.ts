@@ -45,7 +45,9 @@ export type JsonTree =
   | readonly JsonTree[]
   | { readonly [key: string]: JsonTree };
 
-const RISKY = /\d{16,}|\.\d*0(?!\d)|[eE]/;
+// Exponents only where a digit precedes the e and a digit (or sign) follows: a
+// bare `[eE]` sent every record with an "e" in a string to the slow parser.
+const RISKY = /\d{16,}|\.\d*0(?!\d)|\d[eE][+-]?\d/;
 
 function parseNumber(text: string): number | NumberText {
   const n = Number(text);
