@@ -1,0 +1,579 @@
+/**
+ * Embedded engine throughput benchmark (`npm run bench:engine`).
+ *
+ * The engine runs in a child process (`node bin/ksqldb-gateway.js engine
+ * --port 0 --in-memory`, built by `npm run build`) so this driver does not
+ * share its CPU. For N generated records (default 1,000,000) it prints:
+ *
+ *   ingest     rows/s through `POST /topics/{topic}` (batches of --batch records)
+ *   filter     rows/s (input records per second) through
+ *              `SELECT ... FROM s WHERE <predicate> EMIT CHANGES LIMIT k`
+ *              with auto.offset.reset=earliest, k = the number of matching
+ *              records (the last record matches, so the whole topic is read)
+ *   aggregate  rows/s through a CTAS with GROUP BY: time from the statement
+ *              until the table reflects every input record ("not available
+ *              yet" when the engine rejects CTAS)
+ *   ceiling    rows/s of a bare `JSON.parse` + `JSON.stringify` loop over the
+ *              same records in this process: what one Node thread can do
+ *
+ * with the engine child's peak RSS (VmHWM from /proc/<pid>/status, reset via
+ * clear_refs before each phase when permitted) and the filter/ceiling ratio
+ * (target: at least 1/3). When `engine --help` lists `--data-dir`, ingest and
+ * filter are repeated with a durable engine in a temporary directory.
+ *
+ * With --profile, a further engine child runs under `node --cpu-prof` for an
+ * ingest + filter drain of --profile-records records, and the hot spots of
+ * the ingest and of the filter drain are printed (bench/profile-summary.ts;
+ * its "pipeline stage" heuristic is the gateway's: read the module groups
+ * and functions instead).
+ *
+ * Flags: --records N (1000000)  --batch N (1000)  --tsx (run src/ through
+ *        bench/cli.ts instead of dist/)  --no-durable  --no-aggregate
+ *        --profile  --profile-records N (min(records, 300000))  --profile-dir DIR
+ *        --json  --verbose
+ *
+ * @module
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { formatSummary, inclusiveMatching, loadProfile, summarizeProfile } from './profile-summary.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// ------------------------------------------------------------------ flags
+
+interface Options {
+  records: number;
+  batch: number;
+  tsx: boolean;
+  durable: boolean;
+  aggregate: boolean;
+  profile: boolean;
+  profileRecords: number;
+  profileDir: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const o: Options = {
+    records: 1_000_000,
+    batch: 1000,
+    tsx: false,
+    durable: true,
+    aggregate: true,
+    profile: false,
+    profileRecords: 0,
+    profileDir: join(tmpdir(), 'ksqldb-bench-engine-prof'),
+    json: false,
+    verbose: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--records':
+        o.records = Number(next());
+        break;
+      case '--batch':
+        o.batch = Number(next());
+        break;
+      case '--tsx':
+        o.tsx = true;
+        break;
+      case '--no-durable':
+        o.durable = false;
+        break;
+      case '--no-aggregate':
+        o.aggregate = false;
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--profile-records':
+        o.profileRecords = Number(next());
+        break;
+      case '--profile-dir':
+        o.profileDir = resolve(next());
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--verbose':
+        o.verbose = true;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${a}`);
+    }
+  }
+  if (!Number.isSafeInteger(o.records) || o.records < 10) throw new Error('--records must be an integer >= 10');
+  if (!Number.isSafeInteger(o.batch) || o.batch < 1) throw new Error('--batch must be a positive integer');
+  if (o.profileRecords === 0) o.profileRecords = Math.min(o.records, 300_000);
+  return o;
+}
+
+// ------------------------------------------------------------------ children
+
+interface Child {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly url: string;
+  readonly log: string[];
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function entry(opts: Options): string[] {
+  return opts.tsx ? ['--import', 'tsx', join(ROOT, 'bench/cli.ts')] : [join(ROOT, 'bin/ksqldb-gateway.js')];
+}
+
+async function startEngine(opts: Options, cliArgs: string[], nodeArgs: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry(opts), 'engine', '--port', '0', '--log-level', 'warn', ...cliArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  children.add(proc);
+  const log: string[] = [];
+  const keep = (line: string) => {
+    log.push(line);
+    if (log.length > 50) log.shift();
+    if (opts.verbose) process.stderr.write(`[engine] ${line}\n`);
+  };
+  createInterface({ input: proc.stderr! }).on('line', keep);
+  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`engine: no URL within 60 s\n${log.join('\n')}`)), 60_000);
+    let found = false;
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!found && /^https?:\/\//.test(line.trim())) {
+        found = true;
+        clearTimeout(timer);
+        res(line.trim());
+      } else keep(line);
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      rej(new Error(`engine exited (${code ?? signal}) before printing its URL\n${log.join('\n')}`));
+    });
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    url,
+    log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(proc);
+    },
+  };
+}
+
+function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+// ------------------------------------------------------------------ data
+
+const STREAM = 'BENCH_S';
+const TOPIC = 'bench_s';
+const COLUMNS = 'ID STRING KEY, QTY INT, PRICE DOUBLE, NAME STRING, REGION STRING, TS BIGINT';
+const REGIONS = ['eu', 'us', 'apac', 'latam', 'mea'];
+/** ~10% of records: QTY >= 900 and REGION = 'eu' is 1/10 * 1/5; widen with OR. */
+const PREDICATE = "QTY >= 900 OR (REGION = 'eu' AND PRICE < 50)";
+const FILTER_SQL = (limit: number) =>
+  `SELECT ID, QTY, PRICE, UCASE(NAME) AS NAME, REGION FROM ${STREAM} WHERE ${PREDICATE} EMIT CHANGES LIMIT ${limit};`;
+
+interface Dataset {
+  /** Produce bodies, one per batch. */
+  readonly bodies: string[];
+  /** The record texts (`{"key":...,"value":{...}}`) for the ceiling loop. */
+  readonly records: string[];
+  readonly matches: number;
+}
+
+function dataset(n: number, batch: number): Dataset {
+  let seed = 42;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const t0 = 1_764_000_000_000;
+  const records: string[] = [];
+  let matches = 0;
+  for (let i = 0; i < n; i++) {
+    let qty = Math.floor(rand() * 1000);
+    if (i === n - 1) qty = 999; // the last record matches: the query reads the whole topic
+    const price = Math.round(rand() * 100_000) / 100;
+    const region = REGIONS[i % REGIONS.length] as string;
+    if (qty >= 900 || (region === 'eu' && price < 50)) matches++;
+    records.push(
+      `{"key":"id-${i}","value":{"QTY":${qty},"PRICE":${price},"NAME":"name-${i}","REGION":"${region}","TS":${t0 + i}}}`,
+    );
+  }
+  const bodies: string[] = [];
+  for (let s = 0; s < n; s += batch) bodies.push(`{"records":[${records.slice(s, s + batch).join(',')}]}`);
+  return { bodies, records, matches };
+}
+
+// ------------------------------------------------------------------ REST
+
+async function ksql(url: string, statement: string, props: Record<string, unknown> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await request(`${url}/ksql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: statement, streamsProperties: props }),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: JSON.parse(text) as unknown };
+}
+
+async function ksqlOk(url: string, statement: string, props: Record<string, unknown> = {}): Promise<unknown> {
+  const r = await ksql(url, statement, props);
+  if (r.status !== 200) throw new Error(`${statement} → ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function ingest(url: string, data: Dataset): Promise<number> {
+  await ksqlOk(url, `CREATE STREAM ${STREAM} (${COLUMNS}) WITH (KAFKA_TOPIC='${TOPIC}', VALUE_FORMAT='JSON', PARTITIONS=1);`);
+  const t0 = performance.now();
+  for (const body of data.bodies) {
+    const res = await request(`${url}/topics/${TOPIC}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json', accept: 'application/vnd.kafka.v2+json, application/json' },
+      body,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`produce → ${res.statusCode}: ${text.slice(0, 500)}`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** Runs a push query to its LIMIT; returns the rows received. */
+async function drain(url: string, sql: string): Promise<number> {
+  const res = await request(`${url}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: sql, streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } }),
+  });
+  if (res.statusCode !== 200) throw new Error(`/query → ${res.statusCode}: ${await res.body.text()}`);
+  const decoder = new TextDecoder();
+  let buf = '';
+  let rows = 0;
+  const count = (line: string) => {
+    if (line.includes('"errorMessage"')) throw new Error(`/query error: ${line.slice(0, 500)}`);
+    if (line.includes('"row"')) rows++;
+  };
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
+      count(buf.slice(start, nl));
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
+  }
+  count(buf + decoder.decode());
+  return rows;
+}
+
+async function filterPhase(url: string, data: Dataset): Promise<number> {
+  const t0 = performance.now();
+  const rows = await drain(url, FILTER_SQL(data.matches));
+  const seconds = (performance.now() - t0) / 1000;
+  if (rows !== data.matches) throw new Error(`filter: expected ${data.matches} rows, got ${rows}`);
+  return seconds;
+}
+
+type AggregateResult = { available: false; reason: string } | { available: true; seconds: number };
+
+async function aggregatePhase(url: string, n: number): Promise<AggregateResult> {
+  const props = { 'ksql.streams.auto.offset.reset': 'earliest' };
+  const t0 = performance.now();
+  const r = await ksql(
+    url,
+    `CREATE TABLE BENCH_AGG AS SELECT REGION, COUNT(*) AS N, SUM(QTY) AS Q FROM ${STREAM} GROUP BY REGION EMIT CHANGES;`,
+    props,
+  );
+  if (r.status !== 200) {
+    const msg = (r.body as { message?: string }).message ?? JSON.stringify(r.body);
+    return { available: false, reason: msg.split('\n')[0] ?? msg };
+  }
+  // Caught up when the counts over all groups add up to n: a pull query if the
+  // engine has them, else the sink topic's latest value per key.
+  const deadline = performance.now() + 30 * 60_000;
+  let usePull = true;
+  for (;;) {
+    let total = -1;
+    if (usePull) {
+      const q = await request(`${url}/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+        body: JSON.stringify({ ksql: 'SELECT REGION, N FROM BENCH_AGG;', streamsProperties: {} }),
+      });
+      const text = await q.body.text();
+      if (q.statusCode !== 200) usePull = false;
+      else {
+        total = 0;
+        for (const m of text.matchAll(/"columns":\["[^"]*",(\d+)\]/g)) total += Number(m[1]);
+      }
+    }
+    if (!usePull) {
+      const q = await request(`${url}/topics/BENCH_AGG/records`);
+      const records = (await q.body.json()) as { key: unknown; value: { N?: number } | null }[];
+      const last = new Map<string, number>();
+      for (const rec of records) last.set(JSON.stringify(rec.key), rec.value?.N ?? 0);
+      total = [...last.values()].reduce((a, b) => a + b, 0);
+    }
+    if (total >= n) return { available: true, seconds: (performance.now() - t0) / 1000 };
+    if (performance.now() > deadline) throw new Error(`aggregate: only ${total} of ${n} counted after 30 minutes`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+// ------------------------------------------------------------------ ceiling
+
+/** A bare JSON.parse + JSON.stringify of every record, best of three passes. */
+function ceiling(records: readonly string[]): number {
+  let best = Infinity;
+  let sink = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const t0 = performance.now();
+    for (const r of records) {
+      const o = JSON.parse(r) as { value: unknown };
+      sink += JSON.stringify(o.value).length;
+    }
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  if (sink < 0) process.stdout.write('');
+  return records.length / best;
+}
+
+// ------------------------------------------------------------------ main
+
+interface RunResult {
+  mode: 'in-memory' | 'durable';
+  ingestRowsPerSec: number;
+  ingestPeakRssMb: number;
+  filterRowsPerSec: number;
+  filterPeakRssMb: number;
+  aggregate: AggregateResult & { rowsPerSec?: number; peakRssMb?: number };
+  engineCpuSeconds: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (kb: number) => Math.round(kb / 1024);
+
+async function run(opts: Options, data: Dataset, mode: RunResult['mode'], cliArgs: string[], log: (s: string) => void): Promise<RunResult> {
+  const engine = await startEngine(opts, cliArgs);
+  try {
+    const canReset = resetPeak(engine.pid);
+    const ingestS = await ingest(engine.url, data);
+    const ingestRss = statusKb(engine.pid, 'VmHWM');
+    log(`[${mode}] ingest: ${fmt(opts.records)} records in ${ingestS.toFixed(2)} s = ${fmt(opts.records / ingestS)} rows/s; peak RSS ${mb(ingestRss)} MB`);
+    if (canReset) resetPeak(engine.pid);
+    const filterS = await filterPhase(engine.url, data);
+    const filterRss = statusKb(engine.pid, 'VmHWM');
+    log(
+      `[${mode}] filter: ${fmt(opts.records)} records (${fmt(data.matches)} match) in ${filterS.toFixed(2)} s = ${fmt(opts.records / filterS)} rows/s; peak RSS ${mb(filterRss)} MB`,
+    );
+    let aggregate: RunResult['aggregate'] = { available: false, reason: 'skipped (--no-aggregate or durable run)' };
+    if (opts.aggregate && mode === 'in-memory') {
+      if (canReset) resetPeak(engine.pid);
+      const a = await aggregatePhase(engine.url, opts.records);
+      if (a.available) {
+        aggregate = { ...a, rowsPerSec: opts.records / a.seconds, peakRssMb: mb(statusKb(engine.pid, 'VmHWM')) };
+        log(`[${mode}] aggregate (CTAS GROUP BY): caught up in ${a.seconds.toFixed(2)} s = ${fmt(opts.records / a.seconds)} rows/s; peak RSS ${aggregate.peakRssMb} MB`);
+      } else {
+        aggregate = a;
+        log(`[${mode}] aggregate (CTAS GROUP BY): not available yet (${a.reason})`);
+      }
+    }
+    return {
+      mode,
+      ingestRowsPerSec: opts.records / ingestS,
+      ingestPeakRssMb: mb(ingestRss),
+      filterRowsPerSec: opts.records / filterS,
+      filterPeakRssMb: mb(filterRss),
+      aggregate,
+      engineCpuSeconds: cpuMs(engine.pid) / 1000,
+    };
+  } finally {
+    await engine.stop();
+  }
+}
+
+async function profileRun(opts: Options, log: (s: string) => void): Promise<void> {
+  mkdirSync(opts.profileDir, { recursive: true });
+  const before = new Set(readdirSync(opts.profileDir));
+  const data = dataset(opts.profileRecords, opts.batch);
+  const engine = await startEngine(opts, ['--in-memory'], ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--cpu-prof-interval', '500']);
+  let ingestStart = 0;
+  let filterStart = 0;
+  let filterEnd = 0;
+  try {
+    ingestStart = performance.timeOrigin + performance.now();
+    await ingest(engine.url, data);
+    filterStart = performance.timeOrigin + performance.now();
+    await filterPhase(engine.url, data);
+    filterEnd = performance.timeOrigin + performance.now();
+  } finally {
+    await engine.stop();
+  }
+  const file = readdirSync(opts.profileDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
+  if (file === undefined) throw new Error(`no profile written to ${opts.profileDir}`);
+  const path = join(opts.profileDir, file);
+  const profile = loadProfile(path);
+  // Keep only the samples of the filter drain (profile times are µs on the monotonic clock;
+  // align on the profile's end, which is the engine's exit shortly after the drain).
+  const ingestSlice = sliceProfile(profile, ingestStart, filterStart, filterEnd);
+  log(formatSummary(summarizeProfile(ingestSlice, 15), `engine CPU profile, ingest of ${fmt(opts.profileRecords)} records`, opts.profileRecords));
+  const sliced = sliceProfile(profile, filterStart, filterEnd, filterEnd);
+  log(formatSummary(summarizeProfile(sliced, 25), `engine CPU profile, filter drain of ${fmt(opts.profileRecords)} records (${path})`, opts.profileRecords));
+  const interesting = inclusiveMatching(sliced, /compileExpr|evaluate|deserialize|encodeRowJson|push|parseJson|fromJson|write/);
+  log('inclusive time of selected functions (filter drain):');
+  for (const e of interesting.slice(0, 20)) log(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`);
+}
+
+type Profile = ReturnType<typeof loadProfile>;
+
+/** The profile restricted to samples within [fromMs, toMs] (wall clock, ms since epoch). */
+function sliceProfile(p: Profile, fromMs: number, toMs: number, lastMs: number): Profile {
+  // startTime/endTime are µs of a monotonic clock; the engine exited right after lastMs.
+  const endWall = lastMs + 50;
+  const offsetUs = p.endTime - endWall * 1000; // monotonic µs − wall µs (approximate)
+  const from = fromMs * 1000 + offsetUs;
+  const to = toMs * 1000 + offsetUs;
+  const samples: number[] = [];
+  const deltas: number[] = [];
+  let t = p.startTime;
+  let last = p.startTime;
+  p.samples.forEach((s, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (t >= from && t <= to) {
+      samples.push(s);
+      deltas.push(t - last);
+      last = t;
+    }
+  });
+  if (samples.length < 10) return p;
+  return { ...p, samples, timeDeltas: deltas, startTime: from, endTime: to };
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const out: string[] = [];
+  const log = (s: string) => {
+    out.push(s);
+    if (!opts.json) process.stdout.write(s + '\n');
+  };
+  const help = spawnSync(process.execPath, [...entry(opts), 'engine', '--help'], { cwd: ROOT, encoding: 'utf8' });
+  if (help.status !== 0) throw new Error(`engine --help failed (did you run npm run build?)\n${help.stderr}`);
+  const durableSupported = /--data-dir\b/.test(help.stdout);
+  log(
+    `bench:engine  ${new Date().toISOString().slice(0, 10)}  node ${process.version}  ${cpus().length} cores (${cpus()[0]?.model ?? '?'})  ` +
+      `records=${fmt(opts.records)} batch=${opts.batch}  engine: ${opts.tsx ? 'src via tsx' : 'dist (bin/ksqldb-gateway.js)'}  ` +
+      `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  const data = dataset(opts.records, opts.batch);
+  const ceil = ceiling(data.records);
+  log(`ceiling: JSON.parse + JSON.stringify of each record in one Node thread: ${fmt(ceil)} rows/s`);
+
+  const results: RunResult[] = [await run(opts, data, 'in-memory', ['--in-memory'], log)];
+  if (opts.durable) {
+    if (durableSupported) {
+      const dir = mkdtempSync(join(tmpdir(), 'ksqldb-bench-engine-'));
+      try {
+        results.push(await run(opts, data, 'durable', ['--no-in-memory', '--data-dir', dir], log));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } else {
+      log('durable: not available yet (engine --help lists no --data-dir)');
+    }
+  }
+
+  log('');
+  log('| mode | phase | rows/s | ratio to ceiling | engine peak RSS (MB) |');
+  log('|---|---|---:|---:|---:|');
+  log(`| – | JSON.parse+stringify ceiling | ${fmt(ceil)} | 1.00 | – |`);
+  for (const r of results) {
+    log(`| ${r.mode} | ingest (POST /topics, ${opts.batch}/request) | ${fmt(r.ingestRowsPerSec)} | ${(r.ingestRowsPerSec / ceil).toFixed(2)} | ${r.ingestPeakRssMb} |`);
+    log(`| ${r.mode} | filter push query (input rows/s) | ${fmt(r.filterRowsPerSec)} | ${(r.filterRowsPerSec / ceil).toFixed(2)} | ${r.filterPeakRssMb} |`);
+    if (r.mode === 'in-memory' && opts.aggregate) {
+      const a = r.aggregate;
+      log(
+        a.available
+          ? `| ${r.mode} | CTAS GROUP BY (to caught up) | ${fmt(a.rowsPerSec ?? 0)} | ${((a.rowsPerSec ?? 0) / ceil).toFixed(2)} | ${a.peakRssMb ?? '–'} |`
+          : `| ${r.mode} | CTAS GROUP BY | not available yet | – | – |`,
+      );
+    }
+  }
+  const filterRatio = (results[0]?.filterRowsPerSec ?? 0) / ceil;
+  log('');
+  log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other processes on the machine skew every figure)`);
+  log(`filter path: ${(filterRatio * 100).toFixed(0)}% of the ceiling (target >= 33%): ${filterRatio >= 1 / 3 ? 'met' : 'NOT met'}`);
+
+  if (opts.profile) {
+    log('');
+    await profileRun(opts, log);
+  }
+  if (opts.json) process.stdout.write(JSON.stringify({ options: opts, ceilingRowsPerSec: ceil, results, filterRatio, log: out }, null, 2) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,846 @@
+/**
+ * Gateway throughput benchmark (`npm run bench:gateway`).
+ *
+ * Three processes, so that the gateway does not share an event loop with the
+ * engine or the load generator (this matters on a 2-core machine):
+ *
+ *   engine child   `ksqldb-gateway engine --port 0 --in-memory`
+ *   gateway child  `ksqldb-gateway serve --port 0 --ksql-url <engine>`
+ *   this driver    produces N rows, then drains them N at a time
+ *
+ * Each child prints its URL as its first stdout line; both run in a temporary
+ * working directory and are killed at the end, on error and on SIGINT.
+ *
+ * Measured (each warmed up once on a smaller LIMIT, then run `--runs` times;
+ * the median is printed):
+ *
+ *   direct      POST /query on the engine (undici.request), split by lines,
+ *               JSON.parse each line: the cheapest honest client
+ *   ws          Subscription.pushQuery over graphql-ws (createClient + ws),
+ *               selecting `... on QueryRow { row }`
+ *   sse         the same subscription over GraphQL-over-SSE (fetch)
+ *   direct-xK   K concurrent direct queries (aggregate rows/s)
+ *   ws-xK       K concurrent graphql-ws subscribers, each on its own socket
+ *               and its own upstream query (aggregate rows/s)
+ *
+ * For every mode: rows/s, ratio to the direct figure, CPU time per row of the
+ * gateway, the engine and the driver (from /proc/<pid>/stat and
+ * process.cpuUsage), the gateway's kernel share of CPU and its read/write
+ * syscalls per row (/proc/<pid>/io: 1.000 writes/row means one socket write
+ * per row), and the gateway's peak RSS (VmHWM, reset through
+ * /proc/<pid>/clear_refs before each mode). On a shared 2-core machine rows/s
+ * move with the load of other processes; CPU µs/row and syscalls/row are the
+ * steadier figures.
+ *
+ * With `--profile`, the gateway is then restarted under `node --cpu-prof` for
+ * one ws drain and one SSE drain, and the hot spots are printed (by pipeline
+ * stage, module and function; see bench/profile-summary.ts). Findings so far:
+ * bench/notes/gateway-findings.md.
+ *
+ * Flags: --rows N (200000)  --runs N (3)  --warmup-rows N (min(20000, rows))
+ *        --concurrency K (10)  --concurrent-rows N (rows per subscriber, default rows/K*2)
+ *        --modes direct,ws,sse,direct-x,ws-x  --batch N (5000 rows per produce)
+ *        --values typical|fast (fast: no value the lossless JSON path must handle)
+ *        --dist | --tsx: run the children from dist/ (bin/ksqldb-gateway.js, after
+ *          `npm run build`) or from src/ through tsx (bench/cli.ts). Default: dist/
+ *          when it is newer than every source file, else tsx. tsx adds ~100 MB
+ *          of RSS (its loader thread and transpiled sources) but no per-row cost.
+ *        --profile  --profile-only  --profile-dir DIR  --json  --verbose
+ *        --gateway-node-args "--max-semi-space-size=32 ..." (node flags for the gateway child)
+ *        --gateway-entry PATH (run the gateway from another CLI entry through tsx,
+ *          e.g. a patched copy of the tree, to try a bench/notes/*.patch)
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { request } from 'undici';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { formatSummary, loadProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** tsx's loader, resolved here so that the children need not run in the tree. */
+const TSX = import.meta.resolve('tsx');
+/** The children's working directory: a fresh temporary one, so nothing lands in the tree. */
+const CHILD_CWD = mkdtempSync(join(tmpdir(), 'ksqldb-gateway-bench-cwd-'));
+process.on('exit', () => rmSync(CHILD_CWD, { recursive: true, force: true }));
+const CLK_TCK = 100; // getconf CLK_TCK on Linux
+
+// ------------------------------------------------------------------ flags
+
+interface Options {
+  rows: number;
+  runs: number;
+  warmupRows: number;
+  concurrency: number;
+  concurrentRows: number;
+  modes: Set<string>;
+  batch: number;
+  values: 'typical' | 'fast';
+  dist: boolean;
+  profile: boolean;
+  profileOnly: boolean;
+  profileDir: string;
+  json: boolean;
+  verbose: boolean;
+  /** Extra node flags for the gateway child (space-separated), e.g. "--max-semi-space-size=32". */
+  gatewayNodeArgs: string[];
+  /**
+   * Run the gateway child from this CLI entry (a TS file, through tsx)
+   * instead; e.g. a patched copy of the tree: /tmp/proto/bench/cli.ts.
+   */
+  gatewayEntry: string | undefined;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i !== -1) return argv[i + 1];
+    const eq = argv.find((a) => a.startsWith(`--${name}=`));
+    return eq?.slice(name.length + 3);
+  };
+  const has = (name: string) => argv.includes(`--${name}`);
+  if (has('dist') && has('tsx')) throw new Error('--dist and --tsx exclude each other');
+  const int = (name: string, dflt: number): number => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v.replaceAll('_', ''));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer, got ${v}`);
+    return n;
+  };
+  const rows = int('rows', 200_000);
+  const concurrency = int('concurrency', 10);
+  const values = get('values') ?? 'typical';
+  if (values !== 'typical' && values !== 'fast') throw new Error('--values: typical or fast');
+  const profileOnly = has('profile-only');
+  return {
+    rows,
+    runs: int('runs', 3),
+    warmupRows: int('warmup-rows', Math.min(20_000, rows)),
+    concurrency,
+    concurrentRows: int('concurrent-rows', Math.max(1, Math.round((rows / concurrency) * 2))),
+    modes: new Set((get('modes') ?? 'direct,ws,sse,direct-x,ws-x').split(',').map((s) => s.trim())),
+    batch: int('batch', 5_000),
+    values,
+    dist: has('dist') || (!has('tsx') && distIsFresh()),
+    profile: has('profile') || profileOnly,
+    profileOnly,
+    profileDir: get('profile-dir') ?? join(tmpdir(), `ksqldb-gateway-bench-${process.pid}`),
+    json: has('json'),
+    verbose: has('verbose'),
+    gatewayNodeArgs: (get('gateway-node-args') ?? '').split(' ').filter((a) => a !== ''),
+    gatewayEntry: get('gateway-entry'),
+  };
+}
+
+/** dist/ was built after the last change to any non-test source file. */
+function distIsFresh(): boolean {
+  let built: number;
+  try {
+    built = statSync(join(ROOT, 'dist/cli/main.js')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const newest = (dir: string): number => {
+    let max = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) max = Math.max(max, newest(path));
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) max = Math.max(max, statSync(path).mtimeMs);
+    }
+    return max;
+  };
+  return newest(join(ROOT, 'src')) < built;
+}
+
+// ------------------------------------------------------------------ children
+
+interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly url: string;
+  /** Last lines of stderr, for error reports. */
+  readonly log: string[];
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+  }
+}
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    process.stderr.write(`\n${sig}: stopping children\n`);
+    killAll('SIGTERM');
+    setTimeout(() => {
+      killAll('SIGKILL');
+      process.exit(130);
+    }, 2000).unref();
+  });
+}
+
+async function startChild(
+  name: string,
+  cliArgs: string[],
+  opts: Options,
+  nodeArgs: string[] = [],
+  entryFile?: string,
+): Promise<Child> {
+  const entry = entryFile
+    ? ['--import', TSX, resolve(entryFile)]
+    : opts.dist
+      ? [join(ROOT, 'bin/ksqldb-gateway.js')]
+      : ['--import', TSX, join(ROOT, 'bench/cli.ts')];
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry, ...cliArgs], {
+    cwd: CHILD_CWD,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  children.add(proc);
+  const log: string[] = [];
+  createInterface({ input: proc.stderr! }).on('line', (line) => {
+    log.push(line);
+    if (log.length > 50) log.shift();
+    if (opts.verbose) process.stderr.write(`[${name}] ${line}\n`);
+  });
+  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${name}: no URL on stdout within 60 s\n${log.join('\n')}`)), 60_000);
+    // The URL is the first line the CLI prints; node flags such as
+    // --trace-gc may print before it (and after it: kept in the log).
+    let found = false;
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!found && /^https?:\/\//.test(line.trim())) {
+        found = true;
+        clearTimeout(timer);
+        res(line.trim());
+        return;
+      }
+      log.push(line);
+      if (log.length > 50) log.shift();
+      if (opts.verbose) process.stderr.write(`[${name}:stdout] ${line}\n`);
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      rej(new Error(`${name} exited (${code ?? signal}) before printing its URL\n${log.join('\n')}`));
+    });
+  });
+  return {
+    name,
+    proc,
+    pid: proc.pid!,
+    url,
+    log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(proc);
+    },
+  };
+}
+
+// ------------------------------------------------------------------ /proc
+
+/** User and system CPU time of a process (all threads) in ms. */
+function cpuTimes(pid: number): { user: number; sys: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is field 3 → index 0; utime 14 → 11, stime 15 → 12
+  return { user: (Number(fields[11]) * 1000) / CLK_TCK, sys: (Number(fields[12]) * 1000) / CLK_TCK };
+}
+
+/** user+system CPU time of a process in ms. */
+function cpuMs(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.sys;
+}
+
+/** Read and write syscalls of a process so far (/proc/<pid>/io). */
+function syscalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { reads: Number(/^syscr:\s+(\d+)/m.exec(io)?.[1] ?? NaN), writes: Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? NaN) };
+  } catch {
+    return { reads: NaN, writes: NaN };
+  }
+}
+
+function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false if not permitted. */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function driverCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+// ------------------------------------------------------------------ data
+
+const STREAM = 'BENCH_ROWS';
+const TOPIC = 'bench_rows';
+const COLUMNS = 'ID STRING KEY, QTY INT, TS BIGINT, PRICE DOUBLE, NAME STRING, AMOUNT DECIMAL(10,2)';
+const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+
+/**
+ * One produce body per batch. `typical` values: a full-precision DOUBLE (17
+ * significant digits, as measurements usually are) and DECIMAL(10,2) amounts
+ * of which 10% end in 0 (`12.30`); `fast`: DOUBLE with 3 decimals and
+ * amounts never ending in 0, so no row needs the lossless JSON path.
+ */
+function produceBodies(rows: number, batch: number, values: Options['values']): string[] {
+  const bodies: string[] = [];
+  let seed = 42;
+  const rand = () => {
+    // xorshift32: reproducible data
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const t0 = 1_764_000_000_000;
+  for (let start = 0; start < rows; start += batch) {
+    const records: string[] = [];
+    for (let i = start; i < Math.min(rows, start + batch); i++) {
+      const price = values === 'typical' ? rand() * 1000 : Math.round(rand() * 1_000_000) / 1000;
+      let cents = Math.floor(rand() * 10_000_000);
+      if (values === 'fast' && cents % 10 === 0) cents += 1;
+      const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+      const name = `${NAMES[i % NAMES.length]}-${i}`;
+      records.push(
+        `{"key":"id-${i}","value":{"QTY":${i % 1000},"TS":${t0 + i},"PRICE":${price},"NAME":"${name}","AMOUNT":${amount}}}`,
+      );
+    }
+    bodies.push(`{"records":[${records.join(',')}]}`);
+  }
+  return bodies;
+}
+
+async function ksql(engineUrl: string, statement: string): Promise<unknown> {
+  const res = await request(`${engineUrl}/ksql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: statement, streamsProperties: {} }),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`ksql ${statement} → ${res.statusCode}: ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+async function ingest(engineUrl: string, opts: Options): Promise<{ rowsPerSec: number; seconds: number }> {
+  await ksql(
+    engineUrl,
+    `CREATE STREAM ${STREAM} (${COLUMNS}) WITH (KAFKA_TOPIC='${TOPIC}', VALUE_FORMAT='JSON', PARTITIONS=1);`,
+  );
+  const bodies = produceBodies(opts.rows, opts.batch, opts.values);
+  const t0 = performance.now();
+  for (const body of bodies) {
+    const res = await request(`${engineUrl}/topics/${TOPIC}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json', accept: 'application/vnd.kafka.v2+json, application/json' },
+      body,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`produce → ${res.statusCode}: ${text.slice(0, 500)}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { rowsPerSec: opts.rows / seconds, seconds };
+}
+
+// ------------------------------------------------------------------ readers
+
+const PROPS = { 'ksql.streams.auto.offset.reset': 'earliest' };
+const sqlFor = (limit: number) => `SELECT * FROM ${STREAM} EMIT CHANGES LIMIT ${limit};`;
+const SUBSCRIPTION = /* GraphQL */ `
+  subscription Bench($sql: String!, $p: JSON) {
+    pushQuery(sql: $sql, properties: $p) { ... on QueryRow { row } }
+  }
+`;
+
+/** Counts the rows of one `/query` line; throws on an errorMessage. */
+function countLine(raw: string): number {
+  let line = raw.trim();
+  if (line.startsWith('[')) line = line.slice(1);
+  if (line.endsWith(']')) line = line.slice(0, -1);
+  if (line.endsWith(',')) line = line.slice(0, -1);
+  if (line === '') return 0;
+  const element = JSON.parse(line) as Record<string, unknown>;
+  if ('row' in element) return 1;
+  if ('errorMessage' in element) throw new Error(`/query error: ${line}`);
+  return 0;
+}
+
+async function drainDirect(engineUrl: string, limit: number): Promise<number> {
+  const res = await request(`${engineUrl}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: sqlFor(limit), streamsProperties: PROPS }),
+  });
+  if (res.statusCode !== 200) throw new Error(`/query → ${res.statusCode}: ${await res.body.text()}`);
+  const decoder = new TextDecoder();
+  let buf = '';
+  let count = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
+      count += countLine(buf.slice(start, nl));
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
+  }
+  count += countLine(buf + decoder.decode());
+  return count;
+}
+
+async function drainWs(wsUrl: string, limit: number): Promise<number> {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  try {
+    return await new Promise<number>((res, rej) => {
+      let count = 0;
+      client.subscribe<{ pushQuery: { row?: unknown } }>(
+        { query: SUBSCRIPTION, variables: { sql: sqlFor(limit), p: PROPS } },
+        {
+          next: (result) => {
+            if (result.errors) rej(new Error(`graphql-ws errors: ${JSON.stringify(result.errors)}`));
+            else if (result.data?.pushQuery.row !== undefined) count++;
+          },
+          error: (err: unknown) =>
+            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+          complete: () => res(count),
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
+async function drainSse(graphqlUrl: string, limit: number): Promise<number> {
+  const res = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query: SUBSCRIPTION, variables: { sql: sqlFor(limit), p: PROPS } }),
+  });
+  if (!res.ok || !res.body) throw new Error(`SSE → ${res.status}: ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let buf = '';
+  let count = 0;
+  const onBlock = (block: string): boolean => {
+    let event = 'message';
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(5).trimStart();
+    }
+    if (event === 'complete') return true;
+    if (data === '') return false;
+    const payload = JSON.parse(data) as { data?: { pushQuery?: { row?: unknown } }; errors?: unknown };
+    if (payload.errors) throw new Error(`SSE errors: ${JSON.stringify(payload.errors)}`);
+    if (payload.data?.pushQuery?.row !== undefined) count++;
+    return false;
+  };
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let start = 0;
+      for (let sep = buf.indexOf('\n\n'); sep !== -1; sep = buf.indexOf('\n\n', start)) {
+        if (onBlock(buf.slice(start, sep))) return count;
+        start = sep + 2;
+      }
+      buf = buf.slice(start);
+    }
+    if (buf.trim() !== '') onBlock(buf);
+    return count;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+// ------------------------------------------------------------------ measuring
+
+interface Stack {
+  engine: Child;
+  gateway: Child;
+  graphqlUrl: string;
+  wsUrl: string;
+}
+
+interface Sample {
+  rowsPerSec: number;
+  seconds: number;
+  gatewayUsPerRow: number;
+  /** Share of the gateway's CPU time spent in the kernel (socket writes, mostly). */
+  gatewaySysShare: number;
+  /** write/writev syscalls of the gateway per row (1 = one socket write per row). */
+  gatewayWritesPerRow: number;
+  /** read syscalls of the gateway per row. */
+  gatewayReadsPerRow: number;
+  engineUsPerRow: number;
+  driverUsPerRow: number;
+}
+
+interface ModeResult {
+  mode: string;
+  label: string;
+  /** Rows per run (all subscribers together). */
+  rows: number;
+  subscribers: number;
+  median: Sample;
+  samples: Sample[];
+  gatewayPeakRssMb: number;
+}
+
+interface Mode {
+  readonly key: string;
+  readonly label: string;
+  readonly subscribers: number;
+  readonly rowsEach: number;
+  drain(limit: number): Promise<number>;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+async function runOnce(stack: Stack, mode: Mode, limit: number): Promise<Sample> {
+  const g0t = cpuTimes(stack.gateway.pid);
+  const g0 = g0t.user + g0t.sys;
+  const io0 = syscalls(stack.gateway.pid);
+  const e0 = cpuMs(stack.engine.pid);
+  const d0 = driverCpuMs();
+  const t0 = performance.now();
+  const counts = await Promise.all(Array.from({ length: mode.subscribers }, () => mode.drain(limit)));
+  const seconds = (performance.now() - t0) / 1000;
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (counts.some((c) => c !== limit)) {
+    throw new Error(`${mode.label}: expected ${limit} rows per subscriber, got ${counts.join(', ')}`);
+  }
+  const us = (ms: number) => (ms * 1000) / total;
+  const g1t = cpuTimes(stack.gateway.pid);
+  const gwMs = g1t.user + g1t.sys - g0;
+  return {
+    rowsPerSec: total / seconds,
+    seconds,
+    gatewayUsPerRow: mode.key.startsWith('direct') ? 0 : us(gwMs),
+    gatewaySysShare: gwMs > 0 ? (g1t.sys - g0t.sys) / gwMs : 0,
+    gatewayWritesPerRow: (syscalls(stack.gateway.pid).writes - io0.writes) / total,
+    gatewayReadsPerRow: (syscalls(stack.gateway.pid).reads - io0.reads) / total,
+    engineUsPerRow: us(cpuMs(stack.engine.pid) - e0),
+    driverUsPerRow: us(driverCpuMs() - d0),
+  };
+}
+
+async function measure(stack: Stack, mode: Mode, opts: Options): Promise<ModeResult> {
+  const warm = Math.min(opts.warmupRows, mode.rowsEach);
+  await runOnce(stack, mode, warm);
+  resetPeak(stack.gateway.pid);
+  const samples: Sample[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const s = await runOnce(stack, mode, mode.rowsEach);
+    samples.push(s);
+    if (opts.verbose) process.stderr.write(`${mode.label} run ${i + 1}: ${fmtInt(s.rowsPerSec)} rows/s\n`);
+  }
+  const pick = (f: (s: Sample) => number) => median(samples.map(f));
+  return {
+    mode: mode.key,
+    label: mode.label,
+    rows: mode.rowsEach * mode.subscribers,
+    subscribers: mode.subscribers,
+    samples,
+    median: {
+      rowsPerSec: pick((s) => s.rowsPerSec),
+      seconds: pick((s) => s.seconds),
+      gatewayUsPerRow: pick((s) => s.gatewayUsPerRow),
+      gatewaySysShare: pick((s) => s.gatewaySysShare),
+      gatewayWritesPerRow: pick((s) => s.gatewayWritesPerRow),
+      gatewayReadsPerRow: pick((s) => s.gatewayReadsPerRow),
+      engineUsPerRow: pick((s) => s.engineUsPerRow),
+      driverUsPerRow: pick((s) => s.driverUsPerRow),
+    },
+    gatewayPeakRssMb: statusKb(stack.gateway.pid, 'VmHWM') / 1024,
+  };
+}
+
+function modes(stack: Stack, opts: Options): Mode[] {
+  const K = opts.concurrency;
+  const all: Mode[] = [
+    { key: 'direct', label: 'direct /query (engine)', subscribers: 1, rowsEach: opts.rows, drain: (n) => drainDirect(stack.engine.url, n) },
+    { key: 'ws', label: 'gateway graphql-ws', subscribers: 1, rowsEach: opts.rows, drain: (n) => drainWs(stack.wsUrl, n) },
+    { key: 'sse', label: 'gateway SSE', subscribers: 1, rowsEach: opts.rows, drain: (n) => drainSse(stack.graphqlUrl, n) },
+    {
+      key: 'direct-x',
+      label: `direct /query x${K}`,
+      subscribers: K,
+      rowsEach: Math.min(opts.rows, opts.concurrentRows),
+      drain: (n) => drainDirect(stack.engine.url, n),
+    },
+    {
+      key: 'ws-x',
+      label: `gateway graphql-ws x${K}`,
+      subscribers: K,
+      rowsEach: Math.min(opts.rows, opts.concurrentRows),
+      drain: (n) => drainWs(stack.wsUrl, n),
+    },
+  ];
+  return all.filter((m) => opts.modes.has(m.key));
+}
+
+/**
+ * The engine's CLI arguments: in memory (the engine's default is a data
+ * directory in the working directory, and the benchmark must neither write
+ * into the tree nor find the previous run's stream there).
+ */
+const ENGINE_ARGS = ['engine', '--port', '0', '--in-memory', '--log-level', 'warn', '--set', 'ksql.max.push.queries=1000'];
+
+async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?: Child): Promise<Stack> {
+  const eng = engine ?? (await startChild('engine', ENGINE_ARGS, opts));
+  const gateway = await startChild(
+    'gateway',
+    ['serve', '--port', '0', '--ksql-url', eng.url, '--log-level', 'warn', '--no-graphiql'],
+    opts,
+    [...opts.gatewayNodeArgs, ...gatewayNodeArgs],
+    opts.gatewayEntry,
+  );
+  const graphqlUrl = `${gateway.url}/graphql`;
+  return { engine: eng, gateway, graphqlUrl, wsUrl: graphqlUrl.replace(/^http/, 'ws') };
+}
+
+// ------------------------------------------------------------------ profiling
+
+interface ProfileResult {
+  mode: string;
+  file: string;
+  rows: number;
+  summary: ProfileSummary;
+}
+
+async function profileMode(
+  engine: Child,
+  opts: Options,
+  mode: 'ws' | 'sse',
+): Promise<ProfileResult> {
+  const dir = join(opts.profileDir, mode);
+  mkdirSync(dir, { recursive: true });
+  const stack = await startStack(opts, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200'], engine);
+  try {
+    const drain = mode === 'ws' ? (n: number) => drainWs(stack.wsUrl, n) : (n: number) => drainSse(stack.graphqlUrl, n);
+    await drain(Math.min(opts.warmupRows, opts.rows));
+    const got = await drain(opts.rows);
+    if (got !== opts.rows) throw new Error(`profile ${mode}: expected ${opts.rows} rows, got ${got}`);
+  } finally {
+    await stack.gateway.stop();
+  }
+  const file = readdirSync(dir)
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main
+    // thread (with tsx, thread 1 is the module-loader worker).
+    .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
+    .map((f) => join(dir, f))
+    .sort()
+    .pop();
+  if (!file) throw new Error(`profile ${mode}: no .cpuprofile written in ${dir}`);
+  return { mode, file, rows: opts.rows + Math.min(opts.warmupRows, opts.rows), summary: summarizeProfile(loadProfile(file), 30) };
+}
+
+// ------------------------------------------------------------------ output
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function table(results: ModeResult[]): string {
+  const direct = results.find((r) => r.mode === 'direct')?.median.rowsPerSec;
+  const directX = results.find((r) => r.mode === 'direct-x')?.median.rowsPerSec;
+  const head = ['mode', 'rows/run', 'rows/s (median)', 'vs direct', 'gw CPU µs/row', 'gw sys%', 'gw writes/row', 'gw reads/row', 'engine µs/row', 'driver µs/row', 'gw peak RSS MB'];
+  const body = results.map((r) => {
+    const base = r.subscribers > 1 ? directX : direct;
+    const ratio = base && !r.mode.startsWith('direct') ? `${(r.median.rowsPerSec / base).toFixed(2)}x` : r.mode.startsWith('direct') ? '1.00x' : '-';
+    return [
+      r.label,
+      fmtInt(r.rows),
+      fmtInt(r.median.rowsPerSec),
+      ratio,
+      r.mode.startsWith('direct') ? '-' : r.median.gatewayUsPerRow.toFixed(2),
+      r.mode.startsWith('direct') ? '-' : `${(r.median.gatewaySysShare * 100).toFixed(0)}%`,
+      r.mode.startsWith('direct') ? '-' : r.median.gatewayWritesPerRow.toFixed(3),
+      r.mode.startsWith('direct') ? '-' : r.median.gatewayReadsPerRow.toFixed(3),
+      r.median.engineUsPerRow.toFixed(2),
+      r.median.driverUsPerRow.toFixed(2),
+      r.mode.startsWith('direct') ? '-' : r.gatewayPeakRssMb.toFixed(0),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const machine = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    runner:
+      (opts.dist ? 'dist (bin/ksqldb-gateway.js)' : 'src via tsx (bench/cli.ts)') +
+      (opts.gatewayEntry ? `; gateway from ${opts.gatewayEntry}` : ''),
+  };
+  const log = (s: string) => process.stdout.write(s + '\n');
+  log(
+    `ksqldb-graphql-gateway bench: ${machine.date}, node ${machine.node}, ${machine.cores} cores (${machine.cpu}), ${machine.runner}`,
+  );
+  log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew rows/s; CPU µs/row is steadier)`);
+  log(
+    `rows=${opts.rows} runs=${opts.runs} (median) warmup=${opts.warmupRows} concurrency=${opts.concurrency}x${Math.min(opts.rows, opts.concurrentRows)} values=${opts.values}`,
+  );
+
+  const engine = await startChild('engine', ENGINE_ARGS, opts);
+  let stack: Stack | undefined;
+  try {
+    const ing = await ingest(engine.url, opts);
+    log(`ingest: ${fmtInt(opts.rows)} rows in ${ing.seconds.toFixed(2)} s = ${fmtInt(ing.rowsPerSec)} rows/s (POST /topics, ${opts.batch} rows/batch)`);
+
+    const results: ModeResult[] = [];
+    let gatewayCpuTotalMs = NaN;
+    let gatewayPeakRssMb = NaN;
+    let engineRssMb = NaN;
+    let gatewayIdleRssMb = NaN;
+    if (!opts.profileOnly) {
+      stack = await startStack(opts, [], engine);
+      gatewayIdleRssMb = statusKb(stack.gateway.pid, 'VmRSS') / 1024;
+      log(`gateway started: RSS ${gatewayIdleRssMb.toFixed(0)} MB before any request`);
+      const gwCpu0 = cpuMs(stack.gateway.pid);
+      for (const mode of modes(stack, opts)) {
+        const r = await measure(stack, mode, opts);
+        results.push(r);
+        log(`  ${r.label}: ${fmtInt(r.median.rowsPerSec)} rows/s (runs: ${r.samples.map((s) => fmtInt(s.rowsPerSec)).join(', ')})`);
+      }
+      gatewayCpuTotalMs = cpuMs(stack.gateway.pid) - gwCpu0;
+      // The whole-run peak cannot be read after per-mode resets; report the max of the per-mode peaks.
+      gatewayPeakRssMb = Math.max(...results.filter((r) => !r.mode.startsWith('direct')).map((r) => r.gatewayPeakRssMb));
+      engineRssMb = statusKb(engine.pid, 'VmHWM') / 1024;
+      await stack.gateway.stop();
+      stack = undefined;
+      log('');
+      log(table(results));
+      log('');
+      const direct = results.find((r) => r.mode === 'direct');
+      for (const r of results.filter((x) => !x.mode.startsWith('direct'))) {
+        const base = r.subscribers > 1 ? results.find((x) => x.mode === 'direct-x') : direct;
+        if (base) log(`ratio ${r.label} / ${base.label}: ${(r.median.rowsPerSec / base.median.rowsPerSec).toFixed(3)}`);
+      }
+      log(`gateway peak RSS (VmHWM, max over modes): ${gatewayPeakRssMb.toFixed(0)} MB; gateway CPU over all modes: ${(gatewayCpuTotalMs / 1000).toFixed(1)} s; engine peak RSS: ${engineRssMb.toFixed(0)} MB`);
+    }
+
+    log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const profiles: ProfileResult[] = [];
+    if (opts.profile) {
+      for (const mode of ['ws', 'sse'] as const) {
+        const p = await profileMode(engine, opts, mode);
+        profiles.push(p);
+        log('');
+        log(formatSummary(p.summary, `gateway CPU profile, ${mode} drain (${p.file})`, p.rows, { stages: true }));
+      }
+    }
+
+    if (opts.json) {
+      log(
+        JSON.stringify({
+          bench: 'gateway',
+          machine,
+          options: { rows: opts.rows, runs: opts.runs, warmupRows: opts.warmupRows, concurrency: opts.concurrency, concurrentRows: Math.min(opts.rows, opts.concurrentRows), values: opts.values, batch: opts.batch },
+          ingestRowsPerSec: Math.round(ing.rowsPerSec),
+          modes: Object.fromEntries(
+            results.map((r) => [
+              r.mode,
+              {
+                rowsPerRun: r.rows,
+                subscribers: r.subscribers,
+                rowsPerSec: Math.round(r.median.rowsPerSec),
+                runs: r.samples.map((s) => Math.round(s.rowsPerSec)),
+                gatewayCpuUsPerRow: round2(r.median.gatewayUsPerRow),
+                gatewaySysShare: round2(r.median.gatewaySysShare),
+                gatewayWritesPerRow: Math.round(r.median.gatewayWritesPerRow * 1000) / 1000,
+                gatewayReadsPerRow: Math.round(r.median.gatewayReadsPerRow * 1000) / 1000,
+                engineCpuUsPerRow: round2(r.median.engineUsPerRow),
+                driverCpuUsPerRow: round2(r.median.driverUsPerRow),
+                gatewayPeakRssMb: r.mode.startsWith('direct') ? null : Math.round(r.gatewayPeakRssMb),
+              },
+            ]),
+          ),
+          ratios: ratios(results),
+          gatewayPeakRssMb: Number.isFinite(gatewayPeakRssMb) ? Math.round(gatewayPeakRssMb) : null,
+          gatewayIdleRssMb: Number.isFinite(gatewayIdleRssMb) ? Math.round(gatewayIdleRssMb) : null,
+          gatewayCpuSeconds: Number.isFinite(gatewayCpuTotalMs) ? round2(gatewayCpuTotalMs / 1000) : null,
+          enginePeakRssMb: Number.isFinite(engineRssMb) ? Math.round(engineRssMb) : null,
+          profiles: profiles.map((p) => ({
+            mode: p.mode,
+            file: p.file,
+            busyUsPerRow: round2(p.summary.busyUs / p.rows),
+            stagesPercent: p.summary.stages.map((e) => [e.name, round2(e.share * 100)]),
+            topGroups: p.summary.groups.slice(0, 10).map((e) => [e.name, round2(e.share * 100)]),
+          })),
+        }),
+      );
+    }
+  } finally {
+    await stack?.gateway.stop().catch(() => {});
+    await engine.stop().catch(() => {});
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function ratios(results: ModeResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const direct = results.find((r) => r.mode === 'direct');
+  const directX = results.find((r) => r.mode === 'direct-x');
+  for (const r of results) {
+    if (r.mode.startsWith('direct')) continue;
+    const base = r.subscribers > 1 ? directX : direct;
+    if (base) out[`${r.mode}/${base.mode}`] = Math.round((r.median.rowsPerSec / base.median.rowsPerSec) * 1000) / 1000;
+  }
+  return out;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    killAll('SIGKILL');
+    process.exit(1);
+  },
+);
