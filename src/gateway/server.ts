@@ -188,6 +188,36 @@ function cachedGraphiQL(): (options: GraphiQLOptions) => string {
   };
 }
 
+/**
+ * Coalesces the writes a streamed response makes within one macrotask into
+ * one socket write: the socket is corked at the first write and uncorked by
+ * setImmediate (Node's own per-write cork lasts only until process.nextTick,
+ * and yoga's SSE processor writes two chunks per event, so every row would
+ * otherwise cost a write(2)). Backpressure is unchanged: `write()` still
+ * returns false past the high-water mark and 'drain' follows the uncork.
+ */
+function batchStreamedWrites(res: ServerResponse): void {
+  const write = res.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
+  res.write = function (this: ServerResponse, ...args: Parameters<ServerResponse['write']>) {
+    if (!corked && !res.writableEnded && !res.destroyed) {
+      corked = true;
+      res.cork();
+      setImmediate(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as ServerResponse['write'];
+}
+
+function isEventStream(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return accept !== undefined && accept.includes('text/event-stream');
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -285,7 +315,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
   async function listen(port = 0, host = '127.0.0.1'): Promise<GatewayAddress> {
     if (closing) throw new Error('The gateway is closed');
     if (server) throw new Error('The gateway is already listening');
-    const httpServer = createServer(yoga);
+    const httpServer = createServer((req, res) => {
+      if (isEventStream(req)) batchStreamedWrites(res);
+      return (yoga as unknown as RequestListener)(req, res);
+    });
     server = httpServer;
     trackConnections(httpServer);
     transport = useGraphQLWs({

@@ -86,9 +86,10 @@ export interface KsqlClientOptions {
   /** @default 'ksqldb-graphql-gateway' */
   readonly userAgent?: string | undefined;
   /**
-   * Response chunks a `/query` stream buffers ahead of its consumer before
-   * it stops reading the socket.
-   * @default 8 (chunks)
+   * Read-ahead of a `/query` stream, in units of 256 events or 128 KiB of
+   * body: it stops reading the socket when that many events (or bytes) wait
+   * for its consumer, and reads on once a quarter of that is left.
+   * @default 8 (2048 events or 1 MiB)
    */
   readonly queryBufferChunks?: number | undefined;
   /**

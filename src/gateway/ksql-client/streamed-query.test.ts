@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonNumber } from '../../protocol/index.js';
+import type { Dispatcher } from 'undici';
 import { createKsqlClient } from './client.js';
 import { KsqlAbortError, KsqlProtocolError, KsqlServerError, KsqlTimeoutError } from './errors.js';
 import {
@@ -13,6 +14,7 @@ import {
   type ReplayServer,
   type Route,
 } from './replay-server.test-helper.js';
+import { openQueryStream } from './streamed-query.js';
 import type { KsqlClient, QueryEvent, QueryStream } from './types.js';
 
 const disposer = new Disposer();
@@ -499,6 +501,188 @@ describe('query(): backpressure', () => {
     expect(written).toBeLessThan(64 * 1024 * 1024);
     // Reading resumes the flow.
     for (let i = 0; i < 500_000 && written === afterOneSecond; i++) {
+      expect((await stream.next()).value).toMatchObject({ kind: 'row' });
+    }
+    expect(written).toBeGreaterThan(afterOneSecond);
+    await stream.return();
+    await withTimeout(server.closed(0), 1000, 'server-side close');
+  });
+});
+
+/**
+ * A dispatcher that hands its handler to the test, which plays the response
+ * chunk by chunk and sees every pause() and resume().
+ */
+function fakeResponse(bufferBatches: number): {
+  stream: QueryStream;
+  data(text: string): void;
+  end(): void;
+  readonly paused: boolean;
+  readonly pauses: number;
+  readonly resumes: number;
+} {
+  let handler: Dispatcher.DispatchHandler | undefined;
+  let paused = false;
+  let pauses = 0;
+  let resumes = 0;
+  const controller: Dispatcher.DispatchController = {
+    aborted: false,
+    get paused() {
+      return paused;
+    },
+    reason: null,
+    abort: () => {},
+    pause: () => {
+      paused = true;
+      pauses++;
+    },
+    resume: () => {
+      paused = false;
+      resumes++;
+    },
+  };
+  const dispatcher = {
+    dispatch(_options: Dispatcher.DispatchOptions, h: Dispatcher.DispatchHandler) {
+      handler = h;
+      h.onRequestStart?.(controller, {});
+      h.onResponseStart?.(controller, 200, {});
+      return true;
+    },
+  } as unknown as Dispatcher;
+  const stream = openQueryStream({
+    dispatcher,
+    request: { origin: 'http://ksql.test', path: '/query', method: 'POST' },
+    signal: undefined,
+    timeoutMs: 0,
+    timeoutCoversBody: false,
+    bufferBatches,
+  });
+  return {
+    stream,
+    data: (text) => handler?.onResponseData?.(controller, Buffer.from(text)),
+    end: () => handler?.onResponseEnd?.(controller, {}),
+    get paused() {
+      return paused;
+    },
+    get pauses() {
+      return pauses;
+    },
+    get resumes() {
+      return resumes;
+    },
+  };
+}
+
+const ROW_LINE = '{"row":{"columns":["v"]}},\n';
+
+describe('query(): backpressure counts events, with hysteresis', () => {
+  it('pauses at bufferBatches × 256 queued events and resumes only at a quarter of that', async () => {
+    // One HTTP chunk per row, as ksqlDB sends them.
+    const r = fakeResponse(2); // pause at 512 events, resume at 128
+    r.data(HEADER_LINE);
+    expect((await r.stream.next()).value).toMatchObject({ kind: 'header' });
+    for (let i = 0; i < 511; i++) r.data(ROW_LINE);
+    expect(r.pauses).toBe(0);
+    r.data(ROW_LINE);
+    expect(r.pauses).toBe(1);
+    // The consumer takes rows: still paused down to 129 queued...
+    for (let i = 0; i < 383; i++) expect((await r.stream.next()).value).toMatchObject({ kind: 'row' });
+    expect(r.paused).toBe(true);
+    expect(r.resumes).toBe(0);
+    // ...resumed at 128.
+    await r.stream.next();
+    expect(r.paused).toBe(false);
+    expect(r.resumes).toBe(1);
+    // Rows delivered in order, none lost: 128 queued, then more arrive.
+    r.data(ROW_LINE + '{"finalMessage":"Limit Reached"}]');
+    r.end();
+    const rest = await collect(r.stream);
+    expect(rest.events).toHaveLength(130);
+    expect(rest.events.at(-1)).toEqual({ kind: 'final', message: 'Limit Reached' });
+    expect(r.pauses).toBe(1);
+  });
+
+  it('a slow consumer costs one pause/resume cycle per ~3/4 of the budget, not one per row', async () => {
+    const r = fakeResponse(8); // 2048 / 512
+    r.data(HEADER_LINE);
+    await r.stream.next();
+    const total = 20_000;
+    let sent = 0;
+    let received = 0;
+    let maxQueued = 0;
+    while (received < total) {
+      // The server writes while the response is not paused; the consumer
+      // takes one row per turn.
+      while (!r.paused && sent < total) {
+        r.data(ROW_LINE);
+        sent++;
+      }
+      maxQueued = Math.max(maxQueued, sent - received);
+      expect((await r.stream.next()).value).toMatchObject({ kind: 'row' });
+      received++;
+    }
+    expect(maxQueued).toBe(2048);
+    // (20000 - 2048) / (2048 - 512) ≈ 11.7 cycles; counting chunks paused and resumed ~20000 times.
+    expect(r.pauses).toBeLessThanOrEqual(13);
+    expect(r.resumes).toBeLessThanOrEqual(r.pauses);
+    await r.stream.return();
+  });
+
+  it('bounds the bytes queued too: large rows pause long before the event budget', async () => {
+    const r = fakeResponse(1); // 256 events or 128 KiB; resume at 64 events and 32 KiB
+    r.data(HEADER_LINE);
+    await r.stream.next();
+    const big = '{"row":{"columns":["' + 'x'.repeat(64 * 1024) + '"]}},\n';
+    r.data(big);
+    expect(r.paused).toBe(false);
+    // A row split across two chunks counts all its bytes.
+    r.data(big.slice(0, 100));
+    expect(r.paused).toBe(false);
+    r.data(big.slice(100));
+    expect(r.paused).toBe(true);
+    await r.stream.next();
+    expect(r.paused).toBe(true); // 64 KiB left: more than a quarter
+    await r.stream.next();
+    expect(r.paused).toBe(false);
+    expect([r.pauses, r.resumes]).toEqual([1, 1]);
+    await r.stream.return();
+  });
+
+  it('stalls a server that sends one HTTP chunk per row while nobody reads', async () => {
+    const row = '{"row":{"columns":["' + 'x'.repeat(100) + '"]}},\n';
+    let written = 0;
+    const { server, client } = await setup(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.ksql.v1+json' });
+      res.write(HEADER_LINE);
+      let open = true;
+      res.on('close', () => (open = false));
+      while (open && written < 5_000_000) {
+        written++;
+        if (!res.write(row)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        } else if (written % 1000 === 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    });
+    const stream = client.query(SELECT);
+    await stream.next();
+    await sleep(1000);
+    const afterOneSecond = written;
+    await sleep(500);
+    expect(written).toBe(afterOneSecond);
+    // The gateway holds at most 2048 rows; the rest sit in socket buffers.
+    expect(written).toBeLessThan(1_000_000);
+    let read = 0;
+    for (; read < 1_000_000 && written === afterOneSecond; read++) {
       expect((await stream.next()).value).toMatchObject({ kind: 'row' });
     }
     expect(written).toBeGreaterThan(afterOneSecond);

@@ -3,8 +3,9 @@
  * handler feeding {@link StreamedRowParser}, bridged to the consumer through a
  * bounded {@link AsyncQueue} of per-chunk event batches.
  *
- * - Backpressure: when `bufferBatches` chunks are waiting, the response is
- *   paused (undici stops reading the socket) until the consumer catches up.
+ * - Backpressure: when `bufferBatches` × 256 events (or `bufferBatches` ×
+ *   128 KiB of body) are waiting, the response is paused (undici stops
+ *   reading the socket) until the consumer is down to a quarter of both.
  * - `return()` (or `break` in `for await`) and the caller's signal abort the
  *   request at once, also while a `next()` is pending and no bytes flow. On
  *   HTTP/1.1 this closes the socket, which is what ends a push query in
@@ -56,7 +57,10 @@ export interface StreamedQueryOptions {
   readonly timeoutMs: number;
   /** Apply `timeoutMs` to the whole response, not just the header. */
   readonly timeoutCoversBody: boolean;
-  /** Chunks buffered before the response is paused. */
+  /**
+   * Scales the read-ahead: the response is paused at `bufferBatches` × 256
+   * queued events or `bufferBatches` × 128 KiB of queued body bytes.
+   */
   readonly bufferBatches: number;
   /** Called once with a destroy function; returns the unregister function. */
   readonly track?: ((destroy: (reason: GatewayError) => void) => () => void) | undefined;
@@ -64,10 +68,33 @@ export interface StreamedQueryOptions {
 
 type Phase = 'open' | 'draining' | 'closed';
 
+/**
+ * Backpressure counts events (rows), with hysteresis. ksqlDB (and the
+ * embedded engine) send one HTTP chunk per row, so counting chunks means
+ * pausing and resuming the response for nearly every row once the consumer is
+ * the bottleneck, and each undici resume re-reads (concatenates) the whole
+ * socket buffer (up to 64 KiB) and copies it into the parser's memory: O(64
+ * KiB) of copying per row. The stream pauses at `bufferBatches` ×
+ * EVENTS_PER_CHUNK_BUDGET queued events and resumes only once the consumer is
+ * down to a quarter of that, so one cycle covers many rows.
+ */
+const EVENTS_PER_CHUNK_BUDGET = 256;
+/**
+ * The same in body bytes, so that memory stays bounded per query when rows
+ * are large (an event count alone would let 2048 rows of 1 MiB pile up).
+ */
+const BYTES_PER_CHUNK_BUDGET = 128 * 1024;
+
+/** A batch of events and the body bytes they came from. */
+interface Batch {
+  readonly events: QueryEvent[];
+  readonly bytes: number;
+}
+
 class KsqlQueryStream implements QueryStream {
   readonly header: Promise<QueryHeader>;
   readonly #header = deferred<QueryHeader>();
-  readonly #queue: AsyncQueue<QueryEvent[]>;
+  readonly #queue: AsyncQueue<Batch>;
   readonly #parser = new StreamedRowParser();
   readonly #opts: StreamedQueryOptions;
   #controller: Dispatcher.DispatchController | undefined;
@@ -80,6 +107,16 @@ class KsqlQueryStream implements QueryStream {
   #paused = false;
   #drainedBytes = 0;
   #batch: QueryEvent[] = [];
+  /** Events in the queue (not counting the batch being consumed). */
+  #queuedEvents = 0;
+  /** Body bytes behind the queued events. */
+  #queuedBytes = 0;
+  /** Bytes received since the last batch (a row split across chunks). */
+  #pendingBytes = 0;
+  readonly #pauseAt: number;
+  readonly #resumeAt: number;
+  readonly #pauseAtBytes: number;
+  readonly #resumeAtBytes: number;
   #index = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -87,7 +124,12 @@ class KsqlQueryStream implements QueryStream {
 
   constructor(opts: StreamedQueryOptions) {
     this.#opts = opts;
-    this.#queue = new AsyncQueue<QueryEvent[]>({ capacity: opts.bufferBatches * 4 });
+    this.#pauseAt = opts.bufferBatches * EVENTS_PER_CHUNK_BUDGET;
+    this.#resumeAt = Math.floor(this.#pauseAt / 4);
+    this.#pauseAtBytes = opts.bufferBatches * BYTES_PER_CHUNK_BUDGET;
+    this.#resumeAtBytes = Math.floor(this.#pauseAtBytes / 4);
+    // A batch holds at least one event: room for everything pause() may let through.
+    this.#queue = new AsyncQueue<Batch>({ capacity: this.#pauseAt * 2 });
     this.header = this.#header.promise;
     // Nobody has to await `header`: a rejection must not become unhandled.
     this.header.catch(() => {});
@@ -152,7 +194,9 @@ class KsqlQueryStream implements QueryStream {
       this.#index = 0;
       const result = await this.#queue.next();
       if (result.done) return { value: undefined, done: true };
-      this.#batch = result.value;
+      this.#batch = result.value.events;
+      this.#queuedEvents -= result.value.events.length;
+      this.#queuedBytes -= result.value.bytes;
       this.#maybeResume();
     }
   }
@@ -192,6 +236,7 @@ class KsqlQueryStream implements QueryStream {
       if (this.#drainedBytes > MAX_DRAIN_BYTES) this.#giveUpDrain();
       return;
     }
+    this.#pendingBytes += chunk.length;
     let rows: StreamedRow[];
     try {
       rows = this.#parser.push(chunk);
@@ -284,7 +329,13 @@ class KsqlQueryStream implements QueryStream {
       // continuationToken / consistencyToken and unknown elements: not events.
     }
 
-    if (batch.length > 0 && !this.#queue.push(batch)) {
+    const bytes = this.#pendingBytes;
+    if (batch.length > 0) {
+      this.#queuedEvents += batch.length;
+      this.#queuedBytes += bytes;
+      this.#pendingBytes = 0;
+    }
+    if (batch.length > 0 && !this.#queue.push({ events: batch, bytes })) {
       const { method, path } = this.#opts.request;
       this.#fail(
         new KsqlTransportError(`${method} ${path}: /query buffer overflow (the dispatcher ignored pause())`, {
@@ -305,14 +356,18 @@ class KsqlQueryStream implements QueryStream {
     } else if (final) {
       this.#queue.end();
       this.#startDraining();
-    } else if (this.#queue.size >= this.#opts.bufferBatches && !this.#paused && !this.#responseDone) {
+    } else if (
+      (this.#queuedEvents >= this.#pauseAt || this.#queuedBytes >= this.#pauseAtBytes) &&
+      !this.#paused &&
+      !this.#responseDone
+    ) {
       this.#paused = true;
       this.#controller?.pause();
     }
   }
 
   #maybeResume(): void {
-    if (this.#paused && this.#queue.size < this.#opts.bufferBatches) {
+    if (this.#paused && this.#queuedEvents <= this.#resumeAt && this.#queuedBytes <= this.#resumeAtBytes) {
       this.#paused = false;
       if (!this.#responseDone && this.#phase === 'open') this.#controller?.resume();
     }

@@ -95,9 +95,25 @@ function literalToJson(ast: ValueNode, variables: Record<string, unknown> | null
   }
 }
 
+/**
+ * Objects and arrays known to be JSON-safe already (rows built from encoded
+ * values): the scalar returns them as they are instead of walking them again.
+ */
+const jsonSafe = new WeakSet<object>();
+
+/** Marks a value whose every leaf went through an encoder (or toJsonSafe). */
+export function markJsonSafe<T extends object>(value: T): T {
+  jsonSafe.add(value);
+  return value;
+}
+
+export function isJsonSafe(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && jsonSafe.has(value);
+}
+
 export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
   name: 'JSON',
-  serialize: (value) => toJsonSafe(value),
+  serialize: (value) => (typeof value === 'object' && value !== null && jsonSafe.has(value) ? value : toJsonSafe(value)),
   parseValue: (value) => value,
   parseLiteral: (ast, variables) => literalToJson(ast, variables),
 });

@@ -25,7 +25,7 @@ import {
   type WireColumn,
   type WireType,
 } from '../../protocol/index.js';
-import { toJsonSafe } from './json-scalar.js';
+import { isJsonSafe as jsonSafe, markJsonSafe, toJsonSafe } from './json-scalar.js';
 
 /** A converter from one wire value to its GraphQL JSON value. */
 export type ValueEncoder = (value: JsonValue) => unknown;
@@ -46,9 +46,10 @@ function exactText(value: JsonValue): unknown {
 }
 
 function toDouble(value: JsonValue): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (value instanceof JsonNumber) return value.toNumber();
   if (typeof value === 'bigint') return Number(value);
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  return toJsonSafe(value);
 }
 
 const passThrough: ValueEncoder = (value) => toJsonSafe(value);
@@ -140,7 +141,7 @@ export function createRowShape(columns: readonly WireColumn[]): RowShape {
         const encode = encoders[i] ?? passThrough;
         out[i] = encode(values[i] as JsonValue);
       }
-      return out;
+      return markJsonSafe(out);
     },
   };
 }
@@ -149,5 +150,6 @@ export function createRowShape(columns: readonly WireColumn[]): RowShape {
 export function rowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) out[names[i] as string] = i < values.length ? values[i] : null;
-  return out;
+  // JSON-safe when the values are (they come from RowShape.encode).
+  return jsonSafe(values) ? markJsonSafe(out) : out;
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -84,6 +85,70 @@ function socketSignal(signals: WeakMap<WebSocket, AbortController>, socket: WebS
   return controller.signal;
 }
 
+/** Bytes buffered on a socket beyond which a send waits for 'drain'. */
+const SEND_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Coalesces the frames a socket sends within one macrotask into one write:
+ * the TCP socket is corked at the first send and uncorked by setImmediate.
+ * graphql-ws awaits every send's callback before it pulls the next event; the
+ * callback is called at once while less than SEND_HIGH_WATER_MARK bytes are
+ * buffered, else on 'drain' (or close), so backpressure still reaches the
+ * subscription (and from there the upstream /query socket).
+ *
+ * Without this, a push query costs one write(2) per row (and one wake-up of
+ * the client per row).
+ */
+function batchSends(ws: WebSocket): void {
+  const raw = (ws as unknown as { _socket?: Socket })._socket;
+  if (!raw) return;
+  type Callback = (err?: Error) => void;
+  const send = ws.send.bind(ws) as (data: unknown, options: object, cb?: Callback) => void;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
+  // Callbacks waiting for the socket to drain (one per subscription at most,
+  // as graphql-ws awaits each send), released together by one listener pair
+  // instead of a 'drain' listener per send.
+  let waiting: Callback[] = [];
+  const settled = new WeakSet<Callback>();
+  const settle = (cb: Callback, err?: Error) => {
+    if (settled.has(cb)) return;
+    settled.add(cb);
+    cb(err);
+  };
+  const release = () => {
+    const callbacks = waiting;
+    waiting = [];
+    for (const cb of callbacks) settle(cb);
+  };
+  raw.on('drain', release);
+  raw.on('close', release);
+  const batched = (data: unknown, optionsOrCb?: object | Callback, maybeCb?: Callback) => {
+    const cb = typeof optionsOrCb === 'function' ? (optionsOrCb as Callback) : maybeCb;
+    const options = typeof optionsOrCb === 'object' ? optionsOrCb : {};
+    if (!corked && !raw.destroyed) {
+      corked = true;
+      raw.cork();
+      setImmediate(uncork);
+    }
+    // ws calls this once the frame is written (or failed, e.g. on a closed
+    // socket): it settles a callback still waiting. A write error after the
+    // callback was called is not lost: write errors also close the socket,
+    // and graphql-ws learns of them through 'close'.
+    send(data, options, (err) => {
+      if (cb) settle(cb, err);
+    });
+    if (!cb || raw.destroyed) return;
+    // While corked, writableLength counts the frames held back too.
+    if (raw.writableLength < SEND_HIGH_WATER_MARK) settle(cb);
+    else waiting.push(cb);
+  };
+  (ws as unknown as { send: typeof batched }).send = batched;
+}
+
 export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   const {
     server,
@@ -95,6 +160,8 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   } = options;
 
   const wss = new WebSocketServer({ server, path });
+  // Registered before graphql-ws's own listener, so it sees the wrapped send.
+  wss.on('connection', (socket: WebSocket) => batchSends(socket));
   const envelopes = new WeakMap<object, Envelope>();
   const signals = new WeakMap<WebSocket, AbortController>();
   // Operations that got execution args and have not completed yet, per socket.
