@@ -178,8 +178,10 @@ function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
   }
 }
 process.on('exit', () => killAll('SIGKILL'));
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
+    interrupted = true;
     process.stderr.write(`\n${sig}: stopping children\n`);
     killAll('SIGTERM');
     setTimeout(() => {
@@ -839,8 +841,9 @@ function ratios(results: ModeResult[]): Record<string, number> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     killAll('SIGKILL');
+    if (interrupted) process.exit(130); // the drains fail once the children are gone
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exit(1);
   },
 );
