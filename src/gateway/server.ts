@@ -118,6 +118,19 @@ export interface GatewayOptions {
    */
   readonly closeQueryTimeoutMs?: number | undefined;
   /**
+   * Share one upstream `/query` among the subscribers of the same unbounded
+   * push query (same SQL, properties and `Authorization`); LIMIT queries are
+   * never shared.
+   * @default true
+   */
+  readonly sharePushQueries?: boolean | undefined;
+  /**
+   * Events one subscriber of a shared push query may have waiting before it
+   * alone is ended with `SUBSCRIBER_TOO_SLOW`.
+   * @default 1000
+   */
+  readonly subscriberBufferSize?: number | undefined;
+  /**
    * How long {@link Gateway.close} waits for subscriptions to end and
    * connections to drain before cutting them.
    * @default 5000 (ms)
@@ -236,6 +249,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     keepAliveMs = 12_000,
     connectionInitWaitTimeoutMs = 3_000,
     closeQueryTimeoutMs = 5_000,
+    sharePushQueries = true,
+    subscriberBufferSize,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
     plugins = [],
@@ -243,7 +258,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   const logger = resolveLogger(logging);
   const registry = new SubscriptionRegistry();
-  const resolvers = createResolvers({ registry, logger, closeQueryTimeoutMs });
+  const resolvers = createResolvers({ registry, logger, closeQueryTimeoutMs, sharePushQueries, subscriberBufferSize });
   const buildSchema = (parts: readonly SchemaPart[]) => {
     const schema = makeGatewaySchema(resolvers, parts);
     assertValidSchema(schema);

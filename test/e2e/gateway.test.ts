@@ -113,8 +113,10 @@ describe('subscriptions', () => {
   it('closes the upstream push query when the client unsubscribes while no rows flow', async () => {
     const name = await createStream();
     const clients = [wsClient(stack), wsClient(stack), wsClient(stack)];
-    const iterators = clients.map((c) =>
-      c.iterate({ query: `subscription { pushQuery(sql: "SELECT * FROM ${name} EMIT CHANGES;") { __typename } }` }),
+    // Three different queries: identical ones would share one upstream query.
+    const projections = ['*', 'ID', 'V'];
+    const iterators = clients.map((c, i) =>
+      c.iterate({ query: `subscription { pushQuery(sql: "SELECT ${projections[i]} FROM ${name} EMIT CHANGES;") { __typename } }` }),
     );
     await Promise.all(iterators.map((i) => i.next()));
     expect(await pushQueryCount(stack)).toBe(3);

@@ -11,6 +11,7 @@ export {
   codeForKsqlError,
   gatewayClosing,
   maskError,
+  subscriberTooSlow,
   translateError,
   type ErrorCodeEntry,
 } from './translate.js';

@@ -37,6 +37,7 @@ export const GatewayErrorCode = {
   KSQL_BAD_RESPONSE: 'KSQL_BAD_RESPONSE',
   KSQL_CANCELLED: 'KSQL_CANCELLED',
   GATEWAY_CLOSING: 'GATEWAY_CLOSING',
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -68,6 +69,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'KSQL_BAD_RESPONSE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent a response the gateway could not understand.' },
   { code: 'KSQL_CANCELLED', ksqlErrorCodes: '-', meaning: 'The call to ksqlDB was cancelled (the client went away or the gateway is closing).' },
   { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down and accepts no new push queries; retry.' },
+  { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
   { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object).' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
@@ -217,6 +219,18 @@ export function maskError(error: unknown, message = 'Unexpected error.'): Error 
 /** Refusal of new work while the gateway shuts down. */
 export function gatewayClosing(): GraphQLError {
   return finalError('The gateway is shutting down.', undefined, { code: GatewayErrorCode.GATEWAY_CLOSING });
+}
+
+/**
+ * A subscriber of a shared push query whose buffer filled: it alone ends
+ * with code `SUBSCRIBER_TOO_SLOW`.
+ */
+export function subscriberTooSlow(bufferSize: number): GraphQLError {
+  return finalError(
+    `The subscriber fell ${bufferSize} events behind the push query and was ended; subscribe again.`,
+    undefined,
+    { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize },
+  );
 }
 
 /** A bad argument: a deliberate error with code `BAD_USER_INPUT`. */

@@ -7,18 +7,24 @@
 import type { ResolverMap } from '../schema/index.js';
 import { JSONScalar } from '../schema/index.js';
 import { mutationResolvers } from './mutation.js';
-import type { PushQueryOptions } from './push-query.js';
 import { queryResolvers } from './query.js';
 import { rowResolvers } from './rows.js';
 import { statementResultResolvers } from './statement-results.js';
-import { createSubscriptionResolvers } from './subscription.js';
+import { createSubscriptionResolvers, type SubscriptionOptions } from './subscription.js';
 
 export { SubscriptionRegistry, type Closable } from './subscription-registry.js';
 export { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
+export {
+  DEFAULT_SUBSCRIBER_BUFFER_SIZE,
+  PushQueryHub,
+  shareKey,
+  type PushQueryHubOptions,
+} from './push-hub.js';
+export type { SubscriptionOptions } from './subscription.js';
 export type { HeaderView, QueryEventView, RowView } from './rows.js';
 export type { GatewayContext } from '../context.js';
 
-export type ResolverOptions = PushQueryOptions;
+export type ResolverOptions = SubscriptionOptions;
 
 /** Every resolver of the generic API. */
 export function createResolvers(options: ResolverOptions): ResolverMap {

@@ -1,23 +1,36 @@
 /**
- * `Subscription` resolvers: push queries (see push-query.ts).
+ * `Subscription` resolvers: push queries. Unbounded `EMIT CHANGES` queries
+ * are shared through the {@link PushQueryHub} (one upstream query per SQL,
+ * properties and credential); the rest (LIMIT, ...) run one upstream query
+ * per subscriber (see push-query.ts).
  *
  * @module
  */
 import type { GatewayContext } from '../context.js';
 import { objectArgument } from './args.js';
+import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { QueryEventView } from './rows.js';
 
-export function createSubscriptionResolvers(options: PushQueryOptions) {
+export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
+  /**
+   * Share one upstream query among the subscribers of the same unbounded
+   * push query (see push-hub.ts).
+   * @default true
+   */
+  readonly sharePushQueries?: boolean | undefined;
+}
+
+export function createSubscriptionResolvers(options: SubscriptionOptions) {
+  const hub = options.sharePushQueries === false ? undefined : new PushQueryHub(options);
   return {
     Subscription: {
       pushQuery: {
         subscribe(_root: unknown, args: { sql: string; properties?: unknown }, context: GatewayContext) {
-          return subscribePushQuery(
-            { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') },
-            context,
-            options,
-          );
+          const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
+          const key = hub && shareKey(request, context.authorization);
+          if (hub && key !== undefined) return hub.subscribe(key, request, context);
+          return subscribePushQuery(request, context, options);
         },
         resolve: (event: QueryEventView) => event,
       },
