@@ -34,13 +34,13 @@
  *
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { cpuMs, resetPeak, startChild, statusKb, type Child } from './process.js';
 import { formatSummary, inclusiveMatching, loadProfile, summarizeProfile } from './profile-summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,96 +128,18 @@ function parseOptions(argv: readonly string[]): Options {
 
 // ------------------------------------------------------------------ children
 
-interface Child {
-  readonly proc: ChildProcess;
-  readonly pid: number;
-  readonly url: string;
-  readonly log: string[];
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
 function entry(opts: Options): string[] {
   return opts.tsx ? ['--import', 'tsx', join(ROOT, 'bench/cli.ts')] : [join(ROOT, 'bin/ksqldb-gateway.js')];
 }
 
-async function startEngine(opts: Options, cliArgs: string[], nodeArgs: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [...nodeArgs, ...entry(opts), 'engine', '--port', '0', '--log-level', 'warn', ...cliArgs], {
+function startEngine(opts: Options, cliArgs: string[], nodeArgs: string[] = []): Promise<Child> {
+  return startChild({
+    name: 'engine',
+    argv: [...nodeArgs, ...entry(opts), 'engine', '--port', '0', '--log-level', 'warn', ...cliArgs],
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    verbose: opts.verbose,
+    stopTimeoutMs: 30_000,
   });
-  children.add(proc);
-  const log: string[] = [];
-  const keep = (line: string) => {
-    log.push(line);
-    if (log.length > 50) log.shift();
-    if (opts.verbose) process.stderr.write(`[engine] ${line}\n`);
-  };
-  createInterface({ input: proc.stderr! }).on('line', keep);
-  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`engine: no URL within 60 s\n${log.join('\n')}`)), 60_000);
-    let found = false;
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (!found && /^https?:\/\//.test(line.trim())) {
-        found = true;
-        clearTimeout(timer);
-        res(line.trim());
-      } else keep(line);
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      rej(new Error(`engine exited (${code ?? signal}) before printing its URL\n${log.join('\n')}`));
-    });
-  });
-  return {
-    proc,
-    pid: proc.pid!,
-    url,
-    log,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      children.delete(proc);
-    },
-  };
-}
-
-function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 // ------------------------------------------------------------------ data

@@ -52,15 +52,14 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { cpuMs, cpuTimes, killAll, resetPeak, startChild, statusKb, syscalls, type Child } from './process.js';
 import { formatSummary, loadProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,7 +68,6 @@ const TSX = import.meta.resolve('tsx');
 /** The children's working directory: a fresh temporary one, so nothing lands in the tree. */
 const CHILD_CWD = mkdtempSync(join(tmpdir(), 'ksqldb-gateway-bench-cwd-'));
 process.on('exit', () => rmSync(CHILD_CWD, { recursive: true, force: true }));
-const CLK_TCK = 100; // getconf CLK_TCK on Linux
 
 // ------------------------------------------------------------------ flags
 
@@ -160,24 +158,6 @@ function distIsFresh(): boolean {
 
 // ------------------------------------------------------------------ children
 
-interface Child {
-  readonly name: string;
-  readonly proc: ChildProcess;
-  readonly pid: number;
-  readonly url: string;
-  /** Last lines of stderr, for error reports. */
-  readonly log: string[];
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-
-function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill(signal);
-  }
-}
-process.on('exit', () => killAll('SIGKILL'));
 let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
@@ -191,7 +171,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function startChild(
+function startChildFor(
   name: string,
   cliArgs: string[],
   opts: Options,
@@ -203,98 +183,10 @@ async function startChild(
     : opts.dist
       ? [join(ROOT, 'bin/ksqldb-gateway.js')]
       : ['--import', TSX, join(ROOT, 'bench/cli.ts')];
-  const proc = spawn(process.execPath, [...nodeArgs, ...entry, ...cliArgs], {
-    cwd: CHILD_CWD,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  children.add(proc);
-  const log: string[] = [];
-  createInterface({ input: proc.stderr! }).on('line', (line) => {
-    log.push(line);
-    if (log.length > 50) log.shift();
-    if (opts.verbose) process.stderr.write(`[${name}] ${line}\n`);
-  });
-  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${name}: no URL on stdout within 60 s\n${log.join('\n')}`)), 60_000);
-    // The URL is the first line the CLI prints; node flags such as
-    // --trace-gc may print before it (and after it: kept in the log).
-    let found = false;
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (!found && /^https?:\/\//.test(line.trim())) {
-        found = true;
-        clearTimeout(timer);
-        res(line.trim());
-        return;
-      }
-      log.push(line);
-      if (log.length > 50) log.shift();
-      if (opts.verbose) process.stderr.write(`[${name}:stdout] ${line}\n`);
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      rej(new Error(`${name} exited (${code ?? signal}) before printing its URL\n${log.join('\n')}`));
-    });
-  });
-  return {
-    name,
-    proc,
-    pid: proc.pid!,
-    url,
-    log,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      children.delete(proc);
-    },
-  };
+  return startChild({ name, argv: [...nodeArgs, ...entry, ...cliArgs], cwd: CHILD_CWD, verbose: opts.verbose });
 }
 
 // ------------------------------------------------------------------ /proc
-
-/** User and system CPU time of a process (all threads) in ms. */
-function cpuTimes(pid: number): { user: number; sys: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // after "pid (comm) ": state is field 3 → index 0; utime 14 → 11, stime 15 → 12
-  return { user: (Number(fields[11]) * 1000) / CLK_TCK, sys: (Number(fields[12]) * 1000) / CLK_TCK };
-}
-
-/** user+system CPU time of a process in ms. */
-function cpuMs(pid: number): number {
-  const t = cpuTimes(pid);
-  return t.user + t.sys;
-}
-
-/** Read and write syscalls of a process so far (/proc/<pid>/io). */
-function syscalls(pid: number): { reads: number; writes: number } {
-  try {
-    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-    return { reads: Number(/^syscr:\s+(\d+)/m.exec(io)?.[1] ?? NaN), writes: Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? NaN) };
-  } catch {
-    return { reads: NaN, writes: NaN };
-  }
-}
-
-function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false if not permitted. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function driverCpuMs(): number {
   const u = process.cpuUsage();
@@ -625,8 +517,8 @@ function modes(stack: Stack, opts: Options): Mode[] {
 const ENGINE_ARGS = ['engine', '--port', '0', '--in-memory', '--log-level', 'warn', '--set', 'ksql.max.push.queries=1000'];
 
 async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?: Child): Promise<Stack> {
-  const eng = engine ?? (await startChild('engine', ENGINE_ARGS, opts));
-  const gateway = await startChild(
+  const eng = engine ?? (await startChildFor('engine', ENGINE_ARGS, opts));
+  const gateway = await startChildFor(
     'gateway',
     ['serve', '--port', '0', '--ksql-url', eng.url, '--log-level', 'warn', '--no-graphiql'],
     opts,
@@ -727,7 +619,7 @@ async function main(): Promise<void> {
     `rows=${opts.rows} runs=${opts.runs} (median) warmup=${opts.warmupRows} concurrency=${opts.concurrency}x${Math.min(opts.rows, opts.concurrentRows)} values=${opts.values}`,
   );
 
-  const engine = await startChild('engine', ENGINE_ARGS, opts);
+  const engine = await startChildFor('engine', ENGINE_ARGS, opts);
   let stack: Stack | undefined;
   try {
     const ing = await ingest(engine.url, opts);
