@@ -32,6 +32,13 @@ describe('temporal formatting (spec §5.4)', () => {
     expect(parseTimestamp('2020-01-01')).toBe(Date.UTC(2020, 0, 1));
     expect(parseTimestamp('yesterday')).toBeUndefined();
   });
+
+  it('parses years 0000-0099 as written, not as 19xx', () => {
+    expect(formatDate(parseDate('0001-01-01') as number)).toBe('0001-01-01');
+    expect(formatDate(parseDate('0000-02-29') as number)).toBe('0000-02-29');
+    expect(parseDate('0099-12-31')).toBe(parseDate('0100-01-01')! - 1);
+    expect(formatTimestamp(parseTimestamp('0012-03-04T05:06:07.089') as number)).toBe('0012-03-04T05:06:07.089');
+  });
 });
 
 describe('base64', () => {

@@ -115,9 +115,11 @@ export function parseDate(text: string): number | undefined {
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
-  const ms = Date.UTC(y, mo - 1, d);
-  const check = new Date(ms);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as given.
+  const check = new Date(0);
+  check.setUTCFullYear(y, mo - 1, d);
+  const ms = check.getTime();
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   return Math.round(ms / MS_PER_DAY);
 }
 
