@@ -82,6 +82,12 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       graphiql: config.graphiql,
       graphqlEndpoint: config.graphqlPath,
       logger,
+      typedSchema: config.typedSchema && {
+        include: config.includeSources,
+        exclude: config.excludeSources,
+        refreshIntervalMs: config.schemaRefreshMs,
+      },
+      federation: config.federation,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

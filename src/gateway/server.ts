@@ -33,9 +33,19 @@ import {
   useKsqlContext,
   useKsqlReadiness,
 } from './plugins/index.js';
-import { createResolvers, SubscriptionRegistry } from './resolvers/index.js';
+import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
 import { useGraphQLWs, type GraphQLWsTransport } from './transport/index.js';
+import {
+  DEFAULT_EXCLUDED_SOURCES,
+  SourceSubscriptions,
+  TypedSchemaManager,
+  buildTypedPart,
+  sourceFilter,
+  type Catalog,
+  makeSubgraphSchema,
+  type TypedSchemaOptions,
+} from './typed/index.js';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../shared/logger.js';
 
 /** GraphiQL settings; the page and all its assets are served by the gateway itself (no CDN). */
@@ -136,8 +146,22 @@ export interface GatewayOptions {
    * @default 5000 (ms)
    */
   readonly shutdownTimeoutMs?: number | undefined;
-  /** Further schema parts merged on top of the generic API (e.g. the typed per-source schema). */
+  /** Further schema parts merged on top of the generic API and the typed schema. */
   readonly schemaParts?: readonly SchemaPart[] | undefined;
+  /**
+   * The typed schema: one type and root fields per ksqlDB stream or table,
+   * read from the catalog in the background and kept in step with it
+   * (see docs/typed-schema.md). `false` serves the generic API only.
+   * @default true
+   */
+  readonly typedSchema?: boolean | TypedSchemaOptions | undefined;
+  /**
+   * Serve as an Apollo Federation v2 subgraph: materialized, unwindowed
+   * tables become entities keyed by their primary key, with `_service` and
+   * `_entities` (see docs/federation.md). Needs the typed schema.
+   * @default false
+   */
+  readonly federation?: boolean | undefined;
   /** Further yoga plugins, run after the gateway's context plugin and before error translation. */
   readonly plugins?: readonly Plugin[] | undefined;
 }
@@ -164,6 +188,8 @@ export interface Gateway {
    * invalid. Operations already running keep the schema they started with.
    */
   setSchemaParts(parts: readonly SchemaPart[]): GraphQLSchema;
+  /** The typed schema's manager (refresh, state, change events); undefined when turned off. */
+  readonly typedSchema: TypedSchemaManager | undefined;
   /** The HTTP server, once {@link listen} has been called. */
   readonly server: HttpServer | undefined;
   /**
@@ -254,17 +280,66 @@ export function buildGateway(options: GatewayOptions): Gateway {
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
     plugins = [],
+    typedSchema = true,
+    federation = false,
   } = options;
 
   const logger = resolveLogger(logging);
   const registry = new SubscriptionRegistry();
-  const resolvers = createResolvers({ registry, logger, closeQueryTimeoutMs, sharePushQueries, subscriberBufferSize });
+  const hub = sharePushQueries
+    ? new PushQueryHub({ registry, logger, closeQueryTimeoutMs, subscriberBufferSize })
+    : undefined;
+  const typedOptions: TypedSchemaOptions | undefined =
+    typedSchema === false ? undefined : typedSchema === true ? {} : typedSchema;
+  let manager: TypedSchemaManager | undefined;
+  const resolvers = createResolvers({
+    registry,
+    logger,
+    closeQueryTimeoutMs,
+    sharePushQueries,
+    subscriberBufferSize,
+    hub,
+    schemaChanges: typedOptions ? () => (manager as TypedSchemaManager).changes() : undefined,
+    afterCommand: typedOptions
+      ? async () => {
+          await manager?.refresh().catch((err: unknown) => logger.warn('typed schema: refresh after a command failed:', err));
+        }
+      : undefined,
+  });
   const buildSchema = (parts: readonly SchemaPart[]) => {
-    const schema = makeGatewaySchema(resolvers, parts);
+    // Federation: the same schema plus `@key`, `_service` and `_entities` (typed/federation.ts).
+    const schema = federation ? makeSubgraphSchema(resolvers, parts) : makeGatewaySchema(resolvers, parts);
     assertValidSchema(schema);
     return schema;
   };
-  const slot = createSchemaSlot(buildSchema(schemaParts));
+  let userParts: readonly SchemaPart[] = schemaParts;
+  let typedParts: readonly SchemaPart[] = [];
+  const slot = createSchemaSlot(buildSchema(userParts));
+
+  if (typedOptions) {
+    const subscriptions = new SourceSubscriptions({
+      registry,
+      logger,
+      closeQueryTimeoutMs,
+      hub,
+      sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
+    });
+    manager = new TypedSchemaManager({
+      client,
+      logger,
+      build: (catalog: Catalog) => (catalog.sources.length === 0 ? [] : [buildTypedPart(catalog, { subscriptions })]),
+      apply: (parts) => {
+        // Typed parts go first: user parts may extend the generated types.
+        slot.replace(buildSchema([...parts, ...userParts]));
+        typedParts = parts;
+      },
+      onRemoved: (sources) => subscriptions.dropSources(sources),
+      filter: sourceFilter(typedOptions.include ?? [], typedOptions.exclude ?? DEFAULT_EXCLUDED_SOURCES),
+      refreshIntervalMs: typedOptions.refreshIntervalMs,
+      retryInitialMs: typedOptions.retryInitialMs,
+      retryMaxMs: typedOptions.retryMaxMs,
+    });
+  }
 
   const graphiqlOptions: GatewayGraphiQLOptions | false =
     graphiql === false ? false : graphiql === true ? {} : graphiql;
@@ -286,7 +361,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
     plugins: [
       slot.plugin,
       useKsqlContext({ client }),
-      useKsqlReadiness({ client, endpoint: readinessEndpoint, timeoutMs: readinessTimeoutMs }),
+      useKsqlReadiness({
+        client,
+        endpoint: readinessEndpoint,
+        timeoutMs: readinessTimeoutMs,
+        typedSchema: manager ? () => ({ ready: manager!.ready, version: manager!.current.version }) : undefined,
+      }),
       ...plugins,
       useErrorTranslation(),
     ],
@@ -358,6 +438,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   }
 
   async function shutdown(): Promise<void> {
+    manager?.close();
     // 1. End every subscription: SSE responses complete, upstream queries close.
     await registry.closeAll(shutdownTimeoutMs);
     // 2. Let graphql-ws send their `complete`, then close its sockets (1001) and server.
@@ -383,6 +464,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     if (closeClient) await client.close();
   }
 
+  manager?.start();
+
   return {
     yoga,
     fetch,
@@ -391,10 +474,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return slot.current;
     },
     setSchemaParts(parts) {
-      const schema = buildSchema(parts);
+      const schema = buildSchema([...typedParts, ...parts]);
       slot.replace(schema);
+      userParts = parts;
       return schema;
     },
+    typedSchema: manager,
     get server() {
       return server;
     },

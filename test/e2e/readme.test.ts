@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, gql, pushQueryCount, startStack, wsClient, type Stack } from '../utils/stack.js';
+import { eventually, gql, ksql, pushQueryCount, startStack, wsClient, type Stack } from '../utils/stack.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 // Each graphql block, with the variables of a json block that directly follows it.
@@ -15,6 +15,23 @@ const operations = examples.flatMap((m) =>
     .definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
     .map((op) => Object.assign(op, { variables: m[2] ? (JSON.parse(m[2]) as Record<string, unknown>) : undefined })),
 );
+
+/** Events read from each unbounded subscription example before it is closed. */
+const UNBOUNDED: Record<string, number> = { Pageviews: 3, WatchUser: 1, SchemaChanged: 1 };
+
+const VIEWS_PER_USER = {
+  u1: [{ userId: 'u1', views: '1', lastViewtime: '9007199254740993' }],
+  busy: [
+    { userId: 'u2', views: '1' },
+    { userId: 'u3', views: '1' },
+  ],
+};
+
+/** The push queries running in the engine, with their SQL. */
+async function pushQueries(s: Pick<Stack, 'ksqlUrl'>): Promise<string[]> {
+  const [entity] = (await ksql(s, 'SHOW QUERIES;')) as Array<{ queries: Array<{ queryType: string; queryString: string }> }>;
+  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').map((q) => q.queryString);
+}
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,6 +51,12 @@ describe('README walkthrough', () => {
       'Streams',
       'Broken',
       'TwoRows',
+      'CreateTable',
+      'WatchUser',
+      'TypedInsert',
+      'ViewsPerUser',
+      'Filtered',
+      'SchemaChanged',
     ]);
   });
 
@@ -47,8 +70,6 @@ describe('README walkthrough', () => {
         if (op.operation === 'subscription') {
           const events: unknown[] = [];
           const it = client.iterate({ query, ...(op.variables ? { variables: op.variables } : {}) });
-          const first = await it.next();
-          events.push(first.value);
           subscriptions.set(
             name,
             (async () => {
@@ -56,8 +77,8 @@ describe('README walkthrough', () => {
                 const r = await it.next();
                 if (r.done) return events;
                 events.push(r.value);
-                // The unbounded example is read until it has the two inserted rows.
-                if (name === 'Pageviews' && events.length === 3) {
+                // Unbounded examples are read until they have the rows inserted after them.
+                if (events.length === UNBOUNDED[name]) {
                   await it.return?.();
                   return events;
                 }
@@ -65,9 +86,19 @@ describe('README walkthrough', () => {
             })(),
           );
           if (name === 'Pageviews') await eventually(() => pushQueryCount(stack), (n) => n === 1);
+          // Bounded examples finish before the next example runs, as when pasted one by one.
+          if (UNBOUNDED[name] === undefined) await subscriptions.get(name);
+          if (name === 'WatchUser') await eventually(() => pushQueries(stack), (q) => q.some((sql) => sql.includes("'u3'")));
           continue;
         }
-        const res = await gql(stack, query, op.variables);
+        // The table fills as its query catches up with the stream.
+        const res =
+          name === 'ViewsPerUser'
+            ? await eventually(
+                () => gql(stack, query, op.variables),
+                (r) => JSON.stringify(r.data) === JSON.stringify(VIEWS_PER_USER),
+              )
+            : await gql(stack, query, op.variables);
         if (name === 'Broken') {
           expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'KSQL_BAD_STATEMENT', ksqlErrorCode: 40001, httpStatus: 400 });
         } else {
@@ -84,6 +115,15 @@ describe('README walkthrough', () => {
         { USER_ID: 'u1', VIEWTIME: '9007199254740993' },
         { USER_ID: 'u2', VIEWTIME: '42' },
       ]);
+      expect(await subscriptions.get('WatchUser')).toEqual([
+        { data: { pageviews: { userId: 'u3', pageId: 'home', viewtime: '1700000000000' } } },
+      ]);
+      expect(await subscriptions.get('Filtered')).toEqual([
+        { data: { pageviews: { userId: 'u1', pageId: 'home' } } },
+        { data: { pageviews: { userId: 'u2', pageId: 'cart' } } },
+      ]);
+      const [change] = (await subscriptions.get('SchemaChanged')) as Array<{ data: { schemaChanged: Record<string, unknown> } }>;
+      expect(change?.data.schemaChanged).toMatchObject({ ready: true, sources: ['PAGEVIEWS', 'VIEWS_PER_USER'] });
     } finally {
       await client.dispose();
     }

@@ -119,6 +119,47 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'PATH',
   },
   {
+    flag: 'typed-schema',
+    kind: 'boolean',
+    commands: ['serve'],
+    description:
+      'Generate GraphQL types, pull-query fields, subscriptions and insert mutations from the ksqlDB catalog, and keep them in step (--no-typed-schema serves the generic API only).',
+    defaults: { serve: true },
+  },
+  {
+    flag: 'include-sources',
+    kind: 'list',
+    commands: ['serve'],
+    description:
+      'Typed schema: only sources whose name matches one of these glob patterns (`*`, `?`; whole name, case-sensitive); comma-separated or repeated. Default: all.',
+    valueName: 'PATTERNS',
+  },
+  {
+    flag: 'exclude-sources',
+    kind: 'list',
+    commands: ['serve'],
+    description: 'Typed schema: leave out sources matching these glob patterns (applied after --include-sources). Setting it replaces the default.',
+    defaults: { serve: 'KSQL_PROCESSING_LOG' },
+    valueName: 'PATTERNS',
+  },
+  {
+    flag: 'schema-refresh-ms',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'Typed schema: re-read the catalog this often, in milliseconds; 0 turns the interval off (DDL run through the gateway refreshes at once either way).',
+    defaults: { serve: 30000 },
+    valueName: 'MS',
+  },
+  {
+    flag: 'federation',
+    kind: 'boolean',
+    commands: ['serve'],
+    description:
+      'Serve as an Apollo Federation v2 subgraph: materialized tables become entities (@key on their primary key), with _service and _entities.',
+    defaults: { serve: false },
+  },
+  {
     flag: 'log-level',
     kind: 'string',
     commands: ['serve', 'engine'],
@@ -170,6 +211,11 @@ export interface ServeConfig {
   readonly requestTimeoutMs: number;
   readonly graphiql: boolean;
   readonly graphqlPath: string;
+  readonly typedSchema: boolean;
+  readonly includeSources: readonly string[];
+  readonly excludeSources: readonly string[];
+  readonly schemaRefreshMs: number;
+  readonly federation: boolean;
   readonly logLevel: LogLevel;
   readonly inMemory: boolean;
   /** The embedded engine's data directory (unused when `inMemory`). */
@@ -385,11 +431,23 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   if (!graphqlPath.startsWith('/')) {
     throw new ConfigError(`--graphql-path must start with "/", got "${graphqlPath}"`);
   }
+  const list = (flag: string): readonly string[] => {
+    const v = get(flag);
+    if (v === undefined) return Object.freeze([]);
+    return Object.freeze(Array.isArray(v) ? v : String(v).split(/[\n,]/).map((x) => x.trim()).filter(Boolean));
+  };
+  const schemaRefreshMs = get('schema-refresh-ms') as number;
+  if (!(schemaRefreshMs >= 0)) throw new ConfigError(`--schema-refresh-ms must be 0 or positive, got ${schemaRefreshMs}`);
   return Object.freeze({
     command,
     port,
     host,
     ksqlUrl,
+    typedSchema: get('typed-schema') as boolean,
+    includeSources: list('include-sources'),
+    excludeSources: list('exclude-sources'),
+    schemaRefreshMs,
+    federation: get('federation') as boolean,
     credentials,
     forwardAuthorization: get('forward-authorization') as boolean,
     requestTimeoutMs,

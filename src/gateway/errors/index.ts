@@ -11,6 +11,7 @@ export {
   codeForKsqlError,
   gatewayClosing,
   maskError,
+  sourceDropped,
   subscriberTooSlow,
   translateError,
   type ErrorCodeEntry,

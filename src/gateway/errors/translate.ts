@@ -38,6 +38,7 @@ export const GatewayErrorCode = {
   KSQL_CANCELLED: 'KSQL_CANCELLED',
   GATEWAY_CLOSING: 'GATEWAY_CLOSING',
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  SOURCE_DROPPED: 'SOURCE_DROPPED',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -70,7 +71,8 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'KSQL_CANCELLED', ksqlErrorCodes: '-', meaning: 'The call to ksqlDB was cancelled (the client went away or the gateway is closing).' },
   { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down and accepts no new push queries; retry.' },
   { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
-  { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object).' },
+  { code: 'SOURCE_DROPPED', ksqlErrorCodes: '-', meaning: 'The stream or table a typed subscription reads was dropped (or renamed away by a filter change); the subscription ends with this error. `source` names it.' },
+  { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object, `eq: null` in a `where` filter, an unknown column).' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -231,6 +233,14 @@ export function subscriberTooSlow(bufferSize: number): GraphQLError {
     undefined,
     { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize },
   );
+}
+
+/** A typed subscription's source no longer exists. */
+export function sourceDropped(source: string): GraphQLError {
+  return finalError(`The ${JSON.stringify(source)} source was dropped; the subscription has ended.`, undefined, {
+    code: GatewayErrorCode.SOURCE_DROPPED,
+    source,
+  });
 }
 
 /** A bad argument: a deliberate error with code `BAD_USER_INPUT`. */

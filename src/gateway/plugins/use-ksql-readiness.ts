@@ -21,9 +21,19 @@ export interface KsqlReadinessOptions {
    * @default 2000 (ms)
    */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The typed schema's state: not ready until the catalog has been read
+   * once (the generic schema is served meanwhile).
+   */
+  readonly typedSchema?: (() => { readonly ready: boolean; readonly version: number }) | undefined;
 }
 
-export function useKsqlReadiness({ client, endpoint = '/readiness', timeoutMs = 2_000 }: KsqlReadinessOptions): Plugin {
+export function useKsqlReadiness({
+  client,
+  endpoint = '/readiness',
+  timeoutMs = 2_000,
+  typedSchema,
+}: KsqlReadinessOptions): Plugin {
   return useReadinessCheck({
     endpoint,
     async check({ fetchAPI }) {
@@ -34,12 +44,17 @@ export function useKsqlReadiness({ client, endpoint = '/readiness', timeoutMs = 
         });
       try {
         const health = await client.healthcheck({ timeoutMs });
-        return json(health.isHealthy ? 200 : 503, {
-          ready: health.isHealthy,
+        const typed = typedSchema?.();
+        const ready = health.isHealthy && (typed === undefined || typed.ready);
+        return json(ready ? 200 : 503, {
+          ready,
           ksql: { isHealthy: health.isHealthy, serverState: health.serverState ?? null, details: health.details },
+          ...(typed === undefined ? {} : { typedSchema: typed }),
+          ...(ready || !health.isHealthy ? {} : { reason: 'The typed schema has not been built yet.' }),
         });
       } catch {
-        return json(503, { ready: false, reason: 'ksqlDB is unavailable.' });
+        const typed = typedSchema?.();
+        return json(503, { ready: false, reason: 'ksqlDB is unavailable.', ...(typed === undefined ? {} : { typedSchema: typed }) });
       }
     },
   });

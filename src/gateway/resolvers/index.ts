@@ -6,7 +6,7 @@
  */
 import type { ResolverMap } from '../schema/index.js';
 import { JSONScalar } from '../schema/index.js';
-import { mutationResolvers } from './mutation.js';
+import { createMutationResolvers, type MutationOptions } from './mutation.js';
 import { queryResolvers } from './query.js';
 import { rowResolvers } from './rows.js';
 import { statementResultResolvers } from './statement-results.js';
@@ -21,10 +21,11 @@ export {
   type PushQueryHubOptions,
 } from './push-hub.js';
 export type { SubscriptionOptions } from './subscription.js';
+export type { MutationOptions } from './mutation.js';
 export type { HeaderView, QueryEventView, RowView } from './rows.js';
 export type { GatewayContext } from '../context.js';
 
-export type ResolverOptions = SubscriptionOptions;
+export type ResolverOptions = SubscriptionOptions & MutationOptions;
 
 /** Every resolver of the generic API. */
 export function createResolvers(options: ResolverOptions): ResolverMap {
@@ -36,7 +37,7 @@ export function createResolvers(options: ResolverOptions): ResolverMap {
       __parseLiteral: JSONScalar.parseLiteral,
     },
     ...queryResolvers,
-    ...mutationResolvers,
+    ...createMutationResolvers(options),
     ...createSubscriptionResolvers(options),
     ...rowResolvers,
     ...statementResultResolvers,

@@ -19,10 +19,14 @@ export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptio
    * @default true
    */
   readonly sharePushQueries?: boolean | undefined;
+  /** The hub to share through (so that typed subscriptions share it too); made here when absent. */
+  readonly hub?: PushQueryHub | undefined;
+  /** The `schemaChanged` stream; without one it sends one not-ready event and completes. */
+  readonly schemaChanges?: (() => AsyncIterableIterator<unknown>) | undefined;
 }
 
 export function createSubscriptionResolvers(options: SubscriptionOptions) {
-  const hub = options.sharePushQueries === false ? undefined : new PushQueryHub(options);
+  const hub = options.sharePushQueries === false ? undefined : (options.hub ?? new PushQueryHub(options));
   return {
     Subscription: {
       pushQuery: {
@@ -33,6 +37,15 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
           return subscribePushQuery(request, context, options);
         },
         resolve: (event: QueryEventView) => event,
+      },
+      schemaChanged: {
+        subscribe() {
+          if (options.schemaChanges) return options.schemaChanges();
+          return (async function* () {
+            yield { version: 0, ready: false, fingerprint: null, sources: [], added: [], removed: [], changed: [] };
+          })();
+        },
+        resolve: (change: unknown) => change,
       },
     },
   };

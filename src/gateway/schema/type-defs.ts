@@ -111,6 +111,39 @@ type Subscription {
     """Query-scoped properties (ksqlDB \`streamsProperties\`), e.g. \`{"ksql.streams.auto.offset.reset": "earliest"}\`."""
     properties: JSON
   ): PushQueryEvent!
+
+  """
+  Tells when the typed part of this schema (one type and root fields per
+  ksqlDB stream or table) changes: the first event describes the schema
+  served now, then one event per swap (after DDL run through the gateway, on
+  the refresh interval, or once ksqlDB becomes reachable). Re-run
+  introspection when it fires.
+  """
+  schemaChanged: SchemaChange!
+}
+
+"""The state of the typed schema, and what the last swap changed."""
+type SchemaChange {
+  """Counts swaps since the gateway started; 0 until the catalog was first read."""
+  version: Int!
+
+  """True once the catalog has been read; false while ksqlDB has not been reachable yet."""
+  ready: Boolean!
+
+  """A hash of the catalog the typed schema was built from; null before the first read."""
+  fingerprint: String
+
+  """The ksqlDB sources in the typed schema now (after include/exclude patterns)."""
+  sources: [String!]!
+
+  """Sources new in this version."""
+  added: [String!]!
+
+  """Sources gone in this version; their subscriptions ended with \`SOURCE_DROPPED\`."""
+  removed: [String!]!
+
+  """Sources whose columns or capabilities changed in this version."""
+  changed: [String!]!
 }
 
 """Metadata about the ksqlDB server."""

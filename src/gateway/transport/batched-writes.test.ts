@@ -68,7 +68,7 @@ async function startUpstream(limit: number): Promise<Upstream> {
 
 async function startGateway(upstream: Upstream): Promise<GatewayAddress> {
   const client = createKsqlClient({ baseUrl: upstream.server.url, requestTimeoutMs: 5_000 });
-  const gateway = buildGateway({ client, logger: false, keepAliveMs: 0 });
+  const gateway = buildGateway({ client, logger: false, keepAliveMs: 0, typedSchema: false });
   disposer.add(gateway, (g) => g.close());
   return gateway.listen(0, '127.0.0.1');
 }

@@ -23,7 +23,7 @@ afterEach(async () => {
 
 async function start(): Promise<{ client: FakeKsqlClient; gateway: Gateway; address: GatewayAddress }> {
   const client = createFakeKsqlClient();
-  const gateway = buildGateway({ client, logger: false, keepAliveMs: 0 });
+  const gateway = buildGateway({ client, logger: false, keepAliveMs: 0, typedSchema: false });
   const address = await gateway.listen(0, '127.0.0.1');
   disposers.push(() => gateway.close());
   return { client, gateway, address };

@@ -1,0 +1,150 @@
+/**
+ * Reads what the typed schema is built from, over the same REST API any
+ * client uses: `LIST STREAMS EXTENDED; LIST TABLES EXTENDED;` (one `/ksql`
+ * round trip: every source with its columns, key, window type and the
+ * persistent queries writing to it) and `SHOW PROPERTIES;` (whether the
+ * server runs pull-query table scans).
+ *
+ * The result is a plain, sorted value with a fingerprint, so that a refresh
+ * that finds nothing changed swaps nothing.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { KsqlEntity, PropertiesListEntity, SourceDescription, SourceDescriptionListEntity, WireType } from '../../protocol/index.js';
+import type { CallOptions, KsqlClient } from '../ksql-client/types.js';
+import { columnsOfSource, type ColumnSpec } from '../schema/ksql-types.js';
+
+/** One stream or table as the typed schema sees it. */
+export interface CatalogSource {
+  /** The ksqlDB name, exactly (quoted names keep their case). */
+  readonly name: string;
+  readonly kind: 'STREAM' | 'TABLE';
+  /**
+   * The columns a `SELECT *` returns, in order: key columns, then (windowed
+   * tables) `WINDOWSTART` and `WINDOWEND`, then value columns.
+   */
+  readonly columns: readonly ColumnSpec[];
+  /** Key column names, in order (primary key of a table, KEY of a stream). */
+  readonly keyColumns: readonly string[];
+  readonly windowType: 'SESSION' | 'HOPPING' | 'TUMBLING' | null;
+  /**
+   * Pull queries work: a table materialized by a persistent query (a CTAS
+   * sink or a `CREATE SOURCE TABLE`).
+   */
+  readonly materialized: boolean;
+  /**
+   * `INSERT INTO ... VALUES` is offered: no persistent query writes to it,
+   * it is not a read-only source table and not windowed.
+   */
+  readonly insertable: boolean;
+}
+
+export interface Catalog {
+  /** Sorted by name. */
+  readonly sources: readonly CatalogSource[];
+  /** `ksql.query.pull.table.scan.enabled` on the server (ksqlDB's default: true). */
+  readonly tableScanEnabled: boolean;
+  /** A hash of everything above: equal fingerprints build equal schemas. */
+  readonly fingerprint: string;
+}
+
+export interface ReadCatalogOptions extends CallOptions {
+  /** Keeps a source when true (include/exclude patterns). */
+  readonly filter?: ((name: string) => boolean) | undefined;
+}
+
+const BIGINT: WireType = { type: 'BIGINT' };
+
+function isSourceTable(d: SourceDescription): boolean {
+  return /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?SOURCE\s+TABLE\b/i.test(d.statement ?? '') || d.writeQueries.some((q) => q.id.startsWith('CST_'));
+}
+
+function toSource(d: SourceDescription): CatalogSource {
+  const described = columnsOfSource(d);
+  const keys = described.filter((c) => c.namespace === 'KEY');
+  const values = described.filter((c) => c.namespace !== 'KEY');
+  // Pull and push queries on windowed tables return the window bounds right
+  // after the key, as BIGINT epoch milliseconds; DESCRIBE does not list them.
+  const windowColumns: ColumnSpec[] =
+    d.windowType === null || d.windowType === undefined
+      ? []
+      : [
+          { name: 'WINDOWSTART', type: BIGINT, namespace: 'KEY' },
+          { name: 'WINDOWEND', type: BIGINT, namespace: 'KEY' },
+        ];
+  const sourceTable = d.type === 'TABLE' && isSourceTable(d);
+  const materialized =
+    d.type === 'TABLE' && (sourceTable || d.writeQueries.some((q) => q.id.startsWith('CTAS_') && q.sinks.includes(d.name)));
+  return {
+    name: d.name,
+    kind: d.type,
+    columns: [...keys, ...windowColumns, ...values],
+    keyColumns: keys.map((k) => k.name),
+    windowType: d.windowType ?? null,
+    materialized,
+    insertable: d.writeQueries.length === 0 && !sourceTable && (d.windowType ?? null) === null,
+  };
+}
+
+function descriptionsOf(entities: readonly KsqlEntity[]): SourceDescription[] {
+  const out: SourceDescription[] = [];
+  for (const e of entities) {
+    if (e['@type'] === 'source_descriptions') out.push(...(e as SourceDescriptionListEntity).sourceDescriptions);
+  }
+  return out;
+}
+
+function tableScanFlag(entities: readonly KsqlEntity[]): boolean {
+  for (const e of entities) {
+    if (e['@type'] !== 'properties') continue;
+    const p = (e as PropertiesListEntity).properties.find((x) => x.name === 'ksql.query.pull.table.scan.enabled');
+    if (p !== undefined && p.value !== null && p.value !== undefined) return String(p.value).trim().toLowerCase() === 'true';
+  }
+  return true;
+}
+
+/** Builds a catalog value from already-fetched entities (pure). */
+export function catalogFrom(
+  sourceEntities: readonly KsqlEntity[],
+  propertyEntities: readonly KsqlEntity[],
+  filter: (name: string) => boolean = () => true,
+): Catalog {
+  const seen = new Set<string>();
+  const sources: CatalogSource[] = [];
+  for (const d of descriptionsOf(sourceEntities)) {
+    if (seen.has(d.name) || !filter(d.name)) continue;
+    seen.add(d.name);
+    sources.push(toSource(d));
+  }
+  sources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tableScanEnabled = tableScanFlag(propertyEntities);
+  const fingerprint = createHash('sha256').update(JSON.stringify({ sources, tableScanEnabled })).digest('hex');
+  return { sources, tableScanEnabled, fingerprint };
+}
+
+/** Reads the catalog: two `/ksql` calls. Errors are the client's typed errors. */
+export async function readCatalog(client: KsqlClient, options: ReadCatalogOptions = {}): Promise<Catalog> {
+  const { filter, ...call } = options;
+  const [sources, properties] = await Promise.all([
+    client.ksql({ ksql: 'LIST STREAMS EXTENDED; LIST TABLES EXTENDED;' }, call),
+    client.ksql({ ksql: 'SHOW PROPERTIES;' }, call),
+  ]);
+  return catalogFrom(sources, properties, filter);
+}
+
+/**
+ * A name filter from glob patterns (`*` any run, `?` one character, matched
+ * against the whole ksqlDB name, case-sensitively): a name is kept when it
+ * matches an include pattern (or there are none) and no exclude pattern.
+ */
+export function sourceFilter(include: readonly string[], exclude: readonly string[]): (name: string) => boolean {
+  const toRegExp = (glob: string) =>
+    new RegExp(`^${[...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('')}$`, 's');
+  const inc = include.map(toRegExp);
+  const exc = exclude.map(toRegExp);
+  return (name) => (inc.length === 0 || inc.some((r) => r.test(name))) && !exc.some((r) => r.test(name));
+}
+
+/** Hidden unless asked for: ksqlDB's own processing log. */
+export const DEFAULT_EXCLUDED_SOURCES: readonly string[] = ['KSQL_PROCESSING_LOG'];

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/index.js';
+import { silentLogger } from '../../shared/logger.js';
+import { KsqlTransportError } from '../ksql-client/errors.js';
+import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
+import { catalogFrom, sourceFilter } from './catalog.js';
+import { TypedSchemaManager, type SchemaChange } from './manager.js';
+
+function description(name: string, extra: Partial<SourceDescription> = {}): SourceDescription {
+  return {
+    name,
+    windowType: null,
+    readQueries: [],
+    writeQueries: [],
+    fields: [
+      { name: 'ID', schema: { type: 'STRING', fields: null, memberSchema: null }, type: 'KEY' },
+      { name: 'V', schema: { type: 'BIGINT', fields: null, memberSchema: null } },
+    ],
+    type: 'STREAM',
+    timestamp: '',
+    statistics: '',
+    errorStats: '',
+    extended: true,
+    keyFormat: 'KAFKA',
+    valueFormat: 'JSON',
+    topic: name.toLowerCase(),
+    partitions: 1,
+    replication: 1,
+    statement: `CREATE STREAM ${name} ...`,
+    queryOffsetSummaries: [],
+    sourceConstraints: [],
+    clusterStatistics: [],
+    clusterErrorStats: [],
+    ...extra,
+  } as SourceDescription;
+}
+
+function entities(descs: SourceDescription[]): KsqlEntity[] {
+  return [{ '@type': 'source_descriptions', statementText: 'LIST STREAMS EXTENDED;', sourceDescriptions: descs, warnings: [] } as KsqlEntity];
+}
+
+const running = (id: string, sink: string) => ({
+  queryString: '',
+  sinks: [sink],
+  sinkKafkaTopics: [sink],
+  id,
+  statusCount: { RUNNING: 1 },
+  queryType: 'PERSISTENT',
+  state: 'RUNNING',
+});
+
+describe('catalogFrom', () => {
+  it('classifies sources: materialized tables, insertable sources, window columns', () => {
+    const catalog = catalogFrom(
+      entities([
+        description('S'),
+        description('CTAS_T', { type: 'TABLE', writeQueries: [running('CTAS_CTAS_T_1', 'CTAS_T')] as never }),
+        description('PLAIN_T', { type: 'TABLE' }),
+        description('SRC_T', { type: 'TABLE', statement: 'CREATE SOURCE TABLE SRC_T (ID STRING PRIMARY KEY) WITH (...);' }),
+        description('WIN', { type: 'TABLE', windowType: 'TUMBLING', writeQueries: [running('CTAS_WIN_2', 'WIN')] as never }),
+        description('SINK', { writeQueries: [running('CSAS_SINK_3', 'SINK')] as never }),
+      ]),
+      [],
+    );
+    const by = Object.fromEntries(catalog.sources.map((s) => [s.name, s]));
+    expect(catalog.sources.map((s) => s.name)).toEqual(['CTAS_T', 'PLAIN_T', 'S', 'SINK', 'SRC_T', 'WIN']);
+    expect([by.S?.materialized, by.S?.insertable]).toEqual([false, true]);
+    expect([by.CTAS_T?.materialized, by.CTAS_T?.insertable]).toEqual([true, false]);
+    expect([by.PLAIN_T?.materialized, by.PLAIN_T?.insertable]).toEqual([false, true]);
+    expect([by.SRC_T?.materialized, by.SRC_T?.insertable]).toEqual([true, false]);
+    expect([by.SINK?.materialized, by.SINK?.insertable]).toEqual([false, false]);
+    expect(by.WIN?.columns.map((c) => c.name)).toEqual(['ID', 'WINDOWSTART', 'WINDOWEND', 'V']);
+    expect(by.WIN?.insertable).toBe(false);
+    expect(catalog.tableScanEnabled).toBe(true);
+  });
+
+  it('reads ksql.query.pull.table.scan.enabled and fingerprints independently of catalog order', () => {
+    const props = [
+      {
+        '@type': 'properties',
+        statementText: 'SHOW PROPERTIES;',
+        properties: [{ name: 'ksql.query.pull.table.scan.enabled', scope: 'KSQL', value: 'false' }],
+        overwrittenProperties: [],
+        defaultProperties: [],
+        warnings: [],
+      } as KsqlEntity,
+    ];
+    const a = catalogFrom(entities([description('A'), description('B')]), props);
+    const b = catalogFrom(entities([description('B'), description('A')]), props);
+    expect(a.tableScanEnabled).toBe(false);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(catalogFrom(entities([description('A')]), props).fingerprint).not.toBe(a.fingerprint);
+  });
+});
+
+describe('sourceFilter', () => {
+  it('matches whole names with * and ?, case-sensitively; exclude wins', () => {
+    const f = sourceFilter(['ORDERS*', 'A?C', 'x.y'], ['*_TMP']);
+    expect(['ORDERS', 'ORDERS_EU', 'ABC', 'x.y'].map(f)).toEqual([true, true, true, true]);
+    expect(['orders', 'ORDERS_TMP', 'AC', 'xzy', 'MY_ORDERS'].map(f)).toEqual([false, false, false, false, false]);
+    const all = sourceFilter([], ['KSQL_PROCESSING_LOG']);
+    expect([all('PAGEVIEWS'), all('KSQL_PROCESSING_LOG'), all('ksql_processing_log')]).toEqual([true, false, true]);
+  });
+});
+
+function scriptedClient(state: { sources: SourceDescription[]; down: boolean; reads: number }) {
+  return createFakeKsqlClient({
+    ksql: async (request: KsqlRequest) => {
+      if (state.down) throw new KsqlTransportError('connect ECONNREFUSED', { method: 'POST', path: '/ksql' } as never);
+      if (request.ksql.startsWith('LIST')) {
+        state.reads++;
+        const sources = state.sources;
+        await new Promise((r) => setTimeout(r, 5));
+        return entities(sources);
+      }
+      return [];
+    },
+  });
+}
+
+describe('TypedSchemaManager', () => {
+  it('retries with backoff while ksqlDB is down, then swaps once and reports the change', async () => {
+    const state = { sources: [description('A')], down: true, reads: 0 };
+    const applied: number[] = [];
+    const manager = new TypedSchemaManager({
+      client: scriptedClient(state),
+      logger: silentLogger,
+      build: (c) => [{ typeDefs: `scalar X${c.sources.length}` }],
+      apply: (parts) => applied.push(parts.length),
+      retryInitialMs: 10,
+      retryMaxMs: 40,
+      refreshIntervalMs: 0,
+    });
+    const changes = manager.changes();
+    manager.start();
+    expect(manager.ready).toBe(false);
+    expect((await changes.next()).value).toMatchObject({ version: 0, ready: false });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(manager.ready).toBe(false);
+    expect(manager.lastError).toBeInstanceOf(KsqlTransportError);
+    state.down = false;
+    const change = (await changes.next()).value as SchemaChange;
+    expect(change).toEqual({ version: 1, ready: true, fingerprint: expect.any(String), sources: ['A'], added: ['A'], removed: [], changed: [] });
+    expect(manager.ready).toBe(true);
+    expect(applied).toEqual([1]);
+    // Same catalog: nothing swapped.
+    expect(await manager.refresh()).toBe(false);
+    expect(applied).toEqual([1]);
+    manager.close();
+    expect((await changes.next()).done).toBe(true);
+  });
+
+  it('coalesces concurrent refreshes and reads again for callers that came during a read', async () => {
+    const state = { sources: [description('A')], down: false, reads: 0 };
+    const removed: string[][] = [];
+    const manager = new TypedSchemaManager({
+      client: scriptedClient(state),
+      logger: silentLogger,
+      build: () => [],
+      apply: () => {},
+      onRemoved: (s) => removed.push([...s]),
+      refreshIntervalMs: 0,
+    });
+    await manager.refresh();
+    expect(state.reads).toBe(1);
+    const first = manager.refresh();
+    state.sources = [description('B')];
+    const second = manager.refresh();
+    const third = manager.refresh();
+    expect(await Promise.all([first, second, third])).toEqual([false, true, true]);
+    expect(state.reads).toBe(3);
+    expect(removed).toEqual([['A']]);
+    expect(manager.current).toMatchObject({ version: 2, sources: ['B'], added: ['B'], removed: ['A'] });
+    manager.close();
+  });
+
+  it('keeps the old schema when a refresh fails', async () => {
+    const state = { sources: [description('A')], down: false, reads: 0 };
+    const manager = new TypedSchemaManager({
+      client: scriptedClient(state),
+      logger: silentLogger,
+      build: () => [],
+      apply: () => {},
+      refreshIntervalMs: 0,
+    });
+    await manager.refresh();
+    state.down = true;
+    await expect(manager.refresh()).rejects.toBeInstanceOf(KsqlTransportError);
+    expect(manager.ready).toBe(true);
+    expect(manager.catalog?.sources.map((s) => s.name)).toEqual(['A']);
+    manager.close();
+  });
+});

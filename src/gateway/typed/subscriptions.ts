@@ -1,0 +1,153 @@
+/**
+ * Typed subscriptions: a push query's events turned into row objects (keyed
+ * by ksqlDB column names, which the typed row type resolves), started
+ * through the shared hub when shareable, and tracked per source so that a
+ * source that disappears from the catalog ends its subscriptions with
+ * `SOURCE_DROPPED` instead of leaving them silent.
+ *
+ * @module
+ */
+import type { GatewayContext } from '../context.js';
+import { sourceDropped } from '../errors/index.js';
+import {
+  subscribePushQuery,
+  shareKey,
+  type PushQueryHub,
+  type PushQueryOptions,
+  type QueryEventView,
+  type QueryRequest,
+} from '../resolvers/index.js';
+import { rowObject } from '../schema/index.js';
+
+/** Which source a typed subscription reads. */
+export interface TypedRowSource {
+  readonly source: string;
+}
+
+export interface TypedSubscribeOptions {
+  readonly request: QueryRequest;
+  /** May join a shared upstream query (no LIMIT, not from the beginning). */
+  readonly shareable: boolean;
+  /** Has a LIMIT: ends by itself. */
+  readonly limited: boolean;
+  readonly context: GatewayContext;
+}
+
+interface Tracked {
+  drop(error: Error): void;
+}
+
+export interface SourceSubscriptionsOptions extends PushQueryOptions {
+  /** Undefined: every subscription runs its own upstream query. */
+  readonly hub: PushQueryHub | undefined;
+  /**
+   * Whether a source still exists; asked when an unbounded push query ends
+   * on its own, so that the end of a dropped source reads as such.
+   */
+  readonly sourceExists: (source: string) => Promise<boolean>;
+}
+
+export class SourceSubscriptions {
+  readonly #options: SourceSubscriptionsOptions;
+  readonly #bySource = new Map<string, Set<Tracked>>();
+
+  constructor(options: SourceSubscriptionsOptions) {
+    this.#options = options;
+  }
+
+  /** Running typed subscriptions on `source`. */
+  count(source: string): number {
+    return this.#bySource.get(source)?.size ?? 0;
+  }
+
+  /** Ends every subscription on each of `sources` with `SOURCE_DROPPED`. */
+  dropSources(sources: Iterable<string>): void {
+    for (const source of sources) {
+      const set = this.#bySource.get(source);
+      if (!set) continue;
+      for (const t of [...set]) t.drop(sourceDropped(source));
+    }
+  }
+
+  subscribe(row: TypedRowSource, options: TypedSubscribeOptions): AsyncIterableIterator<Record<string, unknown>> {
+    const { request, shareable, limited, context } = options;
+    const { hub } = this.#options;
+    const key = hub && shareable ? shareKey(request, context.authorization) : undefined;
+    const upstream: AsyncIterableIterator<QueryEventView> =
+      hub && key !== undefined ? hub.subscribe(key, request, context) : subscribePushQuery(request, context, this.#options);
+    const sourceExists = this.#options.sourceExists;
+
+    let set = this.#bySource.get(row.source);
+    if (!set) {
+      set = new Set();
+      this.#bySource.set(row.source, set);
+    }
+    const members = set;
+    let finished = false;
+    let dropError: Error | undefined;
+    let wake: ((error: Error) => void) | undefined;
+    const dropped = new Promise<never>((_, reject) => {
+      wake = reject;
+    });
+    dropped.catch(() => {}); // observed through next()
+
+    const finish = async () => {
+      if (finished) return;
+      finished = true;
+      members.delete(tracked);
+      if (members.size === 0 && this.#bySource.get(row.source) === members) this.#bySource.delete(row.source);
+      await upstream.return?.();
+    };
+    const tracked: Tracked = {
+      drop(error) {
+        if (finished || dropError) return;
+        dropError = error;
+        wake?.(error);
+      },
+    };
+    members.add(tracked);
+
+    const iterator: AsyncIterableIterator<Record<string, unknown>> = {
+      async next() {
+        for (;;) {
+          if (finished) return { value: undefined, done: true };
+          if (dropError) {
+            const error = dropError;
+            await finish();
+            throw error;
+          }
+          let step: IteratorResult<QueryEventView>;
+          try {
+            step = await Promise.race([upstream.next(), dropped]);
+          } catch (err) {
+            await finish();
+            throw err;
+          }
+          if (step.done) {
+            // An unbounded push query does not end by itself unless its
+            // source went away (or ksqlDB stopped it): say which.
+            const gone = !limited && !finished && !(await sourceExists(row.source).catch(() => true));
+            await finish();
+            if (gone) throw sourceDropped(row.source);
+            return { value: undefined, done: true };
+          }
+          const event = step.value;
+          if (event.kind === 'header') continue;
+          return { value: rowObject(event.names, event.columns), done: false };
+        }
+      },
+      async return() {
+        await finish();
+        return { value: undefined, done: true };
+      },
+      async throw(err?: unknown) {
+        await finish();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return iterator;
+  }
+}
