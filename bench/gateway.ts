@@ -19,6 +19,8 @@
  *   ws          Subscription.pushQuery over graphql-ws (createClient + ws),
  *               selecting `... on QueryRow { row }`
  *   sse         the same subscription over GraphQL-over-SSE (fetch)
+ *   ws-typed    the typed field Subscription.benchRows over graphql-ws (every
+ *               column selected, typed scalars)
  *   direct-xK   K concurrent direct queries (aggregate rows/s)
  *   ws-xK       K concurrent graphql-ws subscribers, each on its own socket
  *               and its own upstream query (aggregate rows/s)
@@ -39,7 +41,7 @@
  *
  * Flags: --rows N (200000)  --runs N (3)  --warmup-rows N (min(20000, rows))
  *        --concurrency K (10)  --concurrent-rows N (rows per subscriber, default rows/K*2)
- *        --modes direct,ws,sse,direct-x,ws-x  --batch N (5000 rows per produce)
+ *        --modes direct,ws,sse,ws-typed,direct-x,ws-x  --batch N (5000 rows per produce)
  *        --values typical|fast (fast: no value the lossless JSON path must handle)
  *        --dist | --tsx: run the children from dist/ (bin/ksqldb-gateway.js, after
  *          `npm run build`) or from src/ through tsx (bench/cli.ts). Default: dist/
@@ -122,7 +124,7 @@ function parseOptions(argv: readonly string[]): Options {
     warmupRows: int('warmup-rows', Math.min(20_000, rows)),
     concurrency,
     concurrentRows: int('concurrent-rows', Math.max(1, Math.round((rows / concurrency) * 2))),
-    modes: new Set((get('modes') ?? 'direct,ws,sse,direct-x,ws-x').split(',').map((s) => s.trim())),
+    modes: new Set((get('modes') ?? 'direct,ws,sse,ws-typed,direct-x,ws-x').split(',').map((s) => s.trim())),
     batch: int('batch', 5_000),
     values,
     dist: has('dist') || (!has('tsx') && distIsFresh()),
@@ -334,6 +336,52 @@ async function drainWs(wsUrl: string, limit: number): Promise<number> {
   }
 }
 
+/** The typed subscription over the same stream: every column, typed (BigInt, Decimal, ...). */
+const TYPED_SUBSCRIPTION = /* GraphQL */ `
+  subscription BenchTyped($limit: Int!) {
+    benchRows(fromBeginning: true, limit: $limit) { id qty ts price name amount }
+  }
+`;
+
+/** Waits until the gateway's typed schema has the bench stream (it re-reads the catalog every 200 ms here). */
+async function waitForTypedField(graphqlUrl: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __type(name: "BenchRows") { name } }' }),
+    });
+    const body = (await res.json()) as { data?: { __type: unknown } };
+    if (body.data?.__type) return;
+    if (Date.now() > deadline) throw new Error('the typed schema never showed BENCH_ROWS');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function drainWsTyped(wsUrl: string, limit: number): Promise<number> {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  try {
+    return await new Promise<number>((res, rej) => {
+      let count = 0;
+      client.subscribe<{ benchRows: { id?: unknown } }>(
+        { query: TYPED_SUBSCRIPTION, variables: { limit } },
+        {
+          next: (result) => {
+            if (result.errors) rej(new Error(`graphql-ws errors: ${JSON.stringify(result.errors)}`));
+            else if (result.data?.benchRows.id !== undefined) count++;
+          },
+          error: (err: unknown) =>
+            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+          complete: () => res(count),
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
 async function drainSse(graphqlUrl: string, limit: number): Promise<number> {
   const res = await fetch(graphqlUrl, {
     method: 'POST',
@@ -492,6 +540,16 @@ function modes(stack: Stack, opts: Options): Mode[] {
     { key: 'ws', label: 'gateway graphql-ws', subscribers: 1, rowsEach: opts.rows, drain: (n) => drainWs(stack.wsUrl, n) },
     { key: 'sse', label: 'gateway SSE', subscribers: 1, rowsEach: opts.rows, drain: (n) => drainSse(stack.graphqlUrl, n) },
     {
+      key: 'ws-typed',
+      label: 'gateway graphql-ws, typed field',
+      subscribers: 1,
+      rowsEach: opts.rows,
+      drain: async (n) => {
+        await waitForTypedField(stack.graphqlUrl);
+        return drainWsTyped(stack.wsUrl, n);
+      },
+    },
+    {
       key: 'direct-x',
       label: `direct /query x${K}`,
       subscribers: K,
@@ -520,7 +578,7 @@ async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?
   const eng = engine ?? (await startChildFor('engine', ENGINE_ARGS, opts));
   const gateway = await startChildFor(
     'gateway',
-    ['serve', '--port', '0', '--ksql-url', eng.url, '--log-level', 'warn', '--no-graphiql'],
+    ['serve', '--port', '0', '--ksql-url', eng.url, '--log-level', 'warn', '--no-graphiql', '--schema-refresh-ms', '200'],
     opts,
     [...opts.gatewayNodeArgs, ...gatewayNodeArgs],
     opts.gatewayEntry,
