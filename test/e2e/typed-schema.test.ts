@@ -219,6 +219,35 @@ describe('typed schema', () => {
     expect(m.data?.__type.fields.map((f) => f.name)).not.toContain('insertViewsPerUser');
   });
 
+  it('serves windowed tables with window bounds', async () => {
+    await execute(stack, "CREATE STREAM TICKS (ID STRING KEY, V INT) WITH (kafka_topic='ticks', value_format='JSON', partitions=1);");
+    await execute(
+      stack,
+      'CREATE TABLE TICKS_PER_MINUTE AS SELECT ID, COUNT(*) AS N FROM TICKS WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY ID;',
+      { 'ksql.streams.auto.offset.reset': 'earliest' },
+    );
+    // 00:00:10, 00:00:20 and 00:01:30 on 2024-01-01 (UTC).
+    for (const t of [1704067210000, 1704067220000, 1704067290000]) {
+      await execute(stack, `INSERT INTO TICKS (ROWTIME, ID, V) VALUES (${t}, 'a', 1);`);
+    }
+    const all = await eventually(
+      () => gql(stack, `{ ticksPerMinute(id: "a") { id windowStart windowEnd n } }`),
+      (r) => (r.data?.ticksPerMinute as unknown[] | undefined)?.length === 2 && JSON.stringify(r).includes('"n":"2"'),
+    );
+    expect(all).toEqual({
+      data: {
+        ticksPerMinute: [
+          { id: 'a', windowStart: '1704067200000', windowEnd: '1704067260000', n: '2' },
+          { id: 'a', windowStart: '1704067260000', windowEnd: '1704067320000', n: '1' },
+        ],
+      },
+    });
+    const second = await gql(stack, `{ ticksPerMinute(id: "a", windowStart: { gte: "2024-01-01T00:01:00Z" }) { windowStart n } }`);
+    expect(second).toEqual({ data: { ticksPerMinute: [{ windowStart: '1704067260000', n: '1' }] } });
+    const first = await gql(stack, `{ ticksPerMinute(id: "a", windowEnd: { lte: "2024-01-01T00:01" }) { windowStart n } }`);
+    expect(first).toEqual({ data: { ticksPerMinute: [{ windowStart: '1704067200000', n: '2' }] } });
+  });
+
   it('rejects bad filter input with BAD_USER_INPUT', async () => {
     const res = await gql(stack, `{ viewsPerUser(where: { userId: { eq: null } }) { userId } }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -114,10 +114,25 @@ function hash8(text: string): string {
 const ALNUM = /[A-Za-z0-9]/;
 
 /**
+ * ksqlDB's pseudo columns, one upper-case word each, split where their
+ * documentation does (`windowStart`, not `windowstart`). No user column can
+ * have these names: ksqlDB reserves them.
+ */
+const PSEUDO_COLUMN_WORDS: Readonly<Record<string, readonly string[]>> = {
+  WINDOWSTART: ['WINDOW', 'START'],
+  WINDOWEND: ['WINDOW', 'END'],
+  ROWTIME: ['ROW', 'TIME'],
+  ROWPARTITION: ['ROW', 'PARTITION'],
+  ROWOFFSET: ['ROW', 'OFFSET'],
+};
+
+/**
  * The words of an identifier (rule 1). Words are ASCII alphanumerics; never
  * empty strings. Returns `[]` for the empty identifier only.
  */
 export function splitWords(identifier: string): string[] {
+  const pseudo = PSEUDO_COLUMN_WORDS[identifier];
+  if (pseudo !== undefined) return [...pseudo];
   const text = identifier.normalize('NFKD');
   const runs: string[] = [];
   let run = '';

@@ -1,0 +1,206 @@
+/**
+ * The typed root fields in process (`gateway.fetch`) against a fake client
+ * that serves a scripted catalog: the exact statements sent, the caller's
+ * credential on each call, and upstream errors reaching the client.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/index.js';
+import { KsqlServerError } from '../ksql-client/errors.js';
+import type { KsqlClient, PullQueryResult } from '../ksql-client/types.js';
+import { buildGateway, type Gateway } from '../server.js';
+import { createFakeKsqlClient, type FakeKsqlClient } from '../testing/fake-ksql-client.js';
+import { readSse, type GraphQLResponse } from '../testing/http.js';
+
+const URL_ = 'http://gateway.test/graphql';
+const gateways: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+});
+
+const str = { type: 'STRING', fields: null, memberSchema: null };
+const big = { type: 'BIGINT', fields: null, memberSchema: null };
+
+function source(name: string, extra: Partial<SourceDescription>): SourceDescription {
+  return {
+    name,
+    windowType: null,
+    readQueries: [],
+    writeQueries: [],
+    fields: [],
+    type: 'TABLE',
+    timestamp: '',
+    statistics: '',
+    errorStats: '',
+    extended: true,
+    keyFormat: 'KAFKA',
+    valueFormat: 'JSON',
+    topic: name.toLowerCase(),
+    partitions: 1,
+    replication: 1,
+    statement: '',
+    queryOffsetSummaries: [],
+    sourceConstraints: [],
+    clusterStatistics: [],
+    clusterErrorStats: [],
+    ...extra,
+  } as SourceDescription;
+}
+
+const ctas = (id: string, sink: string) =>
+  [{ queryString: '', sinks: [sink], sinkKafkaTopics: [sink], id, statusCount: { RUNNING: 1 }, queryType: 'PERSISTENT', state: 'RUNNING' }] as never;
+
+const CATALOG: SourceDescription[] = [
+  source('USERS', {
+    fields: [
+      { name: 'ID', schema: str, type: 'KEY' },
+      { name: 'NAME', schema: str },
+      { name: 'VISITS', schema: big },
+    ],
+    writeQueries: ctas('CTAS_USERS_1', 'USERS'),
+  }),
+  source('PER_MINUTE', {
+    windowType: 'TUMBLING',
+    fields: [
+      { name: 'ID', schema: str, type: 'KEY' },
+      { name: 'N', schema: big },
+    ],
+    writeQueries: ctas('CTAS_PER_MINUTE_2', 'PER_MINUTE'),
+  }),
+  source('CLICKS', {
+    type: 'STREAM',
+    fields: [
+      { name: 'ID', schema: str, type: 'KEY' },
+      { name: 'URL', schema: str },
+    ],
+  }),
+];
+
+async function catalogAnswer(request: KsqlRequest, tableScans = true): Promise<KsqlEntity[]> {
+      if (request.ksql.startsWith('LIST')) {
+        return [{ '@type': 'source_descriptions', statementText: request.ksql, sourceDescriptions: CATALOG, warnings: [] } as KsqlEntity];
+      }
+      if (request.ksql.startsWith('SHOW PROPERTIES')) {
+        return [
+          {
+            '@type': 'properties',
+            statementText: request.ksql,
+            properties: [{ name: 'ksql.query.pull.table.scan.enabled', scope: 'KSQL', value: String(tableScans) }],
+            overwrittenProperties: [],
+            defaultProperties: [],
+            warnings: [],
+          } as KsqlEntity,
+        ];
+      }
+      return [];
+}
+
+function setup(overrides: Partial<KsqlClient> = {}, tableScans = true): { client: FakeKsqlClient; gateway: Gateway } {
+  const client = createFakeKsqlClient({
+    ksql: (request: KsqlRequest) => catalogAnswer(request, tableScans),
+    pullQuery: async (): Promise<PullQueryResult> => ({
+      header: { queryId: 'q1', schema: '`ID` STRING KEY, `NAME` STRING, `VISITS` BIGINT', columns: [] },
+      rows: [],
+      finalMessage: null,
+    }),
+    ...overrides,
+  });
+  const gateway = buildGateway({ client, logger: false, typedSchema: { refreshIntervalMs: 0 } });
+  gateways.push(gateway);
+  return { client, gateway };
+}
+
+async function post(gateway: Gateway, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+  await gateway.typedSchema?.refresh();
+  const res = await gateway.fetch(URL_, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GraphQLResponse;
+}
+
+const sqlOf = (client: FakeKsqlClient, method: 'pullQuery' | 'ksql' | 'query') =>
+  client.callsOf(method).map((c) => (c.args[0] as KsqlRequest).ksql).filter((k) => !/^(LIST|SHOW)/.test(k));
+
+describe('typed Query fields', () => {
+  it('builds pull queries from the arguments and the selection, with the caller credential', async () => {
+    const { client, gateway } = setup();
+    const auth = { authorization: 'Bearer caller-token' };
+    expect((await post(gateway, `{ users(id: "O'Brien") { name } }`, undefined, auth)).errors).toBeUndefined();
+    await post(gateway, `{ users(where: { or: [{ visits: { gt: "9007199254740993" } }, { not: { name: { in: ["a", "b"] } } }] }, limit: 5) { id ...F } } fragment F on Users { visits }`);
+    const w = await post(gateway, `{ perMinute(id: "k", windowStart: { gte: "2024-01-01T00:00:00Z", lt: "2024-01-01T01:00" }) { windowStart n } }`);
+    expect(w.errors).toBeUndefined();
+    expect(sqlOf(client, 'pullQuery')).toEqual([
+      "SELECT `NAME` FROM `USERS` WHERE (`ID` = 'O''Brien');",
+      expect.stringMatching(/^SELECT `ID`, `VISITS` FROM `USERS` WHERE .*9007199254740993.* LIMIT 5;$/),
+      "SELECT `WINDOWSTART`, `N` FROM `PER_MINUTE` WHERE (`ID` = 'k') AND (`WINDOWSTART` >= 1704067200000) AND (`WINDOWSTART` < 1704070800000);",
+    ]);
+    expect(client.callsOf('pullQuery')[0]?.options?.authorization).toBe('Bearer caller-token');
+  });
+
+  it('offers pull queries only on materialized tables, and windows only on windowed ones', async () => {
+    const { gateway } = setup();
+    const res = await post(gateway, `{ __type(name: "Query") { fields { name args { name } } } }`);
+    const fields = (res.data?.__type as { fields: Array<{ name: string; args: Array<{ name: string }> }> }).fields;
+    const typed = Object.fromEntries(fields.filter((f) => ['users', 'perMinute', 'clicks'].includes(f.name)).map((f) => [f.name, f.args.map((a) => a.name)]));
+    expect(typed).toEqual({ users: ['id', 'where', 'limit'], perMinute: ['id', 'where', 'limit', 'windowStart', 'windowEnd'] });
+  });
+
+  it('requires the key and filters value columns only when the server runs no table scans', async () => {
+    const { gateway } = setup({}, false);
+    const res = await post(gateway, `{ users { name } }`);
+    expect(res.errors?.[0]?.message).toMatch(/Field "users" argument "id" of type "String!" is required/);
+    const filter = await post(gateway, `{ __type(name: "UsersValueFilter") { inputFields { name } } }`);
+    expect((filter.data?.__type as { inputFields: Array<{ name: string }> }).inputFields.map((f) => f.name)).toEqual(['name', 'visits', 'and', 'or', 'not']);
+  });
+});
+
+describe('typed Mutation fields', () => {
+  it('inserts into sources nothing writes to, with the caller credential, and returns the row', async () => {
+    const { client, gateway } = setup();
+    const res = await post(gateway, `mutation { insertClicks(row: { id: "a", url: "it's" }) { id url } }`, undefined, { authorization: 'Basic dTpw' });
+    expect(res).toEqual({ data: { insertClicks: { id: 'a', url: "it's" } } });
+    expect(sqlOf(client, 'ksql')).toEqual(["INSERT INTO `CLICKS` (`ID`, `URL`) VALUES ('a', 'it''s');"]);
+    expect(client.callsOf('ksql').at(-1)?.options?.authorization).toBe('Basic dTpw');
+    const m = await post(gateway, `{ __type(name: "Mutation") { fields { name } } }`);
+    const names = (m.data?.__type as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
+    expect(names.filter((n) => n.startsWith('insert'))).toEqual(['insertClicks']);
+  });
+
+  it('passes ksqlDB errors through as GraphQL errors with their code', async () => {
+    const { gateway } = setup({
+      ksql: async (request: KsqlRequest) => {
+        if (request.ksql.startsWith('INSERT')) {
+          throw new KsqlServerError('Cannot insert', { httpStatus: 400, errorCode: 40001, ksqlType: 'statement_error' });
+        }
+        return catalogAnswer(request);
+      },
+    });
+    const res = await post(gateway, `mutation { insertClicks(row: { id: "a" }) { id } }`);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'KSQL_BAD_STATEMENT' });
+  });
+});
+
+describe('typed Subscription fields', () => {
+  it('streams rows as typed objects and ends with the upstream error as a GraphQL error', async () => {
+    const { client, gateway } = setup();
+    await gateway.typedSchema?.refresh();
+    const sse = readSse(
+      gateway.fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { clicks(where: { url: { startsWith: "https" } }) { url } }` }),
+      }),
+    );
+    const first = sse.next();
+    const stream = await client.nextStream();
+    expect(stream.request.ksql).toBe("SELECT `URL` FROM `CLICKS` WHERE (INSTR(`URL`, 'https') = 1) EMIT CHANGES;");
+    stream.sendHeader('`URL` STRING');
+    stream.sendRow(['https://a']);
+    expect(await first).toEqual({ data: { clicks: { url: 'https://a' } } });
+    stream.fail(new KsqlServerError('Query failed', { httpStatus: 200, errorCode: 50000, inStream: true }));
+    const end = await sse.next();
+    expect(end?.errors?.[0]?.extensions).toMatchObject({ code: 'KSQL_SERVER_ERROR' });
+    expect(await sse.next()).toBeUndefined();
+  });
+});
