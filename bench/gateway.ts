@@ -35,7 +35,7 @@
  * steadier figures.
  *
  * With `--profile`, the gateway is then restarted under `node --cpu-prof` for
- * one ws drain and one SSE drain, and the hot spots are printed (by pipeline
+ * one drain of each of the ws, sse and ws-typed modes asked for, and the hot spots are printed (by pipeline
  * stage, module and function; see bench/profile-summary.ts). Findings so far:
  * bench/notes/gateway-findings.md.
  *
@@ -599,13 +599,21 @@ interface ProfileResult {
 async function profileMode(
   engine: Child,
   opts: Options,
-  mode: 'ws' | 'sse',
+  mode: 'ws' | 'sse' | 'ws-typed',
 ): Promise<ProfileResult> {
   const dir = join(opts.profileDir, mode);
   mkdirSync(dir, { recursive: true });
   const stack = await startStack(opts, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200'], engine);
   try {
-    const drain = mode === 'ws' ? (n: number) => drainWs(stack.wsUrl, n) : (n: number) => drainSse(stack.graphqlUrl, n);
+    const drain =
+      mode === 'ws'
+        ? (n: number) => drainWs(stack.wsUrl, n)
+        : mode === 'sse'
+          ? (n: number) => drainSse(stack.graphqlUrl, n)
+          : async (n: number) => {
+              await waitForTypedField(stack.graphqlUrl);
+              return drainWsTyped(stack.wsUrl, n);
+            };
     await drain(Math.min(opts.warmupRows, opts.rows));
     const got = await drain(opts.rows);
     if (got !== opts.rows) throw new Error(`profile ${mode}: expected ${opts.rows} rows, got ${got}`);
@@ -718,7 +726,7 @@ async function main(): Promise<void> {
     log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const profiles: ProfileResult[] = [];
     if (opts.profile) {
-      for (const mode of ['ws', 'sse'] as const) {
+      for (const mode of (['ws', 'sse', 'ws-typed'] as const).filter((m) => opts.modes.has(m))) {
         const p = await profileMode(engine, opts, mode);
         profiles.push(p);
         log('');

@@ -41,14 +41,14 @@ import type { GatewayContext } from '../context.js';
 import { callOptions } from '../context.js';
 import { badUserInput } from '../errors/index.js';
 import type { KsqlClient } from '../ksql-client/types.js';
-import { createRowShape, rowObject, type ResolverMap, type SchemaPart } from '../schema/index.js';
+import { createRowShape, type ResolverMap, type SchemaPart } from '../schema/index.js';
 import { KSQL_SCALARS, TimestampScalar, buildSourcesTypes, type ColumnSpec, type SourceTypes } from '../schema/ksql-types.js';
 import { DEFAULT_RESERVED_TYPE_NAMES, NameRegistry, NameScope, claimOrder, toFieldName } from '../schema/naming.js';
 import { typeDefs as genericTypeDefs } from '../schema/type-defs.js';
 import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
-import type { SourceSubscriptions, TypedRowSource } from './subscriptions.js';
+import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
 
 /** Type names the typed schema defines itself, whatever the catalog. */
 export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison'];
@@ -157,7 +157,7 @@ function and(conditions: readonly string[]): string | undefined {
 /** Upstream rows (encoded values, header names) → objects keyed by ksqlDB column names. */
 function rowsOf(result: Awaited<ReturnType<KsqlClient['pullQuery']>>): Array<Record<string, unknown>> {
   const shape = createRowShape(result.header.columns);
-  return result.rows.map((row) => rowObject(shape.names, shape.encode(row.columns)));
+  return result.rows.map((row) => typedRow(shape.names, shape.encode(row.columns)));
 }
 
 /**

@@ -17,7 +17,17 @@ import {
   type QueryEventView,
   type QueryRequest,
 } from '../resolvers/index.js';
-import { rowObject } from '../schema/index.js';
+
+/**
+ * Column name → value. Unlike the generic `rowObject`, the object is not
+ * marked JSON-safe: typed fields serialize each value through its scalar,
+ * and a WeakSet entry per row is measurable on this path.
+ */
+export function typedRow(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) out[names[i] as string] = i < values.length ? values[i] : null;
+  return out;
+}
 
 /** Which source a typed subscription reads. */
 export interface TypedRowSource {
@@ -133,7 +143,7 @@ export class SourceSubscriptions {
           }
           const event = step.value;
           if (event.kind === 'header') continue;
-          return { value: rowObject(event.names, event.columns), done: false };
+          return { value: typedRow(event.names, event.columns), done: false };
         }
       },
       async return() {
