@@ -248,6 +248,39 @@ describe('typed schema', () => {
     expect(first).toEqual({ data: { ticksPerMinute: [{ windowStart: '1704067200000', n: '2' }] } });
   });
 
+  it('subscribes to a table with a snapshot first, then its changes', async () => {
+    const client = wsClient(stack);
+    try {
+      const events: Array<{ userId: string; views: string }> = [];
+      const errors: unknown[] = [];
+      client.subscribe<{ viewsPerUser: { userId: string; views: string } }>(
+        { query: `subscription { viewsPerUser(snapshot: true, where: { userId: { in: ["u1", "u2"] } }) { userId views } }` },
+        { next: (r) => (r.data ? events.push(r.data.viewsPerUser) : errors.push(r.errors)), error: (e) => errors.push(e), complete: () => {} },
+      );
+      await eventually(async () => events.length, (n) => n === 2);
+      expect([...events].sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
+        { userId: 'u1', views: '2' },
+        { userId: 'u2', views: '1' },
+      ]);
+      await execute(stack, "INSERT INTO PAGEVIEWS (USER_ID, PAGE_ID, VIEWTIME) VALUES ('u2', 'p5', 5);");
+      await execute(stack, "INSERT INTO PAGEVIEWS (USER_ID, PAGE_ID, VIEWTIME) VALUES ('nobody-else', 'p6', 6);");
+      await eventually(async () => events.length, (n) => n >= 3);
+      expect(events[2]).toEqual({ userId: 'u2', views: '2' });
+      expect(errors).toEqual([]);
+
+      const limited = await collect(stack, `subscription { viewsPerUser(snapshot: true, limit: 1, where: { userId: { eq: "u1" } }) { views } }`, 2);
+      expect(limited).toEqual([{ data: { viewsPerUser: { views: '2' } } }]);
+      const conflict = await collect(stack, `subscription { viewsPerUser(snapshot: true, fromBeginning: true) { views } }`, 1);
+      expect(conflict[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      // Streams have no snapshot argument.
+      const onStream = await gql(stack, `subscription { pageviews(snapshot: true) { userId } }`);
+      expect(onStream.errors?.[0]?.message).toMatch(/Unknown argument "snapshot"/);
+    } finally {
+      await client.dispose();
+    }
+    await eventually(() => pushQueries(stack), (q) => q.length === 0);
+  });
+
   it('rejects bad filter input with BAD_USER_INPUT', async () => {
     const res = await gql(stack, `{ viewsPerUser(where: { userId: { eq: null } }) { userId } }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -203,4 +203,40 @@ describe('typed Subscription fields', () => {
     expect(end?.errors?.[0]?.extensions).toMatchObject({ code: 'KSQL_SERVER_ERROR' });
     expect(await sse.next()).toBeUndefined();
   });
+
+  it('runs the snapshot pull query only once the push query is running, and sends its rows first', async () => {
+    let pulls = 0;
+    const { client, gateway } = setup({
+      pullQuery: async (): Promise<PullQueryResult> => {
+        pulls++;
+        return {
+          header: { queryId: 'p', schema: '`ID` STRING KEY, `VISITS` BIGINT', columns: [{ name: 'ID', type: { type: 'STRING' } }, { name: 'VISITS', type: { type: 'BIGINT' } }] },
+          rows: [{ columns: ['a', 1], tombstone: false }],
+          finalMessage: null,
+        };
+      },
+    });
+    await gateway.typedSchema?.refresh();
+    const sse = readSse(
+      gateway.fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { users(snapshot: true, limit: 2) { id visits } }` }),
+      }),
+    );
+    const first = sse.next();
+    const stream = await client.nextStream();
+    expect(stream.request.ksql).toBe('SELECT `ID`, `VISITS` FROM `USERS` EMIT CHANGES;');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pulls).toBe(0);
+    stream.sendHeader('`ID` STRING KEY, `VISITS` BIGINT');
+    expect(await first).toEqual({ data: { users: { id: 'a', visits: '1' } } });
+    expect(pulls).toBe(1);
+    expect(sqlOf(client, 'pullQuery')).toEqual(['SELECT `ID`, `VISITS` FROM `USERS`;']);
+    stream.sendRow(['b', 7]);
+    expect(await sse.next()).toEqual({ data: { users: { id: 'b', visits: '7' } } });
+    // The limit (2) is reached: the gateway ends it and closes the upstream query.
+    expect(await sse.next()).toBeUndefined();
+    await stream.returned;
+  });
 });

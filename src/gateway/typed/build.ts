@@ -283,6 +283,9 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
     // ---------------------------------------------------------- Subscription (push)
     const subscriptionField = subscriptionScope.claim(toFieldName(name));
     const rowSource: TypedRowSource = { source: name };
+    // "Snapshot, then changes" needs a pull query that takes the same filter
+    // without a key: a materialized table on a server that runs table scans.
+    const offersSnapshot = source.materialized && catalog.tableScanEnabled;
     subscriptionFields[subscriptionField] = {
       type: rowType,
       description:
@@ -296,27 +299,47 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           defaultValue: false,
           description: 'Start from the earliest record (`auto.offset.reset=earliest`) instead of new records only.',
         },
+        ...(offersSnapshot
+          ? {
+              snapshot: {
+                type: GraphQLBoolean,
+                defaultValue: false,
+                description:
+                  "First the table's current rows (a pull query with the same filter), then its changes. " +
+                  'The push query starts first, so no change is lost; one made while the snapshot is read may arrive twice. ' +
+                  '`limit` counts snapshot rows too.',
+              },
+            }
+          : {}),
       },
       subscribe: (_root, a: Record<string, unknown>, context, info) => {
         const filter = a.where === undefined || a.where === null ? undefined : subscriptionFilter.compile(a.where as Record<string, unknown>);
         const limit = positiveInt(a.limit, 'limit');
-        const ksql = buildSelect({
-          source: name,
-          columns: projection(info, t, source),
-          where: filter,
-          limit,
-          emitChanges: true,
-        });
         const fromBeginning = a.fromBeginning === true;
+        const snapshot = a.snapshot === true;
+        if (snapshot && fromBeginning) {
+          throw badUserInput('`snapshot` and `fromBeginning` exclude each other: the snapshot already holds the current rows.', 'snapshot');
+        }
+        const columns = projection(info, t, source);
+        // With a snapshot the gateway counts the limit (snapshot rows included),
+        // and the push query stays unbounded so that it can be shared.
+        const ksql = buildSelect({ source: name, columns, where: filter, limit: snapshot ? undefined : limit, emitChanges: true });
         return options.subscriptions.subscribe(rowSource, {
           request: {
             ksql,
             ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
           },
           // A late joiner of a from-the-beginning query would miss history.
-          shareable: limit === undefined && !fromBeginning,
-          limited: limit !== undefined,
+          shareable: (snapshot || limit === undefined) && !fromBeginning,
+          limited: !snapshot && limit !== undefined,
           context,
+          ...(snapshot
+            ? {
+                snapshot: async () =>
+                  rowsOf(await context.ksqlClient.pullQuery({ ksql: buildSelect({ source: name, columns, where: filter }) }, callOptions(context))),
+                maxRows: limit,
+              }
+            : {}),
         });
       },
       resolve: (row: unknown) => row,

@@ -41,6 +41,13 @@ export interface TypedSubscribeOptions {
   /** Has a LIMIT: ends by itself. */
   readonly limited: boolean;
   readonly context: GatewayContext;
+  /**
+   * "Snapshot, then changes": run once the push query is running (its
+   * header has arrived), and its rows are sent before the first change.
+   */
+  readonly snapshot?: (() => Promise<ReadonlyArray<Record<string, unknown>>>) | undefined;
+  /** End after this many rows (snapshot rows included); the gateway counts, not ksqlDB. */
+  readonly maxRows?: number | undefined;
 }
 
 interface Tracked {
@@ -80,7 +87,7 @@ export class SourceSubscriptions {
   }
 
   subscribe(row: TypedRowSource, options: TypedSubscribeOptions): AsyncIterableIterator<Record<string, unknown>> {
-    const { request, shareable, limited, context } = options;
+    const { request, shareable, limited, context, snapshot, maxRows } = options;
     const { hub } = this.#options;
     const key = hub && shareable ? shareKey(request, context.authorization) : undefined;
     const upstream: AsyncIterableIterator<QueryEventView> =
@@ -117,10 +124,28 @@ export class SourceSubscriptions {
     };
     members.add(tracked);
 
+    // Snapshot rows wait here until the push query's header has arrived:
+    // every change after that point then reaches the subscriber too, so no
+    // change is lost between the pull query and the push query (one made
+    // in between may show in both, which is harmless for upserts by key).
+    let pending: Array<Record<string, unknown>> | undefined;
+    let sent = 0;
+    const counted = async (value: Record<string, unknown>): Promise<IteratorResult<Record<string, unknown>>> => {
+      sent++;
+      if (maxRows !== undefined && sent >= maxRows) await finish();
+      return { value, done: false };
+    };
+
     const iterator: AsyncIterableIterator<Record<string, unknown>> = {
       async next() {
         for (;;) {
-          if (finished) return { value: undefined, done: true };
+          if (pending !== undefined && pending.length > 0 && (maxRows === undefined || sent < maxRows)) {
+            return counted(pending.shift() as Record<string, unknown>);
+          }
+          if (finished || (maxRows !== undefined && sent >= maxRows)) {
+            await finish();
+            return { value: undefined, done: true };
+          }
           if (dropError) {
             const error = dropError;
             await finish();
@@ -142,8 +167,18 @@ export class SourceSubscriptions {
             return { value: undefined, done: true };
           }
           const event = step.value;
-          if (event.kind === 'header') continue;
-          return { value: typedRow(event.names, event.columns), done: false };
+          if (event.kind === 'header') {
+            if (snapshot !== undefined && pending === undefined) {
+              try {
+                pending = [...(await Promise.race([snapshot(), dropped]))];
+              } catch (err) {
+                await finish();
+                throw err;
+              }
+            }
+            continue;
+          }
+          return counted(typedRow(event.names, event.columns));
         }
       },
       async return() {
