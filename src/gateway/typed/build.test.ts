@@ -8,6 +8,7 @@ import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/
 import { KsqlServerError } from '../ksql-client/errors.js';
 import type { KsqlClient, PullQueryResult } from '../ksql-client/types.js';
 import { buildGateway, type Gateway } from '../server.js';
+import { ctasTable, propertiesEntity, sourceDescription, sourceDescriptionsEntity } from '../testing/catalog.js';
 import { createFakeKsqlClient, type FakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { readSse, type GraphQLResponse } from '../testing/http.js';
 
@@ -17,80 +18,15 @@ afterEach(async () => {
   await Promise.all(gateways.splice(0).map((g) => g.close()));
 });
 
-const str = { type: 'STRING', fields: null, memberSchema: null };
-const big = { type: 'BIGINT', fields: null, memberSchema: null };
-
-function source(name: string, extra: Partial<SourceDescription>): SourceDescription {
-  return {
-    name,
-    windowType: null,
-    readQueries: [],
-    writeQueries: [],
-    fields: [],
-    type: 'TABLE',
-    timestamp: '',
-    statistics: '',
-    errorStats: '',
-    extended: true,
-    keyFormat: 'KAFKA',
-    valueFormat: 'JSON',
-    topic: name.toLowerCase(),
-    partitions: 1,
-    replication: 1,
-    statement: '',
-    queryOffsetSummaries: [],
-    sourceConstraints: [],
-    clusterStatistics: [],
-    clusterErrorStats: [],
-    ...extra,
-  } as SourceDescription;
-}
-
-const ctas = (id: string, sink: string) =>
-  [{ queryString: '', sinks: [sink], sinkKafkaTopics: [sink], id, statusCount: { RUNNING: 1 }, queryType: 'PERSISTENT', state: 'RUNNING' }] as never;
-
 const CATALOG: SourceDescription[] = [
-  source('USERS', {
-    fields: [
-      { name: 'ID', schema: str, type: 'KEY' },
-      { name: 'NAME', schema: str },
-      { name: 'VISITS', schema: big },
-    ],
-    writeQueries: ctas('CTAS_USERS_1', 'USERS'),
-  }),
-  source('PER_MINUTE', {
-    windowType: 'TUMBLING',
-    fields: [
-      { name: 'ID', schema: str, type: 'KEY' },
-      { name: 'N', schema: big },
-    ],
-    writeQueries: ctas('CTAS_PER_MINUTE_2', 'PER_MINUTE'),
-  }),
-  source('CLICKS', {
-    type: 'STREAM',
-    fields: [
-      { name: 'ID', schema: str, type: 'KEY' },
-      { name: 'URL', schema: str },
-    ],
-  }),
+  ctasTable('USERS', { fields: [['ID', 'STRING', 'KEY'], ['NAME', 'STRING'], ['VISITS', 'BIGINT']] }),
+  ctasTable('PER_MINUTE', { windowType: 'TUMBLING', fields: [['ID', 'STRING', 'KEY'], ['N', 'BIGINT']] }),
+  sourceDescription('CLICKS', { fields: [['ID', 'STRING', 'KEY'], ['URL', 'STRING']] }),
 ];
 
 async function catalogAnswer(request: KsqlRequest, tableScans = true): Promise<KsqlEntity[]> {
-      if (request.ksql.startsWith('LIST')) {
-        return [{ '@type': 'source_descriptions', statementText: request.ksql, sourceDescriptions: CATALOG, warnings: [] } as KsqlEntity];
-      }
-      if (request.ksql.startsWith('SHOW PROPERTIES')) {
-        return [
-          {
-            '@type': 'properties',
-            statementText: request.ksql,
-            properties: [{ name: 'ksql.query.pull.table.scan.enabled', scope: 'KSQL', value: String(tableScans) }],
-            overwrittenProperties: [],
-            defaultProperties: [],
-            warnings: [],
-          } as KsqlEntity,
-        ];
-      }
+      if (request.ksql.startsWith('LIST')) return [sourceDescriptionsEntity(CATALOG)];
+      if (request.ksql.startsWith('SHOW PROPERTIES')) return [propertiesEntity({ 'ksql.query.pull.table.scan.enabled': String(tableScans) })];
       return [];
 }
 
@@ -210,7 +146,7 @@ describe('typed Subscription fields', () => {
       pullQuery: async (): Promise<PullQueryResult> => {
         pulls++;
         return {
-          header: { queryId: 'p', schema: '`ID` STRING KEY, `VISITS` BIGINT', columns: [{ name: 'ID', type: { type: 'STRING' } }, { name: 'VISITS', type: { type: 'BIGINT' } }] },
+          header: { queryId: 'p', schema: '`ID` STRING KEY, `VISITS` BIGINT', columns: [{ name: 'ID', type: { type: 'STRING' }, namespace: 'KEY' }, { name: 'VISITS', type: { type: 'BIGINT' }, namespace: 'VALUE' }] },
           rows: [{ columns: ['a', 1], tombstone: false }],
           finalMessage: null,
         };

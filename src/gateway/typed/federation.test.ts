@@ -19,6 +19,7 @@ import { createResolvers, SubscriptionRegistry } from '../resolvers/index.js';
 import { makeGatewaySchema, type ResolverMap } from '../schema/index.js';
 import { buildGateway } from '../server.js';
 import { ENTITY_FIXTURES } from '../testing/entities.js';
+import { ctasTable, sourceDescriptionsEntity } from '../testing/catalog.js';
 import { createFakeKsqlClient, type FakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { FEDERATION_SPEC_URL, keyDirective, makeSubgraphSchema, withEntityKeys, type SubgraphPart } from './federation.js';
 
@@ -205,54 +206,13 @@ describe('withEntityKeys', () => {
   });
 });
 
-
-/** A CTAS table `name` keyed by `ID` (STRING) with a BIGINT `V`, as LIST TABLES EXTENDED describes it. */
-function ctasTable(name: string): SourceDescription {
-  return {
-    name,
-    windowType: null,
-    readQueries: [],
-    writeQueries: [
-      {
-        queryString: '',
-        sinks: [name],
-        sinkKafkaTopics: [name],
-        id: `CTAS_${name}_1`,
-        statusCount: { RUNNING: 1 },
-        queryType: 'PERSISTENT',
-        state: 'RUNNING',
-      },
-    ],
-    fields: [
-      { name: 'ID', schema: { type: 'STRING', fields: null, memberSchema: null }, type: 'KEY' },
-      { name: 'V', schema: { type: 'BIGINT', fields: null, memberSchema: null } },
-    ],
-    type: 'TABLE',
-    timestamp: '',
-    statistics: '',
-    errorStats: '',
-    extended: true,
-    keyFormat: 'KAFKA',
-    valueFormat: 'JSON',
-    topic: name.toLowerCase(),
-    partitions: 1,
-    replication: 1,
-    statement: `CREATE TABLE ${name} AS SELECT ...;`,
-    queryOffsetSummaries: [],
-    sourceConstraints: [],
-    clusterStatistics: [],
-    clusterErrorStats: [],
-  } as unknown as SourceDescription;
-}
-
 describe('buildGateway({ federation: true })', () => {
   it('serves the generic subgraph first, then each typed schema as a subgraph, one pull query per table per request', async () => {
     const pulls: string[] = [];
     const client = createFakeKsqlClient({
       ksql: async (request: KsqlRequest): Promise<KsqlEntity[]> => {
         if (!request.ksql.startsWith('LIST STREAMS')) return [];
-        const sourceDescriptions = [ctasTable('USERS'), ctasTable('TEAMS')];
-        return [{ '@type': 'source_descriptions', statementText: request.ksql, sourceDescriptions, warnings: [] } as KsqlEntity];
+        return [sourceDescriptionsEntity([ctasTable('USERS'), ctasTable('TEAMS')])];
       },
       pullQuery: async (request) => {
         pulls.push(request.ksql);

@@ -2,63 +2,25 @@ import { describe, expect, it } from 'vitest';
 import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import { KsqlTransportError } from '../ksql-client/errors.js';
+import { persistentQuery, propertiesEntity, sourceDescription, sourceDescriptionsEntity } from '../testing/catalog.js';
 import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { catalogFrom, sourceFilter } from './catalog.js';
 import { TypedSchemaManager, type SchemaChange } from './manager.js';
 
-function description(name: string, extra: Partial<SourceDescription> = {}): SourceDescription {
-  return {
-    name,
-    windowType: null,
-    readQueries: [],
-    writeQueries: [],
-    fields: [
-      { name: 'ID', schema: { type: 'STRING', fields: null, memberSchema: null }, type: 'KEY' },
-      { name: 'V', schema: { type: 'BIGINT', fields: null, memberSchema: null } },
-    ],
-    type: 'STREAM',
-    timestamp: '',
-    statistics: '',
-    errorStats: '',
-    extended: true,
-    keyFormat: 'KAFKA',
-    valueFormat: 'JSON',
-    topic: name.toLowerCase(),
-    partitions: 1,
-    replication: 1,
-    statement: `CREATE STREAM ${name} ...`,
-    queryOffsetSummaries: [],
-    sourceConstraints: [],
-    clusterStatistics: [],
-    clusterErrorStats: [],
-    ...extra,
-  } as SourceDescription;
-}
-
-function entities(descs: SourceDescription[]): KsqlEntity[] {
-  return [{ '@type': 'source_descriptions', statementText: 'LIST STREAMS EXTENDED;', sourceDescriptions: descs, warnings: [] } as KsqlEntity];
-}
-
-const running = (id: string, sink: string) => ({
-  queryString: '',
-  sinks: [sink],
-  sinkKafkaTopics: [sink],
-  id,
-  statusCount: { RUNNING: 1 },
-  queryType: 'PERSISTENT',
-  state: 'RUNNING',
-});
+const description = sourceDescription;
+const entities = (descs: SourceDescription[]): KsqlEntity[] => [sourceDescriptionsEntity(descs)];
+const running = persistentQuery;
 
 describe('catalogFrom', () => {
   it('classifies sources: materialized tables, insertable sources, window columns', () => {
     const catalog = catalogFrom(
       entities([
         description('S'),
-        description('CTAS_T', { type: 'TABLE', writeQueries: [running('CTAS_CTAS_T_1', 'CTAS_T')] as never }),
+        description('CTAS_T', { type: 'TABLE', writeQueries: [running('CTAS_CTAS_T_1', 'CTAS_T')] }),
         description('PLAIN_T', { type: 'TABLE' }),
         description('SRC_T', { type: 'TABLE', statement: 'CREATE SOURCE TABLE SRC_T (ID STRING PRIMARY KEY) WITH (...);' }),
-        description('WIN', { type: 'TABLE', windowType: 'TUMBLING', writeQueries: [running('CTAS_WIN_2', 'WIN')] as never }),
-        description('SINK', { writeQueries: [running('CSAS_SINK_3', 'SINK')] as never }),
+        description('WIN', { type: 'TABLE', windowType: 'TUMBLING', writeQueries: [running('CTAS_WIN_2', 'WIN')] }),
+        description('SINK', { writeQueries: [running('CSAS_SINK_3', 'SINK')] }),
       ]),
       [],
     );
@@ -75,16 +37,7 @@ describe('catalogFrom', () => {
   });
 
   it('reads ksql.query.pull.table.scan.enabled and fingerprints independently of catalog order', () => {
-    const props = [
-      {
-        '@type': 'properties',
-        statementText: 'SHOW PROPERTIES;',
-        properties: [{ name: 'ksql.query.pull.table.scan.enabled', scope: 'KSQL', value: 'false' }],
-        overwrittenProperties: [],
-        defaultProperties: [],
-        warnings: [],
-      } as KsqlEntity,
-    ];
+    const props = [propertiesEntity({ 'ksql.query.pull.table.scan.enabled': 'false' })];
     const a = catalogFrom(entities([description('A'), description('B')]), props);
     const b = catalogFrom(entities([description('B'), description('A')]), props);
     expect(a.tableScanEnabled).toBe(false);
