@@ -149,6 +149,24 @@ describe('INSERT VALUES', () => {
     });
   });
 
+  it('rejects a DECIMAL that does not fit the column exactly (DecimalUtil.ensureFit)', async () => {
+    engine = createEngine();
+    await run("CREATE STREAM D (K STRING KEY, V DECIMAL(4,2)) WITH (kafka_topic='d', value_format='JSON', partitions=1);");
+    await run("INSERT INTO D (K, V) VALUES ('a', 1.1);");
+    await run("INSERT INTO D (K, V) VALUES ('a', 1.120);");
+    for (const [literal, type] of [
+      ['1.123', 'DECIMAL(4, 3)'],
+      ['12.345', 'DECIMAL(5, 3)'],
+      ['123.4', 'DECIMAL(4, 1)'],
+      ['100', 'INTEGER'],
+    ]) {
+      expect((await failure(`INSERT INTO D (K, V) VALUES ('a', ${literal});`)).message).toBe(
+        `Failed to insert values into 'D'. Expected type DECIMAL(4, 2) for field \`V\` but got ${literal}(${type})`,
+      );
+    }
+    expect(engine.records('d').map((r) => r.value)).toEqual(['{"V":1.10}', '{"V":1.12}']);
+  });
+
   it('follows the insert-values conformance cases', async () => {
     engine = createEngine();
     await run("CREATE STREAM TEST (K STRING KEY, ID INT) WITH (kafka_topic='test_topic', value_format='JSON', partitions=1);");

@@ -201,13 +201,14 @@ function randomLong(): string {
 
 /** No aggregation below the projection (scalable push queries only filter and project). */
 function isPlainPlan(node: PlanNode): boolean {
-  if (node.kind === 'Aggregate') return false;
+  if (node.kind === 'Aggregate' || node.kind === 'Join') return false;
   return node.kind === 'SourceScan' ? true : isPlainPlan(node.input);
 }
 
 /** Scalable push queries skip rows without a key. */
 function dropNullKeys(node: PlanNode): PlanNode {
   if (node.kind === 'SourceScan') return { ...node, dropNullKeys: true };
+  if (node.kind === 'Join') return node;
   return { ...node, input: dropNullKeys(node.input) } as PlanNode;
 }
 

@@ -65,6 +65,10 @@ describe('predicates', () => {
     expect(await value('N = 1 OR I = 7')).toBe('[true]');
     expect(await value('N = 1 AND I = 7')).toBe('[null]');
     expect(await value("S LIKE 'H_llo W%'")).toBe('[true]');
+    // ksqlDB's LIKE regex has no DOTALL: `%` and `_` do not match line breaks.
+    expect(await value("'a\nb' LIKE 'a%'")).toBe('[false]');
+    expect(await value("'a\rb' LIKE 'a_b'")).toBe('[false]');
+    expect(await value("'a\tb' LIKE 'a_b'")).toBe('[true]');
   });
 
   it('reports type errors in WHERE', async () => {
@@ -89,6 +93,8 @@ describe('CASE, CAST, structures and functions', () => {
       schema: ['A STRING', 'B BIGINT', 'C DECIMAL(4,1)', 'E INTEGER'],
       row: '["7",42,2.5,null]',
     });
+    // STRING → BYTES decodes base64; text that is not base64 gives NULL.
+    expect(await select("CAST('IQ==' AS BYTES) AS A, CAST(S AS BYTES) AS B")).toEqual({ schema: ['A BYTES', 'B BYTES'], row: '["IQ==",null]' });
   });
 
   it('dereferences structs and subscripts arrays and maps', async () => {
@@ -98,6 +104,8 @@ describe('CASE, CAST, structures and functions', () => {
     });
     expect((await select('ADDRESS->*')).row).toBe('["Main",5]');
     expect(await value("ARRAY[I, 2]")).toBe('[[7,2]]');
+    // Decimal elements widen to one DECIMAL that holds them all (DecimalUtil.widen).
+    expect(await select('ARRAY[1.1, 2, 10.25] AS A, ARRAY[1.5, 2.5E0] AS B')).toMatchObject({ row: '[[1.10,2.00,10.25],[1.5,2.5]]' });
     expect(await value("STRUCT(A := I, B := 'x')")).toBe('[{"A":7,"B":"x"}]');
   });
 
@@ -119,5 +127,28 @@ describe('CASE, CAST, structures and functions', () => {
     await expect(engine.query({ ksql: 'SELECT UCASE(I) FROM E;' })).rejects.toMatchObject({
       message: expect.stringMatching(/^Function 'UCASE' does not accept parameters \(INTEGER\)\./),
     });
+  });
+});
+
+describe('lambda functions', () => {
+  it('TRANSFORM, FILTER and REDUCE arrays and maps, typing the lambda parameters', async () => {
+    expect(await select('TRANSFORM(A, x => x * 2) AS T, FILTER(A, x => x > 1) AS F, REDUCE(A, 0, (s, x) => s + x) AS R')).toEqual({
+      schema: ['T ARRAY', 'F ARRAY', 'R INTEGER'],
+      row: '[[2,4,6],[2,3],6]',
+    });
+    expect(await value("TRANSFORM(M, (k, v) => UCASE(k), (k, v) => v + I)")).toBe('[{"X":8}]');
+    expect(await value("FILTER(M, (k, v) => v > 1)")).toBe('[{}]');
+    expect(await value("REDUCE(M, 'm', (s, k, v) => CONCAT(s, k))")).toBe('["mx"]');
+    // Nested lambdas see the outer parameters; an inner parameter shadows an outer one.
+    expect(await value('TRANSFORM(A, x => REDUCE(A, x, (s, y) => s + y))')).toBe('[[7,8,9]]');
+    expect(await value('TRANSFORM(A, x => TRANSFORM(ARRAY[x], x => x + 100))')).toBe('[[[101],[102],[103]]]');
+  });
+
+  it('passes NULL collections through (REDUCE: the initial state) and rejects ill-typed lambdas', async () => {
+    expect(await value('TRANSFORM(CAST(NULL AS ARRAY<INT>), x => x)')).toBe('[null]');
+    expect(await value('REDUCE(CAST(NULL AS ARRAY<INT>), 5, (s, x) => s + x)')).toBe('[5]');
+    expect(await value('REDUCE(A, CAST(NULL AS INT), (s, x) => s + x)')).toBe('[null]');
+    await expect(select('FILTER(A, x => x + 1) AS X')).rejects.toThrow("Function 'FILTER' does not accept parameters (ARRAY<INTEGER>, INTEGER)");
+    await expect(select('TRANSFORM(I, x => x) AS X')).rejects.toThrow("Function 'TRANSFORM' does not accept parameters (INTEGER, LAMBDA)");
   });
 });

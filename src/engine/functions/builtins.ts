@@ -21,6 +21,7 @@ import {
 import { registerCollectionFunctions } from './collections.js';
 import { resolveOverloads, signatureText, type Overload } from './define.js';
 import { registerDateTimeFunctions } from './datetime.js';
+import { registerLambdaFunctions } from './lambdas.js';
 import { decimalIntegralType, doubleToLong, roundDecimal, roundDouble, registerMathFunctions } from './math.js';
 import { registerMiscFunctions } from './misc.js';
 import { FunctionRegistry, type FunctionCategory, type ResolvedSignature, type ScalarFunction } from './registry.js';
@@ -260,6 +261,7 @@ export function registerBuiltins(registry: FunctionRegistry): FunctionRegistry {
   registerDateTimeFunctions(registry);
   registerCollectionFunctions(registry);
   registerMiscFunctions(registry);
+  registerLambdaFunctions(registry);
   return registry;
 }
 

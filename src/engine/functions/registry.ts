@@ -21,6 +21,7 @@ export type FunctionCategory =
   | 'REGULAR EXPRESSION'
   | 'URL'
   | 'CONVERSIONS'
+  | 'LAMBDA'
   | 'OTHER';
 
 export interface ResolvedSignature {
@@ -52,6 +53,23 @@ export interface ScalarFunction {
   evaluate(args: readonly Value[], context: CallContext): Value;
   /** Set when the function itself decides what NULL arguments mean (COALESCE, IFNULL, CONCAT). */
   readonly handlesNulls?: boolean | undefined;
+  /** Set for functions that take lambda arguments (TRANSFORM, FILTER, REDUCE). */
+  readonly lambda?: LambdaSupport | undefined;
+}
+
+/** A lambda argument at evaluation time. */
+export type LambdaValue = (...args: Value[]) => Value;
+
+/**
+ * Lambda arguments come after the plain ones (`TRANSFORM(arr, x => x + 1)`). The planner types
+ * each lambda's parameters from the plain arguments, then resolves the call with the lambda
+ * arguments typed as their bodies.
+ */
+export interface LambdaSupport {
+  /** The types of lambda `index`'s parameters; undefined when no overload takes such a lambda. */
+  paramTypes(plainArgTypes: readonly (SqlType | null)[], index: number, arity: number): readonly SqlType[] | undefined;
+  /** Evaluates a call: plain arguments (NULLs included), then the lambdas. */
+  evaluate(args: readonly Value[], lambdas: readonly LambdaValue[]): Value;
 }
 
 export interface CallContext {

@@ -1,6 +1,6 @@
 /**
  * Aggregate operator: GROUP BY with aggregate functions, optionally over
- * TUMBLING/HOPPING windows. Each input row updates its group(s) and emits
+ * TUMBLING/HOPPING/SESSION windows. Each input row updates its group(s) and emits
  * the new aggregate row (a changelog), laid out as
  * `[...keys, ...aggregates, ROWTIME, WINDOWSTART, WINDOWEND]`.
  *
@@ -8,6 +8,12 @@
  * - Windowed: stream time is the highest timestamp seen; a record for a
  *   window that ended `grace` or more before stream time is dropped (late).
  * - The output ROWTIME is the highest timestamp that reached the group.
+ * - SESSION: a record joins (and merges) the sessions of its key within the gap
+ *   (`mergeSessions`). Unless the merged session is the record's own `[t, t]`, each
+ *   joined session is deleted first with a tombstone for its window (Kafka Streams'
+ *   `KStreamSessionWindowAggregate`); the merged aggregate is the joined sessions'
+ *   records folded again in session order, then the new record. Its ROWTIME and
+ *   record timestamp are the session end.
  * - Table input (`tableKeyCount`): the previous contribution of the same
  *   source key is undone first (KGroupedTable subtractor), and a tombstone
  *   only undoes.
@@ -15,19 +21,26 @@
  * @module
  */
 import { defaultAggregates, type AggregateState, type Aggregator } from '../functions/aggregates.js';
-import type { AggregateNode } from '../plan/index.js';
+import type { AggregateNode, WindowSpec } from '../plan/index.js';
 import type { Value } from '../types/index.js';
 import { compileProjection, type Evaluator } from './evaluate.js';
 import { keyIdentity } from './keys.js';
 import type { Downstream, OperatorContext, Row, RowWindow } from './operator.js';
 import { createMemoryStore, type KeyValueStore } from './state-store.js';
-import { windowsFor } from './window.js';
+import { mergeSessions, windowsFor } from './window.js';
 
 interface GroupState {
   readonly keys: readonly Value[];
   readonly window?: RowWindow | undefined;
   readonly states: readonly AggregateState[];
   readonly rowtime: number;
+}
+
+interface SessionState {
+  readonly window: RowWindow;
+  readonly states: readonly AggregateState[];
+  /** Argument values of the session's records, in fold order (merged sessions are folded again). */
+  readonly inputs: readonly (readonly (readonly Value[])[])[];
 }
 
 interface SourceRowState {
@@ -43,6 +56,8 @@ class AggregateOperator implements Downstream<Row> {
   readonly #downstream: Downstream<Row>;
   readonly #groups: KeyValueStore<GroupState>;
   readonly #sourceRows: KeyValueStore<SourceRowState>;
+  /** SESSION windows: the open sessions of each grouping key. */
+  readonly #sessions: KeyValueStore<readonly SessionState[]>;
   #streamTime = Number.NEGATIVE_INFINITY;
 
   constructor(node: AggregateNode, downstream: Downstream<Row>, ctx: OperatorContext) {
@@ -56,6 +71,7 @@ class AggregateOperator implements Downstream<Row> {
     this.#downstream = downstream;
     this.#groups = createMemoryStore();
     this.#sourceRows = createMemoryStore();
+    this.#sessions = createMemoryStore();
   }
 
   #emit(groupId: string, g: GroupState): void {
@@ -103,6 +119,11 @@ class AggregateOperator implements Downstream<Row> {
     const args = this.#aggs.map((a) => a.args.map((f) => f(input)));
 
     const spec = this.#node.window;
+    if (spec?.type === 'SESSION') {
+      if (sourceId !== undefined) throw new Error('Invariant violated: SESSION windows over a table');
+      this.#pushSession(row.timestamp, keys, args, spec);
+      return;
+    }
     let windows: (RowWindow | undefined)[] = [undefined];
     if (spec !== undefined) {
       this.#streamTime = Math.max(this.#streamTime, row.timestamp);
@@ -123,6 +144,41 @@ class AggregateOperator implements Downstream<Row> {
       if (sourceId !== undefined) this.#sourceRows.put(sourceId, { groupId, keys, args });
       this.#emit(groupId, next);
     }
+  }
+
+  #pushSession(timestamp: number, keys: readonly Value[], args: readonly (readonly Value[])[], spec: WindowSpec): void {
+    const { sizeMs: gapMs, graceMs } = spec;
+    this.#streamTime = Math.max(this.#streamTime, timestamp);
+    const keyId = keyIdentity(keys);
+    // Kafka Streams' session store drops whole segments (max(retention / 2, 60 s) long) once they
+    // are older than the retention (at least gap + grace): forget sessions only that late.
+    const retention = Math.max(spec.retentionMs ?? 0, gapMs + graceMs);
+    const expiry = this.#streamTime - retention - Math.max(retention / 2, 60_000);
+    const sessions = (this.#sessions.get(keyId) ?? []).filter((x) => x.window.end >= expiry);
+    const { merged, overlapping } = mergeSessions(sessions, timestamp, gapMs);
+    if (merged.end < this.#streamTime - graceMs) {
+      // Late: the merged session has closed.
+      if (sessions.length === 0) this.#sessions.delete(keyId);
+      else this.#sessions.put(keyId, sessions);
+      return;
+    }
+    const joined = [...overlapping].sort((a, b) => a.window.start - b.window.start || a.window.end - b.window.end);
+    const inputs = [...joined.flatMap((s) => s.inputs), args];
+    const first = joined[0];
+    const states =
+      joined.length === 1 && first !== undefined
+        ? this.#aggs.map((a, i) => a.fn.add(first.states[i] ?? null, args[i] ?? []))
+        : this.#aggs.map((a, i) => inputs.reduce<AggregateState>((st, x) => a.fn.add(st, x[i] ?? []), a.fn.init()));
+    if (merged.start !== timestamp || merged.end !== timestamp) {
+      for (const s of joined) this.#emitSessionTombstone(keys, s.window);
+    }
+    this.#sessions.put(keyId, [...sessions.filter((s) => !overlapping.includes(s)), { window: merged, states, inputs }]);
+    this.#emit(keyIdentity(keys, merged), { keys, window: merged, states, rowtime: merged.end });
+  }
+
+  #emitSessionTombstone(keys: readonly Value[], w: RowWindow): void {
+    const values: Value[] = [...keys, ...this.#aggs.map(() => null), null, BigInt(w.start), BigInt(w.end)];
+    this.#downstream.push({ values, timestamp: w.end, partition: 0, offset: 0, tombstone: true, window: w });
   }
 }
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { BaseError } from '../../shared/errors.js';
-import { coerceArguments, type FunctionRegistry } from '../functions/index.js';
+import { coerceArguments, type FunctionRegistry, type LambdaSupport, type LambdaValue } from '../functions/index.js';
 import type { Expr } from '../plan/index.js';
 import {
   castValue,
@@ -124,6 +124,9 @@ function arithmetic(op: string, type: SqlType): (a: Value, b: Value) => Value {
   }
 }
 
+/** Java's `.` (no DOTALL, no UNIX_LINES): any code point but `\n`, `\r`, U+0085, U+2028, U+2029. */
+const NOT_LINE_TERMINATOR = '[^\\n\\r\\u0085\\u2028\\u2029]';
+
 function likeToRegExp(pattern: string, escape: string | undefined): RegExp {
   let re = '^';
   for (let i = 0; i < pattern.length; i++) {
@@ -136,8 +139,9 @@ function likeToRegExp(pattern: string, escape: string | undefined): RegExp {
         continue;
       }
     }
-    if (ch === '%') re += '[\\s\\S]*';
-    else if (ch === '_') re += '[\\s\\S]';
+    // ksqlDB compiles `%` and `_` to `.*` and `.` without DOTALL: neither matches a Java line terminator.
+    if (ch === '%') re += `${NOT_LINE_TERMINATOR}*`;
+    else if (ch === '_') re += NOT_LINE_TERMINATOR;
     else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(re + '$', 'u');
@@ -164,10 +168,19 @@ function compare(op: string): (a: Value, b: Value) => Value {
   }
 }
 
+/** The values of the lambda parameters in scope while a lambda body runs. */
+type LambdaBindings = Map<string, Value>;
+
 /** Compiles an expression; the closure throws {@link EvaluationError} on evaluation failures. */
-export function compileExpr(e: Expr, functions: FunctionRegistry): Evaluator {
-  const c = (x: Expr) => compileExpr(x, functions);
+export function compileExpr(e: Expr, functions: FunctionRegistry, bindings: LambdaBindings = new Map()): Evaluator {
+  const c = (x: Expr) => compileExpr(x, functions, bindings);
   switch (e.kind) {
+    case 'LambdaVariable': {
+      const name = e.name;
+      return () => bindings.get(name) ?? null;
+    }
+    case 'Lambda':
+      throw new Error('Invariant violated: a lambda outside a lambda function call');
     case 'Literal': {
       const v = e.value;
       return () => v;
@@ -332,6 +345,7 @@ export function compileExpr(e: Expr, functions: FunctionRegistry): Evaluator {
     case 'Call': {
       const fn = functions.get(e.name);
       if (fn === undefined) throw new Error(`Invariant violated: unknown function ${e.name}`);
+      if (fn.lambda !== undefined) return compileLambdaCall(e.name, e.args, fn.lambda, c, bindings);
       const args = e.args.map(c);
       const argTypes = e.args.map((a) => a.type);
       const ctx = { argTypes: e.argTypes ?? argTypes, returnType: e.type };
@@ -367,6 +381,51 @@ export function compileExpr(e: Expr, functions: FunctionRegistry): Evaluator {
       return (row) => makeStruct(fields.map((f) => [f.name, f.value(row)] as const));
     }
   }
+}
+
+/**
+ * A call of a lambda function. A lambda binds its parameters while its body runs (restoring the
+ * outer bindings afterwards, so nested lambdas may reuse names).
+ */
+function compileLambdaCall(
+  name: string,
+  args: readonly Expr[],
+  support: LambdaSupport,
+  c: (x: Expr) => Evaluator,
+  bindings: LambdaBindings,
+): Evaluator {
+  const plain = args.filter((a) => a.kind !== 'Lambda').map(c);
+  const lambdas = args.flatMap((a) => {
+    if (a.kind !== 'Lambda') return [];
+    const body = c(a.body);
+    const params = a.params;
+    return [
+      (row: readonly Value[]): LambdaValue =>
+        (...values) => {
+          const saved = params.map((p) => [p, bindings.get(p)] as const);
+          params.forEach((p, i) => bindings.set(p, values[i] ?? null));
+          try {
+            return body(row);
+          } finally {
+            for (const [p, v] of saved) {
+              if (v === undefined) bindings.delete(p);
+              else bindings.set(p, v);
+            }
+          }
+        },
+    ];
+  });
+  return (row) => {
+    try {
+      return support.evaluate(
+        plain.map((f) => f(row)),
+        lambdas.map((l) => l(row)),
+      );
+    } catch (err) {
+      if (err instanceof EvaluationError) throw err;
+      throw new EvaluationError(`Error computing ${name}: ${(err as Error).message}`, { cause: err });
+    }
+  };
 }
 
 /** A projection evaluator: evaluation errors make the value NULL (ksqlDB logs and continues). */

@@ -10,6 +10,7 @@ export * from './filter.js';
 export * from './project.js';
 export * from './limit.js';
 export * from './aggregate.js';
+export * from './join.js';
 export * from './window.js';
 export * from './keys.js';
 export * from './sink.js';

@@ -154,7 +154,24 @@ export interface StructExpr {
   readonly type: SqlType;
 }
 
+/** A lambda argument of a lambda function (TRANSFORM, FILTER, REDUCE); typed by its body. */
+export interface LambdaExpr {
+  readonly kind: 'Lambda';
+  readonly params: readonly string[];
+  readonly body: Expr;
+  readonly type: SqlType | null;
+}
+
+/** A parameter of an enclosing lambda, inside its body. */
+export interface LambdaVariableExpr {
+  readonly kind: 'LambdaVariable';
+  readonly name: string;
+  readonly type: SqlType;
+}
+
 export type Expr =
+  | LambdaExpr
+  | LambdaVariableExpr
   | LiteralExpr
   | ColumnExpr
   | ArithmeticExpr
@@ -233,6 +250,9 @@ export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
       return;
     case 'Struct':
       e.fields.forEach((f) => forEachExpr(f.value, visit));
+      return;
+    case 'Lambda':
+      forEachExpr(e.body, visit);
       return;
   }
 }

@@ -17,6 +17,11 @@ export interface PlanColumn {
   readonly type: SqlType;
   /** Key columns are marked for pull-query headers and sinks; push headers ignore it. */
   readonly isKey?: boolean | undefined;
+  /**
+   * A source header column passed through by a table pull query's `SELECT *` (ksqlDB then
+   * answers with the source's schema): `key` for `HEADER('key')`, none for `HEADERS`.
+   */
+  readonly header?: { readonly key?: string | undefined } | undefined;
 }
 
 export interface SerdeSpec {
@@ -109,7 +114,55 @@ export interface ProjectNode {
   readonly schema: readonly PlanColumn[];
 }
 
-export type PlanNode = SourceScanNode | FilterNode | ProjectNode | AggregateNode;
+export type JoinType = 'INNER' | 'LEFT' | 'RIGHT' | 'OUTER';
+
+/** A stream-stream join window (`WITHIN`), in milliseconds. */
+export interface JoinWindowSpec {
+  /** How far a right record may precede the left one. */
+  readonly beforeMs: number;
+  /** How far a right record may follow the left one. */
+  readonly afterMs: number;
+  readonly graceMs: number;
+  /**
+   * `GRACE PERIOD` given: outer results for unmatched records are emitted once
+   * their window closes (Kafka Streams' spurious-result fix); otherwise at once.
+   */
+  readonly deferOuter: boolean;
+}
+
+/**
+ * A join of two inputs on one key expression each. Rows out are laid out as
+ * `[joinKey, ...left row, ...right row, ROWTIME(, WINDOWSTART, WINDOWEND)]`;
+ * a missing side is all NULL. Semantics follow ksqlDB: table-table joins keep
+ * both sides and emit on either change (tombstones when a key's result goes
+ * away), stream-table joins emit on stream rows only, stream-stream joins
+ * match rows within the window.
+ */
+export interface JoinNode {
+  readonly kind: 'Join';
+  readonly joinType: JoinType;
+  readonly left: PlanNode;
+  readonly right: PlanNode;
+  readonly leftType: 'STREAM' | 'TABLE';
+  readonly rightType: 'STREAM' | 'TABLE';
+  /** Join expression over a left row. */
+  readonly leftKey: Expr;
+  /** Join expression over a right row. */
+  readonly rightKey: Expr;
+  /** Stream-stream joins only. */
+  readonly within?: JoinWindowSpec | undefined;
+  /**
+   * A foreign-key table-table join: `leftKey` is a value of the left row matched
+   * against the right table's key, and the result is keyed by the left table's
+   * key, this expression over a left row.
+   */
+  readonly leftPrimaryKey?: Expr | undefined;
+  /** Rows carry windows (windowed sources): windows are part of the join key. */
+  readonly windowed: boolean;
+  readonly schema: readonly PlanColumn[];
+}
+
+export type PlanNode = SourceScanNode | FilterNode | ProjectNode | AggregateNode | JoinNode;
 
 /** A transient push query: a plan whose rows go to one client. */
 export interface TransientQueryPlan {
@@ -161,7 +214,20 @@ export interface TablePullPlan {
   readonly tableName: string;
 }
 
-/** The scan at the bottom of a plan. */
+/** The scan at the bottom of a plan (the left-most one under a join). */
 export function planSource(node: PlanNode): SourceScanNode {
-  return node.kind === 'SourceScan' ? node : planSource(node.input);
+  if (node.kind === 'SourceScan') return node;
+  return planSource(node.kind === 'Join' ? node.left : node.input);
+}
+
+/** Every scan of a plan, left to right. */
+export function planScans(node: PlanNode): SourceScanNode[] {
+  if (node.kind === 'SourceScan') return [node];
+  if (node.kind === 'Join') return [...planScans(node.left), ...planScans(node.right)];
+  return planScans(node.input);
+}
+
+/** The distinct topics a plan reads, left to right. */
+export function planTopics(node: PlanNode): string[] {
+  return [...new Set(planScans(node).map((s) => s.topic))];
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { AnalysisError } from '../errors.js';
-import type { FunctionRegistry } from '../functions/index.js';
+import type { FunctionRegistry, LambdaSupport } from '../functions/index.js';
 import type { Expr } from '../plan/index.js';
 import type * as ast from '../sql/ast.js';
 import {
@@ -17,6 +17,7 @@ import {
   SqlTypes,
   toDecimalType,
   typeEquals,
+  widerNumeric,
   type DecimalType,
   type SqlType,
   type Value,
@@ -45,6 +46,8 @@ export interface AnalyzerOptions {
   readonly types: TypeLookup;
   /** Clause name for "X column 'Y' cannot be resolved." messages. @default 'SELECT' */
   readonly clause?: string | undefined;
+  /** Parameters of the enclosing lambdas (inside a lambda body); they shadow columns. */
+  readonly lambdaVariables?: ReadonlyMap<string, SqlType> | undefined;
 }
 
 const MAX_DECIMAL_PRECISION = 38;
@@ -134,6 +137,11 @@ function commonType(types: readonly (SqlType | null)[]): SqlType | null | undefi
       continue;
     }
     if (typeEquals(result, t)) continue;
+    if ((result.type === 'DECIMAL' || t.type === 'DECIMAL') && isNumeric(result) && isNumeric(t)) {
+      // DefaultSqlValueCoercer: a DECIMAL widens to hold both (DecimalUtil.widen), or becomes DOUBLE.
+      result = widerNumeric(result, t);
+      continue;
+    }
     if (canImplicitlyCast(t, result)) continue;
     if (canImplicitlyCast(result, t)) {
       result = t;
@@ -149,12 +157,14 @@ export class ExpressionAnalyzer {
   readonly #functions: FunctionRegistry;
   readonly #types: TypeLookup;
   readonly #clause: string;
+  readonly #lambdaVariables: ReadonlyMap<string, SqlType>;
 
-  constructor({ scope, functions, types, clause = 'SELECT' }: AnalyzerOptions) {
+  constructor({ scope, functions, types, clause = 'SELECT', lambdaVariables = new Map() }: AnalyzerOptions) {
     this.#scope = scope;
     this.#functions = functions;
     this.#types = types;
     this.#clause = clause;
+    this.#lambdaVariables = lambdaVariables;
   }
 
   analyze(e: ast.Expression): Expr {
@@ -175,8 +185,11 @@ export class ExpressionAnalyzer {
       }
       case 'DoubleLiteral':
         return { kind: 'Literal', type: SqlTypes.DOUBLE, value: e.value };
-      case 'ColumnRef':
+      case 'ColumnRef': {
+        const lambdaType = e.source === undefined ? this.#lambdaVariables.get(e.name.value) : undefined;
+        if (lambdaType !== undefined) return { kind: 'LambdaVariable', name: e.name.value, type: lambdaType };
         return this.#column(e);
+      }
       case 'Dereference': {
         const base = this.analyze(e.base);
         if (base.type === null || base.type.type !== 'STRUCT') {
@@ -425,6 +438,8 @@ export class ExpressionAnalyzer {
 
   #functionCall(e: ast.FunctionCall): Expr {
     const name = e.name.value.toUpperCase();
+    const lambdaSupport = this.#functions.get(name)?.lambda;
+    if (lambdaSupport !== undefined) return this.#lambdaCall(name, e, lambdaSupport);
     const args = e.args.map((a) => {
       if (a.kind === 'Lambda' || a.kind === 'IntervalUnit') {
         throw new AnalysisError(`${a.kind === 'Lambda' ? 'Lambda functions' : 'Time unit arguments'} are not supported yet: ${formatExpression(e)}`);
@@ -432,6 +447,51 @@ export class ExpressionAnalyzer {
       return this.analyze(a);
     });
     return this.#call(name, args, formatExpression(e), e.star);
+  }
+
+  /** A call with lambda arguments: the plain arguments type the lambdas' parameters. */
+  #lambdaCall(name: string, e: ast.FunctionCall, support: LambdaSupport): Expr {
+    const plain: Expr[] = [];
+    const lambdas: Expr[] = [];
+    for (const a of e.args) {
+      if (a.kind === 'IntervalUnit') throw new AnalysisError(`Time unit arguments are not supported yet: ${formatExpression(e)}`);
+      if (a.kind !== 'Lambda') {
+        if (lambdas.length > 0) throw new AnalysisError(`Lambda functions must be the last arguments of ${name}: ${formatExpression(e)}`);
+        plain.push(this.analyze(a));
+        continue;
+      }
+      const params = a.params.map((p) => p.value);
+      const types = support.paramTypes(
+        plain.map((x) => x.type),
+        lambdas.length,
+        params.length,
+      );
+      if (types === undefined) {
+        throw new AnalysisError(
+          `Function '${name}' does not accept parameters (${[...plain.map((x) => formatMaybeType(x.type)), 'LAMBDA'].join(', ')}).\n` +
+            `Valid alternatives are:\n${this.#functions.get(name)?.signatures.join('\n') ?? ''}`,
+        );
+      }
+      const variables = new Map(this.#lambdaVariables);
+      params.forEach((p, i) => variables.set(p, types[i] as SqlType));
+      const body = new ExpressionAnalyzer({
+        scope: this.#scope,
+        functions: this.#functions,
+        types: this.#types,
+        clause: this.#clause,
+        lambdaVariables: variables,
+      }).analyze(a.body);
+      lambdas.push({ kind: 'Lambda', params, body, type: body.type });
+    }
+    const argTypes = [...plain, ...lambdas].map((x) => x.type);
+    const sig = this.#functions.get(name)?.resolve(argTypes);
+    if (sig === undefined) {
+      throw new AnalysisError(
+        `Function '${name}' does not accept parameters (${argTypes.map(formatMaybeType).join(', ')}).\n` +
+          `Valid alternatives are:\n${this.#functions.get(name)?.signatures.join('\n') ?? ''}`,
+      );
+    }
+    return { kind: 'Call', name, args: [...plain, ...lambdas], type: sig.returnType };
   }
 
   #call(name: string, args: readonly Expr[], text: string, star = false): Expr {

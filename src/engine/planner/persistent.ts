@@ -16,7 +16,8 @@ import { formatType, isFormatName, typeEquals, type FormatName } from '../types/
 import type { PlannerContext } from './context.js';
 import type { PersistentQueryStatementPlan } from './plans.js';
 import { toWithProperties } from './properties.js';
-import { buildSelect, scanSource, type BuiltSelect, type OutputColumn } from './select.js';
+import { planJoin } from './join.js';
+import { buildSelect, scanSource, type BuiltSelect, type OutputColumn, type SelectInput } from './select.js';
 
 function sinkSpec(sink: DataSource, keyCount: number, windowed: boolean): SinkSpec {
   return {
@@ -40,11 +41,17 @@ function sinkSpec(sink: DataSource, keyCount: number, windowed: boolean): SinkSp
 }
 
 /** Output columns as the sink lays them out: key columns (in key order) first. */
-function sinkColumns(built: BuiltSelect, sinkName: string, sourceType: 'STREAM' | 'TABLE'): { keys: OutputColumn[]; values: OutputColumn[] } {
+function sinkColumns(
+  built: BuiltSelect,
+  sinkName: string,
+  sourceType: 'STREAM' | 'TABLE',
+  input?: SelectInput | undefined,
+): { keys: OutputColumn[]; values: OutputColumn[] } {
   const keys: OutputColumn[] = [];
   const used = new Set<OutputColumn>();
   built.keySpace.forEach((k, i) => {
     const c = built.columns.find((x) => x.keyIndex === i);
+    if (c === undefined && input !== undefined && built.kind === 'plain') throw new AnalysisError(input.keyMissing(sinkName));
     if (c === undefined) {
       const what = built.kind === 'aggregate' ? 'grouping expression' : built.kind === 'partition' ? 'partitioning expression' : 'key column';
       throw new AnalysisError(
@@ -67,11 +74,15 @@ function queryRoot(built: BuiltSelect, columns: readonly OutputColumn[]): PlanNo
   };
 }
 
-function sourceOf(q: ast.Query, ctx: PlannerContext): DataSource {
-  if (q.from.kind === 'Join') throw new AnalysisError('Joins are not supported by the embedded engine yet.');
+/** The query's (left-most) source, and the join its FROM clause is, if it is one. */
+function sourceOf(q: ast.Query, ctx: PlannerContext): { source: DataSource; input: SelectInput | undefined } {
+  if (q.from.kind === 'Join') {
+    const join = planJoin(q.from, ctx);
+    return { source: join.source, input: join.input };
+  }
   const source = ctx.catalog.getSource(q.from.name.value);
   if (source === undefined) throw new AnalysisError(`${q.from.name.value} does not exist.`);
-  return source;
+  return { source, input: undefined };
 }
 
 function checkFormat(name: string): FormatName {
@@ -85,9 +96,10 @@ export function planCreateAsSelect(stmt: ast.CreateSourceAs, ctx: PlannerContext
   if (q.limit !== undefined) throw new AnalysisError(`${kindName} statements don't support LIMIT clause.`);
   const props = parseSourceProperties(toWithProperties(stmt.properties), 'createAs');
   const name = stmt.name.value;
-  const source = sourceOf(q, ctx);
-  const built = buildSelect(q, source, ctx, 'persistent');
-  const resultType = built.kind === 'aggregate' || (source.sourceType === 'TABLE' && built.kind === 'plain') ? 'TABLE' : 'STREAM';
+  const { source, input } = sourceOf(q, ctx);
+  const built = buildSelect(q, source, ctx, 'persistent', input);
+  const inputType = input?.sourceType ?? source.sourceType;
+  const resultType = built.kind === 'aggregate' || (inputType === 'TABLE' && built.kind === 'plain') ? 'TABLE' : 'STREAM';
   if (resultType !== stmt.sourceType) {
     throw new AnalysisError(
       `Invalid result type. Your SELECT query produces a ${resultType}. Please use CREATE ${resultType} AS SELECT statement instead.`,
@@ -111,7 +123,7 @@ export function planCreateAsSelect(stmt: ast.CreateSourceAs, ctx: PlannerContext
     throw new CatalogError(`Cannot add ${kind} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`);
   }
 
-  const { keys, values } = sinkColumns(built, name, stmt.sourceType);
+  const { keys, values } = sinkColumns(built, name, stmt.sourceType, input);
   const keyCols: Column[] = keys.map((c) => ({ name: c.name, type: c.type, namespace: 'KEY' }));
   const valueCols: Column[] = values.map((c) => ({ name: c.name, type: c.type, namespace: 'VALUE' }));
   if (stmt.sourceType === 'TABLE' && keyCols.length === 0) {
@@ -190,12 +202,12 @@ export function planInsertSelect(stmt: ast.InsertInto, ctx: PlannerContext): Per
     throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. ${name} is a table.`);
   }
   if (target.isSource) throw new AnalysisError(`Cannot insert into read-only stream: ${name}`);
-  const source = sourceOf(q, ctx);
-  const built = buildSelect(q, source, ctx, 'persistent');
-  if (built.kind === 'aggregate' || source.sourceType === 'TABLE') {
+  const { source, input } = sourceOf(q, ctx);
+  const built = buildSelect(q, source, ctx, 'persistent', input);
+  if (built.kind === 'aggregate' || (input?.sourceType ?? source.sourceType) === 'TABLE') {
     throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. The query produces a TABLE.`);
   }
-  const { keys, values } = sinkColumns(built, name, 'STREAM');
+  const { keys, values } = sinkColumns(built, name, 'STREAM', input);
   const targetKeys = target.schema.key;
   const targetValues = target.schema.value.filter((c) => c.namespace === 'VALUE');
   const same = (a: readonly OutputColumn[], b: readonly Column[]) =>

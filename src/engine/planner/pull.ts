@@ -87,11 +87,12 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
   const isKeyRef = (e: ast.Expression): e is ast.ColumnRef => e.kind === 'ColumnRef' && keyNames.has(e.name.value);
   const keyType = (name: string) => keys.find((k) => k.name === name)?.type;
 
-  // Literal checks that apply whatever the scan setting.
-  const checkLiteral = (key: ast.ColumnRef, v: ast.Expression, cmp: string) => {
+  // Literal checks that apply whatever the scan setting. An `=` with a literal of the wrong type
+  // fails type checking first (`Cannot compare ...`); IN values are coerced to the key type.
+  const checkLiteral = (key: ast.ColumnRef, v: ast.Expression, cmp: string, coerced: boolean) => {
     if (v.kind === 'NullLiteral') throw new AnalysisError(`Primary key columns can not be NULL: ${cmp}`);
     const t = keyType(key.name.value);
-    if (t !== undefined && isNumeric(t) && v.kind === 'StringLiteral') {
+    if (coerced && t !== undefined && isNumeric(t) && v.kind === 'StringLiteral') {
       throw new AnalysisError(
         `${formatExpression(v)} can not be converted to the type of the key column: ${key.name.value} ${formatType(t)} KEY`,
       );
@@ -100,10 +101,10 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
   if (where !== undefined) {
     walkAst(where, (n) => {
       if (n.kind === 'InList' && isKeyRef(n.operand)) {
-        for (const v of n.values) checkLiteral(n.operand, v, `(${formatExpression(n.operand)} = ${formatExpression(v)})`);
+        for (const v of n.values) checkLiteral(n.operand, v, `(${formatExpression(n.operand)} = ${formatExpression(v)})`, true);
       } else if (n.kind === 'Comparison' && n.operator === '=') {
-        if (isKeyRef(n.left)) checkLiteral(n.left, n.right, formatExpression(n));
-        else if (isKeyRef(n.right)) checkLiteral(n.right, n.left, formatExpression(n));
+        if (isKeyRef(n.left)) checkLiteral(n.left, n.right, formatExpression(n), false);
+        else if (isKeyRef(n.right)) checkLiteral(n.right, n.left, formatExpression(n), false);
       }
     });
   }
@@ -147,6 +148,10 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
       } else if (c.kind === 'InList' && isKeyRef(c.operand)) {
         key = c.operand;
         other = [...c.values];
+      } else if (c.kind === 'Like') {
+        // QueryFilterNode.Validator.visitLikePredicate: without a table scan, LIKE must test a column
+        // (its type is checked with the WHERE clause).
+        if (c.operand.kind !== 'ColumnRef') throw new AnalysisError('Like condition must be between strings');
       } else if (c.kind === 'Between' && isKeyRef(c.operand)) {
         key = c.operand;
         other = [c.low, c.high];
@@ -173,12 +178,52 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
   if (sawRange && disjuncts.length > 1) throw new AnalysisError('Query requires table scan to be enabled');
 }
 
+/**
+ * ksqlDB's pull-query rewriter turns `x BETWEEN a AND b` into `x >= a AND x <= b` before the
+ * filter is compiled, so a bound of the wrong type fails as that comparison.
+ */
+function betweenAsComparisons(err: unknown, where: ast.Expression | undefined): unknown {
+  if (!(err instanceof AnalysisError) || where === undefined) return err;
+  let out: unknown = err;
+  walkAst(where, (n) => {
+    if (n.kind !== 'Between' || n.negated || out !== err) return;
+    const operand = formatExpression(n.operand);
+    for (const [bound, op] of [
+      [n.low, 'GREATER_THAN_OR_EQUAL'],
+      [n.high, 'LESS_THAN_OR_EQUAL'],
+    ] as const) {
+      const m = new RegExp(`Cannot compare ${escapeRegExp(operand)} \\((.+?)\\) to ${escapeRegExp(formatExpression(bound))} \\((.+?)\\) with BETWEEN\\.`).exec(err.message);
+      if (m !== null && out === err) {
+        out = new AnalysisError(`Invalid expression: Cannot compare ${operand} (${m[1]}) to ${formatExpression(bound)} (${m[2]}) with ${op}.`, { cause: err });
+      }
+    }
+  });
+  return out;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export function planTablePull(stmt: ast.QueryStatement, source: DataSource, ctx: PlannerContext): TablePullQueryPlan {
   let q = stmt.query;
   if (q.where !== undefined && source.windowInfo !== undefined) q = { ...q, where: windowBoundLiterals(q.where) };
   checkWhere(q.where, source, ctx);
-  const built = buildSelect(q, source, ctx, 'pull');
-  const { node, schema } = projectNode(built, built.columns, true);
+  let built;
+  try {
+    built = buildSelect(q, source, ctx, 'pull');
+  } catch (err) {
+    throw betweenAsComparisons(err, q.where);
+  }
+  const projected = projectNode(built, built.columns, true);
+  const { node } = projected;
+  let { schema } = projected;
+  if (q.select.length === 1 && q.select[0]?.kind === 'AllColumns') {
+    // `SELECT *` answers with the source's schema, header columns marked as such.
+    const headers = new Map(source.schema.value.filter((c) => c.namespace === 'HEADER' || c.namespace === 'HEADERS').map((c) => [c.name, c]));
+    schema = schema.map((c) => {
+      const h = headers.get(c.name);
+      return h === undefined ? c : { ...c, header: { key: h.headerKey } };
+    });
+  }
   const plan: TablePullPlan = { kind: 'TablePull', root: node, schema, limit: q.limit, tableName: source.name };
   return { kind: 'TablePullQuery', statementText: stmt.text, plan };
 }

@@ -13,6 +13,7 @@ import type { TransientQueryPlan } from '../plan/index.js';
 import type * as ast from '../sql/ast.js';
 import type { PlannerContext } from './context.js';
 import type { QueryPlan, TablePullQueryPlan } from './plans.js';
+import { planJoin } from './join.js';
 import { isMaterialized, planTablePull } from './pull.js';
 import { buildSelect, projectNode } from './select.js';
 
@@ -45,11 +46,29 @@ export function planQuery(stmt: ast.QueryStatement, ctx: PlannerContext): QueryP
   const q = stmt.query;
   const isPull = q.emit === undefined;
   if (q.from.kind === 'Join') {
-    throw isPull
-      ? new AnalysisError(
-          "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.",
-        )
-      : notSupported('Joins');
+    if (isPull) {
+      throw new AnalysisError(
+        "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.",
+      );
+    }
+    if (q.emit === 'FINAL') throw new AnalysisError('EMIT FINAL is only supported for windowed aggregations.');
+    const join = planJoin(q.from, ctx);
+    const built = buildSelect(q, join.source, ctx, 'push', join.input);
+    const { node, schema } = projectNode(built, built.columns, false);
+    const plan: TransientQueryPlan = {
+      kind: 'TransientQuery',
+      root: node,
+      schema,
+      limit: q.limit,
+      sourceName: join.source.name,
+      sourceType: join.input.sourceType,
+      topic: join.source.topic,
+    };
+    return { kind: 'Query', statementText: stmt.text, plan, mode: 'push' };
+  }
+  if (q.limit !== undefined && !Number.isInteger(q.limit)) {
+    // ksqlDB's AstBuilder (ParserUtil.processIntegerNumber) rejects it while preparing.
+    throw new AnalysisError('Failed to prepare statement: Value must be integer for command: LIMIT');
   }
   if (q.limit !== undefined && q.limit < 0) {
     throw new AnalysisError("Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info.");

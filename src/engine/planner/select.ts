@@ -66,6 +66,27 @@ export function scanSource(source: DataSource, alias?: string): { scan: SourceSc
 
 export type QueryPurpose = 'push' | 'pull' | 'persistent';
 
+/** What a SELECT reads when it is not a single source: a join (planner/join.ts). */
+export interface SelectInput {
+  readonly node: PlanNode;
+  /** Columns by their names in the joined row; references are resolved to these by {@link SelectInput.resolve}. */
+  readonly scope: Scope;
+  readonly sourceType: 'STREAM' | 'TABLE';
+  /** The key of the joined rows (the first value of a row). */
+  readonly key: { readonly name: string; readonly type: SqlType; readonly text: string };
+  /** Scope names whose projection is the key (they become the sink's key column). */
+  readonly keyNames: readonly string[];
+  readonly windowed: boolean;
+  /** Rewrites column references (qualified or not) to scope names; throws on ambiguous ones. */
+  resolve<T>(x: T): T;
+  /** Scope names `*` (or `qualifier.*`) expands to; undefined for an unknown qualifier. */
+  star(qualifier: string | undefined): readonly string[] | undefined;
+  /** The output name of a projected column reference (as written, before {@link SelectInput.resolve}). */
+  nameOf(ref: ast.ColumnRef): string;
+  /** ksqlDB's message when a persistent query's projection lacks the key. */
+  keyMissing(sinkName: string): string;
+}
+
 /** One output column of a SELECT. */
 export interface OutputColumn {
   readonly name: string;
@@ -132,7 +153,13 @@ function windowSpec(w: ast.WindowExpression): WindowSpec {
       };
     }
     case 'SessionWindow':
-      throw new AnalysisError('SESSION windows are not supported by the embedded engine yet.');
+      return {
+        type: 'SESSION',
+        sizeMs: durationMs(w.gap),
+        advanceMs: durationMs(w.gap),
+        graceMs: w.grace === undefined ? DEFAULT_GRACE_MS : durationMs(w.grace),
+        retentionMs: w.retention === undefined ? undefined : durationMs(w.retention),
+      };
   }
 }
 
@@ -179,17 +206,26 @@ function refsWindowBound(node: unknown): string | undefined {
   return found;
 }
 
-export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContext, purpose: QueryPurpose): BuiltSelect {
-  const ref = q.from as ast.SourceRef;
-  const alias = ref.alias?.value;
-  const { scan, scope } = scanSource(source, alias);
+export function buildSelect(
+  q: ast.Query,
+  source: DataSource,
+  ctx: PlannerContext,
+  purpose: QueryPurpose,
+  input?: SelectInput | undefined,
+): BuiltSelect {
+  const alias = q.from.kind === 'SourceRef' ? q.from.alias?.value : undefined;
+  const { scan, scope } = input === undefined ? scanSource(source, alias) : { scan: input.node, scope: input.scope };
+  const inputType = input?.sourceType ?? source.sourceType;
+  const inputKeyCount = input === undefined ? source.schema.key.length : 1;
   const types = (n: string) => ctx.catalog.getType(n);
   const analyzer = (s: Scope, clause: string) => new ExpressionAnalyzer({ scope: s, functions: ctx.functions, types, clause });
   // Single-source queries: drop valid qualifiers so expressions match by text.
   const unqualify = <T>(x: T): T =>
-    mapAst(x, (n) =>
-      n.kind === 'ColumnRef' && n.source !== undefined && scope.sourceNames.includes(n.source.value) ? columnRef(n.name.value) : undefined,
-    );
+    input !== undefined
+      ? input.resolve(x)
+      : mapAst(x, (n) =>
+          n.kind === 'ColumnRef' && n.source !== undefined && scope.sourceNames.includes(n.source.value) ? columnRef(n.name.value) : undefined,
+        );
 
   let node: PlanNode = scan;
   const isAggregate =
@@ -224,19 +260,24 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
         `Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(q.where)} (${formatType(predicate.type)}) instead.`,
       );
     }
-    const table = source.sourceType === 'TABLE' && purpose === 'persistent';
+    const table = inputType === 'TABLE' && purpose === 'persistent';
     node = {
       kind: 'Filter',
       input: node,
       predicate,
       schema: scan.schema,
-      tableKeyCount: table ? source.schema.key.length : undefined,
+      tableKeyCount: table ? inputKeyCount : undefined,
     };
   }
 
   // SELECT items, with * expanded to column references.
-  const expandStar = (): ast.SingleColumn[] => {
-    const cols = allColumns(source.schema).filter((c) => c.namespace === 'KEY' || c.namespace === 'VALUE' || purpose !== 'persistent');
+  const expandStar = (qualifier?: string): ast.SingleColumn[] => {
+    if (input !== undefined) {
+      const names = input.star(qualifier) ?? [];
+      return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }) as ast.SingleColumn);
+    }
+    // Header columns are part of `*` in every kind of query (KLIP-57); a persistent query stores them as value columns.
+    const cols = allColumns(source.schema);
     const names = cols.map((c) => c.name);
     if (source.windowInfo !== undefined) names.splice(source.schema.key.length, 0, 'WINDOWSTART', 'WINDOWEND');
     return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }) as ast.SingleColumn);
@@ -244,10 +285,11 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
   const items: { item: ast.SingleColumn | ast.StructAll; original: ast.Expression | undefined }[] = [];
   for (const item of q.select) {
     if (item.kind === 'AllColumns') {
-      if (item.source !== undefined && !scope.sourceNames.includes(item.source.value)) {
+      const known = (q: string) => (input === undefined ? scope.sourceNames.includes(q) : input.star(q) !== undefined);
+      if (item.source !== undefined && !known(item.source.value)) {
         throw new AnalysisError(`'${item.source.value}' is not a valid stream/table name or alias.`);
       }
-      for (const c of expandStar()) items.push({ item: c, original: c.expression });
+      for (const c of expandStar(item.source?.value)) items.push({ item: c, original: c.expression });
     } else if (item.kind === 'SingleColumn') {
       items.push({ item: { ...item, expression: unqualify(item.expression) }, original: item.expression });
     } else {
@@ -256,7 +298,8 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
   }
 
   let postScope: Scope = scope;
-  let keySpace: { name: string; type: SqlType; text: string }[] = source.schema.key.map((c) => ({ name: c.name, type: c.type, text: c.name }));
+  let keySpace: { name: string; type: SqlType; text: string }[] =
+    input !== undefined ? [input.key] : source.schema.key.map((c) => ({ name: c.name, type: c.type, text: c.name }));
   const replacements = new Map<string, string>();
   let kind: BuiltSelect['kind'] = 'plain';
   let window: WindowSpec | undefined;
@@ -333,12 +376,12 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
       keys: keyExprs,
       aggregates,
       window,
-      tableKeyCount: source.sourceType === 'TABLE' ? source.schema.key.length : undefined,
+      tableKeyCount: inputType === 'TABLE' ? inputKeyCount : undefined,
       schema: aggSchema,
     };
     if (q.having !== undefined) having = unqualify(q.having);
   } else if (q.partitionBy !== undefined && q.partitionBy.length > 0) {
-    if (source.sourceType === 'TABLE') {
+    if (inputType === 'TABLE') {
       throw new AnalysisError(
         'ksqlDB does not support PARTITION BY on a TABLE. Use GROUP BY to re-key a table.',
       );
@@ -430,11 +473,10 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
         throw new AnalysisError(`Non-aggregate SELECT expression(s) not part of GROUP BY: ${formatExpression(original ?? item.expression)}`);
       }
     }
-    const e = projAnalyzer.analyze(rewritten);
-    exprs.push(e);
+    let e = projAnalyzer.analyze(rewritten);
     const src = original ?? item.expression;
     if (item.alias !== undefined) names.push(item.alias.value);
-    else if (src.kind === 'ColumnRef') names.push(src.name.value);
+    else if (src.kind === 'ColumnRef') names.push(input === undefined ? src.name.value : input.nameOf(src));
     else if (src.kind === 'Dereference') names.push(src.field.value);
     else names.push(undefined);
     let keyIndex: number | undefined;
@@ -443,12 +485,19 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
       const n = rewritten.name.value;
       const m = /^KSQL_(?:GROUP|PART)_KEY_(\d+)$/.exec(n);
       if (m !== null && kind !== 'plain') keyIndex = Number(m[1]);
-      else if (kind === 'plain') {
+      else if (kind === 'plain' && input !== undefined) {
+        if (input.keyNames.includes(n)) {
+          keyIndex = 0;
+          // The join key itself: equal to the column wherever both exist, and kept by tombstones.
+          e = { kind: 'Column', index: 0, name: input.key.name, type: e.type ?? input.key.type };
+        }
+      } else if (kind === 'plain') {
         const k = source.schema.key.findIndex((c) => c.name === n);
         if (k >= 0) keyIndex = k;
       }
       bound = n === 'WINDOWSTART' || n === 'WINDOWEND';
     }
+    exprs.push(e);
     keyIndexes.push(keyIndex);
     bounds.push(bound);
   }
@@ -483,7 +532,7 @@ export function buildSelect(q: ast.Query, source: DataSource, ctx: PlannerContex
     keySpace,
     kind,
     window,
-    windowed: window !== undefined || (kind !== 'aggregate' && source.windowInfo !== undefined),
+    windowed: window !== undefined || (kind !== 'aggregate' && (input?.windowed ?? source.windowInfo !== undefined)),
   };
 }
 

@@ -122,6 +122,83 @@ describe('CREATE TABLE AS SELECT with GROUP BY', () => {
     expect((await query('SELECT * FROM AGG WHERE C = 100;')).status).toBe(200);
     const notQueryable = await query('SELECT * FROM INPUT LIMIT -1;');
     expect(JSON.parse(notQueryable.text).message).toContain("Pull queries don't support negative integers in the LIMIT clause.");
+    expect(JSON.parse((await query('SELECT * FROM INPUT LIMIT 2.5;')).text).message).toContain(
+      'Failed to prepare statement: Value must be integer for command: LIMIT',
+    );
+  });
+
+  it('types key lookups and BETWEEN bounds as ksqlDB does', async () => {
+    await ksql(
+      "CREATE STREAM N (ID INT KEY, V STRING) WITH (kafka_topic='n', value_format='JSON', partitions=1);\n" +
+        'CREATE TABLE NAGG AS SELECT ID, LATEST_BY_OFFSET(V) AS V FROM N GROUP BY ID;',
+    );
+    // The message without the `Statement: <query>` line the REST layer adds.
+    const message = async (sql: string, props?: Record<string, unknown>) =>
+      (JSON.parse((await query(sql, props)).text).message as string).replace(/\nStatement: SELECT .*$/, '');
+    // `=` fails type checking; IN values are coerced to the key type.
+    expect(await message("SELECT * FROM NAGG WHERE ID='10';")).toBe(
+      "Error in WHERE expression: Cannot compare ID (INTEGER) to '10' (STRING) with EQUAL.\nStatement: (ID = '10')",
+    );
+    expect(await message("SELECT * FROM NAGG WHERE ID IN ('10', 8);")).toBe(
+      "'10' can not be converted to the type of the key column: ID INTEGER KEY",
+    );
+    // The pull-query rewriter turns BETWEEN into two comparisons.
+    expect(await message("SELECT * FROM NAGG WHERE V BETWEEN 10 AND 'b';")).toBe(
+      'Invalid expression: Cannot compare V (STRING) to 10 (INTEGER) with GREATER_THAN_OR_EQUAL.',
+    );
+    expect(await message("SELECT * FROM NAGG WHERE V BETWEEN 'a' AND 10;")).toBe(
+      'Invalid expression: Cannot compare V (STRING) to 10 (INTEGER) with LESS_THAN_OR_EQUAL.',
+    );
+    const off = { 'ksql.query.pull.table.scan.enabled': false };
+    expect(await message("SELECT * FROM NAGG WHERE '12' LIKE '12';", off)).toBe('Like condition must be between strings');
+  });
+});
+
+describe('header columns', () => {
+  it('are part of SELECT * in CTAS and answer table pull queries with the source schema', async () => {
+    await ksql(
+      "CREATE SOURCE TABLE H (K INT PRIMARY KEY, TEXT STRING, HEAD BYTES HEADER('abc')) WITH (kafka_topic='h', value_format='JSON', partitions=1);\n" +
+        'CREATE TABLE HCOPY AS SELECT * FROM H;',
+    );
+    await produce('h', [{ key: 1, value: { TEXT: 'a1' }, timestamp: 1, headers: [{ key: 'abc', value: '!' }] }]);
+    const pull = async (sql: string) => (JSON.parse((await query(sql)).text) as { header?: { schema: string }; row?: { columns: unknown[] } }[]);
+    // ksqlDB lists header columns after the keys in the header, but leaves the row in select order.
+    expect(await pull('SELECT * FROM H;')).toMatchObject([
+      { header: { schema: "`K` INTEGER KEY, `HEAD` BYTES HEADER('abc'), `TEXT` STRING" } },
+      { row: { columns: [1, 'a1', 'IQ=='] } },
+    ]);
+    expect(await pull('SELECT * FROM HCOPY;')).toMatchObject([
+      { header: { schema: '`K` INTEGER KEY, `TEXT` STRING, `HEAD` BYTES' } },
+      { row: { columns: [1, 'a1', 'IQ=='] } },
+    ]);
+  });
+});
+
+describe('SESSION windows', () => {
+  it('merges sessions per key and answers pull queries with window bounds', async () => {
+    await ksql(`${INPUT}\nCREATE TABLE S AS SELECT ID, COUNT(*) AS C FROM INPUT WINDOW SESSION (5 SECONDS) GROUP BY ID;`);
+    await produce('input', [
+      { key: 'b', value: { V: 1 }, timestamp: 12345 },
+      { key: 'a', value: { V: 1 }, timestamp: 8001 },
+      { key: 'a', value: { V: 1 }, timestamp: 10456 },
+      { key: 'a', value: { V: 1 }, timestamp: 19444 },
+    ]);
+    const rows = async (where: string) =>
+      (JSON.parse((await query(`SELECT ID, WINDOWSTART, WINDOWEND, ROWTIME, C FROM S WHERE ${where};`)).text) as { row?: { columns: unknown[] } }[])
+        .flatMap((e) => (e.row === undefined ? [] : [e.row.columns]));
+    expect(await rows("ID='a'")).toEqual([
+      ['a', 8001, 10456, 10456, 2],
+      ['a', 19444, 19444, 19444, 1],
+    ]);
+    expect(await rows("ID='a' AND 8001 < WINDOWSTART AND WINDOWEND <= 19444")).toEqual([['a', 19444, 19444, 19444, 1]]);
+    // The changelog deletes the session that was merged away.
+    const records = (await (await handle(new Request('http://engine/topics/S/records'))).json()) as { key: string; value: unknown; window: unknown }[];
+    expect(records.filter((r) => r.key === 'a').map((r) => [r.window, r.value])).toEqual([
+      [{ start: 8001, end: 8001 }, { C: 1 }],
+      [{ start: 8001, end: 8001 }, null],
+      [{ start: 8001, end: 10456 }, { C: 2 }],
+      [{ start: 19444, end: 19444 }, { C: 1 }],
+    ]);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   QueryFraming,
   stringifyJson,
   type QueryResponseMetadata,
+  type WireColumn,
 } from '../../protocol/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { encodeRowJson, type QueryEvent, type TransientQueryHandle } from '../index.js';
@@ -40,6 +41,26 @@ interface Framing {
   error(errorJson: string): string;
 }
 
+/**
+ * A table pull query's header: columns in select order, KEY marked; when it passes source header
+ * columns through (`SELECT *`), the source's schema: keys, then header columns, then values.
+ */
+function tablePullColumns(schema: TransientQueryHandle['schema']): WireColumn[] {
+  const rank = (c: WireColumn) => (c.namespace === 'KEY' ? 0 : c.namespace === 'VALUE' ? 2 : 1);
+  const sourceOrder = schema.some((c) => c.header !== undefined);
+  return schema
+    .map((c): WireColumn => {
+      if (c.isKey === true) return { name: c.name, type: c.type, namespace: 'KEY' };
+      if (c.header === undefined) return { name: c.name, type: c.type, namespace: 'VALUE' };
+      return c.header.key === undefined
+        ? { name: c.name, type: c.type, namespace: 'HEADERS' }
+        : { name: c.name, type: c.type, namespace: 'HEADER', headerKey: c.header.key };
+    })
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => (sourceOrder ? rank(a.c) - rank(b.c) : 0) || a.i - b.i)
+    .map((x) => x.c);
+}
+
 function framing(format: QueryFormat, handle: TransientQueryHandle): Framing {
   const schema = handle.schema;
   switch (format) {
@@ -48,9 +69,7 @@ function framing(format: QueryFormat, handle: TransientQueryHandle): Framing {
       const header = encodeStreamedRow({
         header: {
           queryId: handle.queryId,
-          schema: formatColumns(
-            schema.map((c) => ({ name: c.name, type: c.type, namespace: tablePull && c.isKey === true ? ('KEY' as const) : ('VALUE' as const) })),
-          ),
+          schema: formatColumns(tablePull ? tablePullColumns(schema) : schema.map((c) => ({ name: c.name, type: c.type, namespace: 'VALUE' as const }))),
         },
       });
       const sep = QueryFraming.SEPARATOR;

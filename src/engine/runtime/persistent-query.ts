@@ -23,11 +23,50 @@ import {
   type SinkRecord,
   unwrapWindowedKey,
 } from '../operators/index.js';
-import type { PersistentQueryPlan } from '../plan/index.js';
-import { createDefaultPartitioner } from '../storage/partitioner.js';
+import { planScans, type PersistentQueryPlan } from '../plan/index.js';
+import { createDefaultPartitioner, murmur2, toPositive } from '../storage/partitioner.js';
 import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
+import { planConsumer } from './consumers.js';
 
 const storePartitioner = createDefaultPartitioner();
+const encoder = new TextEncoder();
+
+/**
+ * The partition Kafka would give a key: murmur2 of its serialized bytes. A
+ * single KAFKA-format primitive is binary there (big-endian numbers, UTF-8
+ * strings); other formats serialize to about the text stored here.
+ */
+function storePartition(plan: PersistentQueryPlan, keyText: string, partitions: number): number {
+  const column = plan.sink.key.format === 'KAFKA' && plan.sink.key.columns.length === 1 ? plan.sink.key.columns[0] : undefined;
+  if (partitions <= 1 || column === undefined) return storePartitioner.partition(keyText, partitions);
+  let bytes: Uint8Array | undefined;
+  try {
+    const value: unknown = JSON.parse(keyText);
+    const view = new DataView(new ArrayBuffer(8));
+    switch (column.type.type) {
+      case 'INTEGER':
+        view.setInt32(0, Number(value));
+        bytes = new Uint8Array(view.buffer, 0, 4);
+        break;
+      case 'BIGINT':
+        view.setBigInt64(0, BigInt(keyText));
+        bytes = new Uint8Array(view.buffer);
+        break;
+      case 'DOUBLE':
+        view.setFloat64(0, Number(value));
+        bytes = new Uint8Array(view.buffer);
+        break;
+      case 'STRING':
+        bytes = typeof value === 'string' ? encoder.encode(value) : undefined;
+        break;
+      default:
+        bytes = undefined;
+    }
+  } catch {
+    bytes = undefined;
+  }
+  return bytes === undefined ? storePartitioner.partition(keyText, partitions) : toPositive(murmur2(bytes)) % partitions;
+}
 
 /** The latest record per key of a table, as its changelog topic would be compacted to. */
 export interface MaterializedTable {
@@ -53,6 +92,8 @@ class PersistentQuery {
   #sequence = 0;
   /** Outputs produced so far: the producer sequence of the next one. */
   #outputs = 0;
+  /** The headers of the input record being processed: a source table's store keeps them for its header columns. */
+  #inputHeaders: StoredRecord['headers'] = [];
   stopped = false;
 
   constructor(
@@ -73,7 +114,11 @@ class PersistentQuery {
         // Idempotent (storage/README.md, "Exactly once"): after a restart the query re-reads its
         // input from its group's start and numbers its outputs from 0 again; the sink drops the
         // outputs it already holds.
-        broker.produce(plan.sink.topic, [{ key: r.key, value: r.value, timestamp: r.timestamp }], {
+        // Windowed keys go where Kafka Streams' WindowedStreamPartitioner puts them: by the serialized inner key.
+        const inner = plan.sink.windowed && r.key !== null ? unwrapWindowedKey(r.key)?.key : undefined;
+        const count = inner === undefined || inner === null ? 1 : (broker.describeTopic(plan.sink.topic)?.partitions ?? 1);
+        const partition = count > 1 ? storePartition(plan, inner as string, count) : undefined;
+        broker.produce(plan.sink.topic, [{ key: r.key, value: r.value, timestamp: r.timestamp, partition }], {
           producerId: id,
           sequence: this.#outputs++,
         });
@@ -85,7 +130,7 @@ class PersistentQuery {
       // the (unwindowed) key. A table scan reads it partition by partition.
       const partitions = broker.describeTopic(plan.sink.topic)?.partitions ?? 1;
       const unwindowed = r.key === null ? null : (unwrapWindowedKey(r.key)?.key ?? r.key);
-      const partition = unwindowed === null ? 0 : storePartitioner.partition(unwindowed, partitions);
+      const partition = unwindowed === null ? 0 : storePartition(plan, unwindowed, partitions);
       if (r.value === null) store.delete(k);
       else {
         store.delete(k);
@@ -96,14 +141,14 @@ class PersistentQuery {
           timestamp: r.timestamp,
           key: r.key,
           value: r.value,
-          headers: [],
+          headers: this.#inputHeaders,
           sequence: this.#sequence++,
         });
       }
     };
     this.#pipeline = buildPipeline(plan.root, createSinkOperator(plan.sink, emit, ctx), ctx);
     // The group keeps the query's start durably: a restarted engine resumes it from there.
-    this.#consumer = broker.consumer(plan.topic, { from: options.offsetReset, group: id });
+    this.#consumer = planConsumer(broker, plan.root, { from: options.offsetReset, group: id });
     void this.#watch(onRecords);
   }
 
@@ -126,7 +171,11 @@ class PersistentQuery {
       const batch = this.#consumer.poll(500);
       if (batch.length === 0) return progressed;
       progressed = true;
-      for (const r of batch) this.#pipeline.push(r);
+      for (const r of batch) {
+        this.#inputHeaders = r.headers;
+        this.#pipeline.push(r);
+      }
+      this.#inputHeaders = [];
     }
   }
 
@@ -223,7 +272,7 @@ export function registeredQuery(id: string, statementText: string, plan: Persist
     id,
     queryType: 'PERSISTENT',
     statementText,
-    sources: [plan.sourceName],
+    sources: [...new Set([plan.sourceName, ...planScans(plan.root).map((scan) => scan.sourceName)])],
     sinks: [plan.sink.name],
     sinkTopics: plan.produce ? [plan.sink.topic] : [],
     state: 'RUNNING',

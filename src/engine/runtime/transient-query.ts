@@ -17,9 +17,10 @@ import { AsyncQueue } from '../../shared/async-queue.js';
 import type { QueryRegistry, RegisteredQuery } from '../catalog/index.js';
 import type { FunctionRegistry } from '../functions/index.js';
 import { buildPipeline, createLimitOperator, type Downstream, type Row } from '../operators/index.js';
-import type { PlanColumn, TransientQueryPlan } from '../plan/index.js';
+import { planScans, type PlanColumn, type TransientQueryPlan } from '../plan/index.js';
 import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
 import type { Value } from '../types/index.js';
+import { planConsumer } from './consumers.js';
 
 export type FinalMessage = 'Limit Reached' | 'Query Completed';
 
@@ -97,7 +98,7 @@ class TransientQuery implements TransientQueryHandle {
       this.#endOffsets = new Map(broker.offsets(plan.topic).map((o) => [o.partition, o.end]));
       this.#consumer = broker.consumer(plan.topic, { from: 'earliest' });
     } else {
-      this.#consumer = broker.consumer(plan.topic, { from: options.offsetReset });
+      this.#consumer = planConsumer(broker, plan.root, { from: options.offsetReset });
     }
 
     const self = this;
@@ -105,7 +106,7 @@ class TransientQuery implements TransientQueryHandle {
       id: queryId,
       queryType: 'PUSH',
       statementText: options.statementText,
-      sources: [plan.sourceName],
+      sources: [...new Set([plan.sourceName, ...planScans(plan.root).map((scan) => scan.sourceName)])],
       sinks: [],
       sinkTopics: [],
       state: 'RUNNING',

@@ -833,9 +833,13 @@ export class Parser {
     }
     let limit: number | undefined;
     if (this.#eatKeyword('LIMIT')) {
-      // A negative LIMIT parses; the planner rejects it with ksqlDB's message.
+      // A negative or non-integer LIMIT parses; the planner rejects it with ksqlDB's message.
       const negative = this.#eat(TokenKind.MINUS);
-      limit = this.#parseSafeInteger();
+      const token = this.#peek();
+      if (token.kind === TokenKind.DECIMAL || token.kind === TokenKind.FLOAT) {
+        limit = Number(token.value);
+        this.#advance();
+      } else limit = this.#parseSafeInteger();
       if (negative) limit = -limit;
     }
     return this.#node<ast.Query>(start, 'Query', {

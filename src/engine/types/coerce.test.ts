@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { castValue, coerceValue, fromJson } from './coerce.js';
+import { castValue, CoercionError, coerceValue, fromJson, isCastSupported } from './coerce.js';
 import { Decimal } from './decimal.js';
 import { NumberText, parseJsonTree } from './json.js';
 import { SqlTypes } from './sql-type.js';
@@ -46,6 +46,15 @@ describe('coerceValue (implicit)', () => {
     expect(coerceValue('x', SqlTypes.STRING, SqlTypes.INTEGER)).toBeUndefined();
   });
 
+  it('coerces decimals only when they fit without rounding', () => {
+    const to = SqlTypes.decimal(4, 2);
+    expect((coerceValue(Decimal.parse('1.120'), SqlTypes.decimal(4, 3), to)?.value as Decimal).toString()).toBe('1.12');
+    expect(coerceValue(Decimal.parse('1.123'), SqlTypes.decimal(4, 3), to)).toBeUndefined();
+    expect(coerceValue(Decimal.parse('123.4'), SqlTypes.decimal(4, 1), to)).toBeUndefined();
+    expect(coerceValue(100, SqlTypes.INTEGER, to)).toBeUndefined();
+    expect((coerceValue(-99, SqlTypes.INTEGER, to)?.value as Decimal).toString()).toBe('-99.00');
+  });
+
   it('parses strings into temporal types', () => {
     expect(coerceValue('2020-01-01', SqlTypes.STRING, SqlTypes.DATE)).toEqual({ value: 18262 });
     expect(coerceValue('nope', SqlTypes.STRING, SqlTypes.TIMESTAMP)).toBeUndefined();
@@ -53,6 +62,14 @@ describe('coerceValue (implicit)', () => {
 });
 
 describe('castValue (explicit)', () => {
+  it('decodes base64 text to BYTES (CastEvaluator STRING → BYTES)', () => {
+    expect(isCastSupported(SqlTypes.STRING, SqlTypes.BYTES)).toBe(true);
+    expect(castValue(' IQ== ', SqlTypes.STRING, SqlTypes.BYTES)).toEqual(new Uint8Array([0x21]));
+    expect(castValue('', SqlTypes.STRING, SqlTypes.BYTES)).toEqual(new Uint8Array([]));
+    expect(() => castValue('not base64!', SqlTypes.STRING, SqlTypes.BYTES)).toThrow(CoercionError);
+    expect(isCastSupported(SqlTypes.INTEGER, SqlTypes.BYTES)).toBe(false);
+  });
+
   it('converts between numbers and strings', () => {
     expect(castValue('42', SqlTypes.STRING, SqlTypes.INTEGER)).toBe(42);
     expect(castValue(42.9, SqlTypes.DOUBLE, SqlTypes.INTEGER)).toBe(42);

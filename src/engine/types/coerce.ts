@@ -88,6 +88,16 @@ export function fitDecimal(d: Decimal, type: DecimalType): Decimal {
   return scaled;
 }
 
+/**
+ * `d` in DECIMAL(p, s) when that needs no rounding and no more integer digits (the
+ * `RoundingMode.UNNECESSARY` of ksqlDB's `DecimalUtil.ensureFit`); undefined otherwise.
+ */
+export function fitDecimalExactly(d: Decimal, type: DecimalType): Decimal | undefined {
+  const scaled = d.setScale(type.scale);
+  if (d.scale > type.scale && scaled.setScale(d.scale).unscaled !== d.unscaled) return undefined;
+  return scaled.fits(type.precision, type.scale) ? scaled : undefined;
+}
+
 function parseIntegral(text: string): bigint | undefined {
   const t = text.trim();
   if (!/^[+-]?\d+$/.test(t)) return undefined;
@@ -278,11 +288,15 @@ export function coerceValue(value: Value, from: SqlType | null, to: SqlType): { 
         return { value: toDouble(value, from) };
       }
       return undefined;
-    case 'DECIMAL':
-      if (from.type === 'INTEGER' || from.type === 'BIGINT' || from.type === 'DECIMAL' || from.type === 'DOUBLE') {
-        return { value: fitDecimal(toDecimal(value, from), to) };
+    case 'DECIMAL': {
+      // DefaultSqlValueCoercer: INTEGER, BIGINT and DECIMAL values must fit exactly (ensureFit).
+      if (from.type === 'INTEGER' || from.type === 'BIGINT' || from.type === 'DECIMAL') {
+        const d = fitDecimalExactly(toDecimal(value, from), to);
+        return d === undefined ? undefined : { value: d };
       }
+      if (from.type === 'DOUBLE') return { value: fitDecimal(toDecimal(value, from), to) };
       return undefined;
+    }
     case 'DATE':
     case 'TIME':
     case 'TIMESTAMP':
@@ -415,7 +429,8 @@ export function isCastSupported(from: SqlType | null, to: SqlType): boolean {
     case 'BOOLEAN':
       return from.type === 'BOOLEAN' || from.type === 'STRING';
     case 'BYTES':
-      return from.type === 'BYTES';
+      // CastEvaluator: STRING → BYTES decodes base64.
+      return from.type === 'BYTES' || from.type === 'STRING';
     case 'DATE':
       return from.type === 'DATE' || from.type === 'STRING' || from.type === 'TIMESTAMP';
     case 'TIME':
@@ -495,6 +510,12 @@ export function castValue(value: Value, from: SqlType | null, to: SqlType): Valu
       return fitDecimal(toDecimal(value, from), to);
     case 'BYTES':
       if (from.type === 'BYTES') return value;
+      if (from.type === 'STRING') {
+        // ByteBuffer.wrap(BytesUtils.decode(s.trim(), BASE64))
+        const b = base64ToBytes((value as string).trim());
+        if (b === undefined) throw new CoercionError(`Cannot cast '${value as string}' to BYTES: not base64`);
+        return b;
+      }
       break;
     case 'DATE':
       if (from.type === 'DATE') return value;

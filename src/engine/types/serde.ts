@@ -252,8 +252,35 @@ export function valueSerde(format: FormatName, columns: readonly SerdeColumn[], 
       deserialize: (text) => (text === null ? null : [convert(parse(text, 'value'), single.type, 'value')]),
     };
   }
+  const proto = format === 'PROTOBUF' || format === 'PROTOBUF_NOSR';
   return {
-    serialize: (values) => (values === null ? null : encodeObject(columns, values)),
+    serialize: (values) =>
+      values === null ? null : encodeObject(columns, proto ? values.map((v, i) => protobufValue(v, (columns[i] as SerdeColumn).type)) : values),
     deserialize: (text) => (text === null ? null : decodeObject(parse(text, 'value'), columns, 'value')),
   };
+}
+
+/**
+ * PROTOBUF (proto3) has no null scalars: a NULL field is written as its type's
+ * default (`''`, `0`, `false`, an empty list or map), as ksqlDB's protobuf serde does.
+ */
+function protobufValue(v: Value, type: SqlType): Value {
+  if (v !== null) return v;
+  switch (type.type) {
+    case 'STRING':
+      return '';
+    case 'INTEGER':
+    case 'DOUBLE':
+      return 0;
+    case 'BIGINT':
+      return 0n;
+    case 'BOOLEAN':
+      return false;
+    case 'ARRAY':
+      return [];
+    case 'MAP':
+      return new Map();
+    default:
+      return null;
+  }
 }
