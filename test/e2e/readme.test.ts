@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, gql, ksql, pushQueryCount, startStack, wsClient, type Stack } from '../utils/stack.js';
+import { eventually, gql, pushQueries, pushQueryCount, startStack, wsClient, type Stack } from '../utils/stack.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 // Each graphql block, with the variables of a json block that directly follows it.
@@ -26,12 +26,6 @@ const VIEWS_PER_USER = {
     { userId: 'u3', views: '1' },
   ],
 };
-
-/** The push queries running in the engine, with their SQL. */
-async function pushQueries(s: Pick<Stack, 'ksqlUrl'>): Promise<string[]> {
-  const [entity] = (await ksql(s, 'SHOW QUERIES;')) as Array<{ queries: Array<{ queryType: string; queryString: string }> }>;
-  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').map((q) => q.queryString);
-}
 
 let stack: Stack;
 beforeAll(async () => {

@@ -5,7 +5,7 @@
  * selected columns requested upstream, dropped sources, include/exclude.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, gql, ksql, sseEvents, startStack, wsClient, type GraphQLResponse, type Stack } from '../utils/stack.js';
+import { eventually, gql, ksql, pushQueries, sseEvents, startStack, wsClient, type GraphQLResponse, type Stack } from '../utils/stack.js';
 
 let stack: Stack;
 
@@ -37,12 +37,6 @@ async function fieldsOf(s: Pick<Stack, 'graphqlUrl'>, type: string): Promise<str
     { t: type },
   );
   return res.data?.__type?.fields.map((f) => f.name) ?? null;
-}
-
-/** Push queries running in the engine, with their SQL. */
-async function pushQueries(s: Pick<Stack, 'ksqlUrl'>): Promise<string[]> {
-  const [entity] = (await ksql(s, 'SHOW QUERIES;')) as Array<{ queries: Array<{ queryType: string; queryString: string }> }>;
-  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').map((q) => q.queryString);
 }
 
 /** Collects the first `n` events of a subscription over SSE. */

@@ -105,10 +105,15 @@ export async function ksql(stack: Pick<Stack, 'ksqlUrl'>, statement: string): Pr
   return body as unknown[];
 }
 
-/** The running push queries the engine reports in SHOW QUERIES. */
+/** The SQL of the push queries the engine reports running in SHOW QUERIES. */
+export async function pushQueries(stack: Pick<Stack, 'ksqlUrl'>): Promise<string[]> {
+  const [entity] = (await ksql(stack, 'SHOW QUERIES;')) as Array<{ queries: Array<{ queryType: string; queryString: string }> }>;
+  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').map((q) => q.queryString);
+}
+
+/** How many push queries the engine reports running in SHOW QUERIES. */
 export async function pushQueryCount(stack: Pick<Stack, 'ksqlUrl'>): Promise<number> {
-  const [entity] = (await ksql(stack, 'SHOW QUERIES;')) as Array<{ queries: Array<{ queryType: string }> }>;
-  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').length;
+  return (await pushQueries(stack)).length;
 }
 
 /** Polls until `check` returns true or the time runs out (then throws with the last value). */

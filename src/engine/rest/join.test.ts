@@ -3,55 +3,15 @@
  * CTAS and read by pull queries, stream-table and stream-stream push joins,
  * and the planner's join errors.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEngine, manualClock, type Engine } from '../index.js';
-import { createHandler, type FetchHandler } from './handler.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessRest } from './in-process.test-helper.js';
 
-let engine: Engine;
-let handle: FetchHandler;
-
-beforeEach(() => {
-  engine = createEngine({ clock: manualClock(1000), properties: { 'ksql.streams.auto.offset.reset': 'earliest' } });
-  handle = createHandler({ engine });
-});
-afterEach(async () => {
-  await engine.close();
-});
-
-function post(path: string, body: unknown): Promise<Response> {
-  return handle(
-    new Request(`http://engine${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  );
-}
-
-async function ksql(sql: string): Promise<{ status: number; body: any }> {
-  const res = await post('/ksql', { ksql: sql });
-  return { status: res.status, body: await res.json() };
-}
+const rest = inProcessRest();
+const { ksql, produce, topicRecords } = rest;
 
 async function query(sql: string): Promise<{ status: number; lines: any[] }> {
-  const res = await post('/query', { ksql: sql });
-  const text = await res.text();
-  return { status: res.status, lines: res.status === 200 ? (JSON.parse(text) as any[]) : [JSON.parse(text)] };
-}
-
-async function produce(topic: string, records: unknown[]): Promise<void> {
-  const res = await post(`/topics/${topic}`, { records });
-  expect(res.status).toBe(200);
-}
-
-/** A topic's records once it holds `n` (persistent queries run when they wake up on new input). */
-async function topicRecords(topic: string, n: number): Promise<{ key: unknown; value: unknown; timestamp: number }[]> {
-  for (let i = 0; ; i++) {
-    const res = await handle(new Request(`http://engine/topics/${topic}/records`));
-    const records = (await res.json()) as { key: unknown; value: unknown; timestamp: number }[];
-    if (records.length >= n || i >= 100) return records;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const { status, text } = await rest.query(sql);
+  return { status, lines: status === 200 ? (JSON.parse(text) as any[]) : [JSON.parse(text)] };
 }
 
 const TABLES =

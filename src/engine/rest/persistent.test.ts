@@ -2,45 +2,10 @@
  * Persistent queries over the REST API, in process: CTAS/CSAS, aggregation,
  * windows, pull queries over materialized tables, TERMINATE and DROP.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEngine, manualClock, type Engine } from '../index.js';
-import { createHandler, type FetchHandler } from './handler.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessRest } from './in-process.test-helper.js';
 
-let engine: Engine;
-let handle: FetchHandler;
-
-beforeEach(() => {
-  engine = createEngine({ clock: manualClock(1000), properties: { 'ksql.streams.auto.offset.reset': 'earliest' } });
-  handle = createHandler({ engine });
-});
-afterEach(async () => {
-  await engine.close();
-});
-
-function post(path: string, body: unknown): Promise<Response> {
-  return handle(
-    new Request(`http://engine${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  );
-}
-
-async function ksql(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await post('/ksql', streamsProperties === undefined ? { ksql: sql } : { ksql: sql, streamsProperties });
-  return { status: res.status, body: await res.json() };
-}
-
-async function query(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; text: string }> {
-  const res = await post('/query', streamsProperties === undefined ? { ksql: sql } : { ksql: sql, streamsProperties });
-  return { status: res.status, text: await res.text() };
-}
-
-async function produce(topic: string, records: unknown[]): Promise<void> {
-  const res = await post(`/topics/${topic}`, { records });
-  expect(res.status).toBe(200);
-}
+const { get, ksql, query, produce } = inProcessRest();
 
 const INPUT = "CREATE STREAM INPUT (ID STRING KEY, V INT) WITH (kafka_topic='input', value_format='JSON', partitions=1);";
 
@@ -60,7 +25,7 @@ describe('CREATE TABLE AS SELECT with GROUP BY', () => {
       { key: 'a', value: { V: 3 }, timestamp: 12 },
     ]);
 
-    const res = await handle(new Request('http://engine/topics/AGG/records'));
+    const res = await get('/topics/AGG/records');
     const records = (await res.json()) as { key: unknown; value: unknown; timestamp: number }[];
     expect(records.map((r) => [r.key, r.value, r.timestamp])).toEqual([
       ['a', { C: 1, S: 1 }, 10],
@@ -103,7 +68,7 @@ describe('CREATE TABLE AS SELECT with GROUP BY', () => {
         '","schema":"`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `C` BIGINT"}},\n' +
         '{"row":{"columns":["a",1582501513000,1582501514000,1]}}]',
     );
-    const records = (await (await handle(new Request('http://engine/topics/W/records'))).json()) as { key: unknown; window: unknown }[];
+    const records = (await (await get('/topics/W/records')).json()) as { key: unknown; window: unknown }[];
     expect(records[0]).toMatchObject({ key: 'a', window: { start: 1582501512000, end: 1582501513000 } });
   });
 
@@ -192,7 +157,7 @@ describe('SESSION windows', () => {
     ]);
     expect(await rows("ID='a' AND 8001 < WINDOWSTART AND WINDOWEND <= 19444")).toEqual([['a', 19444, 19444, 19444, 1]]);
     // The changelog deletes the session that was merged away.
-    const records = (await (await handle(new Request('http://engine/topics/S/records'))).json()) as { key: string; value: unknown; window: unknown }[];
+    const records = (await (await get('/topics/S/records')).json()) as { key: string; value: unknown; window: unknown }[];
     expect(records.filter((r) => r.key === 'a').map((r) => [r.window, r.value])).toEqual([
       [{ start: 8001, end: 8001 }, { C: 1 }],
       [{ start: 8001, end: 8001 }, null],
@@ -209,7 +174,7 @@ describe('CREATE STREAM AS SELECT', () => {
       { key: 'a', value: { V: 1 }, timestamp: 1 },
       { key: 'b', value: { V: 2 }, timestamp: 2 },
     ]);
-    const records = (await (await handle(new Request('http://engine/topics/out/records'))).json()) as { key: unknown; value: unknown }[];
+    const records = (await (await get('/topics/out/records')).json()) as { key: unknown; value: unknown }[];
     expect(records.map((r) => [r.key, r.value])).toEqual([[2, { ID: 'b', V2: 4 }]]);
     const described = await ksql('DESCRIBE OUT;');
     expect(described.body[0].sourceDescription.fields.map((f: { name: string; type?: string }) => [f.name, f.type ?? 'VALUE'])).toEqual([

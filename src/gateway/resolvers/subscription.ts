@@ -11,6 +11,7 @@ import { objectArgument } from './args.js';
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { QueryEventView } from './rows.js';
+import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
   /**
@@ -42,7 +43,7 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
         subscribe() {
           if (options.schemaChanges) return options.schemaChanges();
           return (async function* () {
-            yield { version: 0, ready: false, fingerprint: null, sources: [], added: [], removed: [], changed: [] };
+            yield NOT_READY_SCHEMA_CHANGE;
           })();
         },
         resolve: (change: unknown) => change,

@@ -22,6 +22,7 @@ export {
 export {
   createRowShape,
   encoderFor,
+  plainRowObject,
   rowObject,
   type ColumnView,
   type RowShape,

@@ -146,10 +146,16 @@ export function createRowShape(columns: readonly WireColumn[]): RowShape {
   };
 }
 
-/** Builds the `row` object (column name → value) of an encoded row. */
-export function rowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+/** Column name → value, unmarked (for consumers that never hand it to the JSON scalar). */
+export function plainRowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) out[names[i] as string] = i < values.length ? values[i] : null;
+  return out;
+}
+
+/** Builds the `row` object (column name → value) of an encoded row. */
+export function rowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const out = plainRowObject(names, values);
   // JSON-safe when the values are (they come from RowShape.encode).
   return jsonSafe(values) ? markJsonSafe(out) : out;
 }

@@ -234,7 +234,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           description: `Key lookup: rows whose \`${key.replaceAll('`', '``')}\` equals this.`,
         };
       }
-      if (pullFilter.input.getFields() && Object.keys(pullFilter.input.getFields()).length > 0) {
+      if (Object.keys(pullFilter.input.getFields()).length > 0) {
         args.where = { type: pullFilter.input, description: 'Row filter (ANDed with the key arguments).' };
       }
       args.limit = { type: GraphQLInt, description: 'At most this many rows.' };
@@ -275,7 +275,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         entities.push({ typeName, source: name, keyFields: source.keyColumns.map(fieldName) });
         extraResolvers[typeName] = {
           __resolveReference: (reference: Record<string, unknown>, context: GatewayContext) =>
-            resolveReference(name, t, source, reference, context),
+            resolveReference(name, t, lookupColumns, reference, context),
         };
       }
     }
@@ -401,11 +401,10 @@ function keyEquals(column: ColumnSpec, value: unknown): string {
 async function resolveReference(
   name: string,
   t: SourceTypes,
-  source: CatalogSource,
+  keyCols: readonly ColumnSpec[],
   reference: Record<string, unknown>,
   context: GatewayContext,
 ): Promise<Record<string, unknown> | null> {
-  const keyCols = source.keyColumns.map((k) => source.columns.find((c) => c.name === k) as ColumnSpec);
   const input: Record<string, unknown> = {};
   for (const c of keyCols) {
     const field = t.fields.graphqlName(c.name) as string;
@@ -416,7 +415,7 @@ async function resolveReference(
     input[field] = named ? named.parseValue(raw) : raw;
   }
   const keyRow = t.rowFromInput(input);
-  const batch = referenceBatch(context, name, () => ({ keyCols }));
+  const batch = referenceBatch(context, name, keyCols);
   return batch.load(keyRow);
 }
 
@@ -429,7 +428,7 @@ const batches = new WeakMap<object, Map<string, Batch>>();
 function referenceBatch(
   context: GatewayContext,
   name: string,
-  make: () => { keyCols: ColumnSpec[] },
+  keyCols: readonly ColumnSpec[],
 ): Batch {
   let perContext = batches.get(context);
   if (!perContext) {
@@ -438,7 +437,6 @@ function referenceBatch(
   }
   const existing = perContext.get(name);
   if (existing) return existing;
-  const { keyCols } = make();
   const pending: Array<{ key: Record<string, unknown>; resolve(v: Record<string, unknown> | null): void; reject(e: unknown): void }> = [];
   const keyOf = (row: Record<string, unknown>) => JSON.stringify(keyCols.map((c) => String(row[c.name])));
   const batch: Batch = {

@@ -66,11 +66,22 @@ export interface TypedSchemaManagerOptions {
 
 const CHANGE_BUFFER = 64;
 
+/** The state before the catalog was first read (also what a gateway without typed schema reports). */
+export const NOT_READY_SCHEMA_CHANGE: SchemaChange = Object.freeze({
+  version: 0,
+  ready: false,
+  fingerprint: null,
+  sources: [],
+  added: [],
+  removed: [],
+  changed: [],
+});
+
 export class TypedSchemaManager {
   readonly #options: TypedSchemaManagerOptions;
   #catalog: Catalog | undefined;
   #version = 0;
-  #lastChange: SchemaChange = { version: 0, ready: false, fingerprint: null, sources: [], added: [], removed: [], changed: [] };
+  #lastChange: SchemaChange = NOT_READY_SCHEMA_CHANGE;
   #lastError: unknown;
   #running: Promise<boolean> | undefined;
   #queued: Promise<boolean> | undefined;

@@ -17,17 +17,14 @@ import {
   type QueryEventView,
   type QueryRequest,
 } from '../resolvers/index.js';
+import { plainRowObject } from '../schema/index.js';
 
 /**
- * Column name → value. Unlike the generic `rowObject`, the object is not
- * marked JSON-safe: typed fields serialize each value through its scalar,
- * and a WeakSet entry per row is measurable on this path.
+ * Typed rows are not marked JSON-safe like the generic `row`: typed fields
+ * serialize each value through its scalar, and a WeakSet entry per row is
+ * measurable on this path.
  */
-export function typedRow(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < names.length; i++) out[names[i] as string] = i < values.length ? values[i] : null;
-  return out;
-}
+export const typedRow = plainRowObject;
 
 /** Which source a typed subscription reads. */
 export interface TypedRowSource {
