@@ -102,6 +102,14 @@ export interface EngineOptions {
    */
   readonly pushQueryBufferRows?: number | undefined;
   /**
+   * Most SQL tokens one request's text may hold (the parser's `maxTokens`
+   * guard): past it, parsing stops and the request fails with a statement
+   * error, so that a huge text costs no more than this many tokens. 0 = no
+   * limit. Statements replayed from the command log are not limited.
+   * @default 100000 (tokens)
+   */
+  readonly maxSqlTokens?: number | undefined;
+  /**
    * Where records skipped by queries (undeserializable values, evaluation
    * errors) are reported, as ksqlDB's processing log; storage recovery
    * warnings too.
@@ -212,6 +220,9 @@ function dropNullKeys(node: PlanNode): PlanNode {
   return { ...node, input: dropNullKeys(node.input) } as PlanNode;
 }
 
+/** {@link EngineOptions.maxSqlTokens}'s default. */
+export const DEFAULT_MAX_SQL_TOKENS = 100_000;
+
 function wrapSyntax(err: unknown, text: string): never {
   if (err instanceof ParserSyntaxError) throw new SqlSyntaxError(err.message, { cause: err, statementText: text });
   throw err;
@@ -224,6 +235,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     serviceId,
     kafkaClusterId = randomClusterId(),
     pushQueryBufferRows = 256,
+    maxSqlTokens = DEFAULT_MAX_SQL_TOKENS,
     logger = silentLogger,
     dataDir,
     inMemory = dataDir === undefined,
@@ -283,12 +295,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const substitutionEnabled = (session: Session) =>
     boolProperty(effectiveConfig(state, session), 'ksql.variable.substitution.enable', true);
 
+  const parseOptions = maxSqlTokens > 0 ? { maxTokens: maxSqlTokens } : {};
+
   /** Parses a request; statements after a DEFINE are re-parsed with the new variables. */
   const parseRequest = (text: string, session: Session): Statement[] => {
     const substitute = substitutionEnabled(session);
     let statements: Statement[];
     try {
-      statements = parse(substitute ? substituteVariables(text, session.variables) : text);
+      statements = parse(substitute ? substituteVariables(text, session.variables) : text, parseOptions);
     } catch (err) {
       return wrapSyntax(err, text);
     }
@@ -301,7 +315,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       else if (s.kind === 'UndefineVariable') vars.delete(s.name.toUpperCase());
       else if (s.text.includes('${')) {
         try {
-          return parseStatement(substituteVariables(s.text, vars));
+          return parseStatement(substituteVariables(s.text, vars), parseOptions);
         } catch (err) {
           return wrapSyntax(err, s.text);
         }
