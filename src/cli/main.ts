@@ -16,6 +16,7 @@ import {
   type EngineConfig,
   type ServeConfig,
 } from '../gateway/config/index.js';
+import { loadPersistedDocuments } from '../gateway/config/persisted-documents.js';
 import { buildGateway, createKsqlClient, type Gateway } from '../gateway/index.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 
@@ -45,7 +46,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     host: config.host,
     port: config.port,
     properties: config.engineProperties,
-    engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir },
+    engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
     logger,
   });
   return {
@@ -58,6 +59,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 export async function startServe(config: ServeConfig, logger: Logger): Promise<Running> {
   let engine: EngineServer | undefined;
   let gateway: Gateway | undefined;
+  // Read before anything starts: a broken manifest is a configuration error.
+  const persistedDocuments =
+    config.persistedDocuments === undefined ? undefined : loadPersistedDocuments(config.persistedDocuments);
   try {
     let ksqlUrl = config.ksqlUrl;
     if (ksqlUrl === undefined) {
@@ -65,7 +69,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
         host: '127.0.0.1',
         port: 0,
         properties: config.engineProperties,
-        engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir },
+        engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
         logger,
       });
       ksqlUrl = engine.url;
@@ -88,6 +92,14 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
         refreshIntervalMs: config.schemaRefreshMs,
       },
       federation: config.federation,
+      corsOrigins: config.corsOrigins,
+      allowedHosts: config.allowedHosts,
+      requestContentTypes: config.requestContentTypes,
+      adminApi: config.adminApi,
+      adminSecret: config.adminSecret,
+      readOnly: config.readOnly,
+      limits: config.limits,
+      persistedDocuments: persistedDocuments && { documents: persistedDocuments, only: config.onlyPersisted },
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;
@@ -141,17 +153,26 @@ export async function main(
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Handlers go in before anything starts: a signal that arrives while the
+  // servers start (or right after the URL line, before a handler would
+  // otherwise exist) must close them in order, not kill the process.
+  const signals = signalLatch();
   let running: Running;
   try {
     running = config.command === 'engine' ? await startEngine(config, logger) : await startServe(config, logger);
   } catch (err) {
+    signals.dispose();
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ksqldb-gateway: ${err.message}\n`);
+      return 2;
+    }
     logger.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
   process.stdout.write(`${running.url}\n`);
-  return new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    signals.onSignal((signal) => {
       if (stopping) {
         logger.warn(`${signal} again: exiting now`);
         resolve(1);
@@ -166,8 +187,33 @@ export async function main(
           resolve(1);
         },
       );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    });
   });
+  signals.dispose();
+  return code;
+}
+
+interface SignalLatch {
+  /** Calls `handler` for every SIGINT/SIGTERM from now on, first with those that came before. */
+  onSignal(handler: (signal: NodeJS.Signals) => void): void;
+  dispose(): void;
+}
+
+/** Listens for SIGINT/SIGTERM at once and keeps those that come before anyone handles them. */
+function signalLatch(): SignalLatch {
+  const early: NodeJS.Signals[] = [];
+  let handler: ((signal: NodeJS.Signals) => void) | undefined;
+  const listener = (signal: NodeJS.Signals) => (handler ? handler(signal) : early.push(signal));
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return {
+    onSignal(h) {
+      handler = h;
+      for (const signal of early.splice(0)) h(signal);
+    },
+    dispose() {
+      process.off('SIGINT', listener);
+      process.off('SIGTERM', listener);
+    },
+  };
 }

@@ -25,7 +25,7 @@ afterEach(() => disposer.disposeAll());
 async function setup(route: Route): Promise<{ server: ReplayServer; gateway: Gateway }> {
   const server = disposer.add(await startReplayServer(route), (s) => s.close());
   const client = createKsqlClient({ baseUrl: server.url, requestTimeoutMs: 2_000 });
-  const gateway = disposer.add(buildGateway({ client, logger: false, typedSchema: false }), (g) => g.close());
+  const gateway = disposer.add(buildGateway({ client, logger: false, typedSchema: false, adminApi: 'open' }), (g) => g.close());
   return { server, gateway };
 }
 
@@ -136,7 +136,7 @@ describe('gateway + real client', () => {
       });
     });
     const gateway = disposer.add(
-      buildGateway({ client: createKsqlClient({ baseUrl: `http://127.0.0.1:${port}` }), logger: false, typedSchema: false }),
+      buildGateway({ client: createKsqlClient({ baseUrl: `http://127.0.0.1:${port}` }), logger: false, typedSchema: false, adminApi: 'open' }),
       (g) => g.close(),
     );
     const body = await post(gateway, '{ info { version } }');

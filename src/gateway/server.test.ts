@@ -20,7 +20,7 @@ afterEach(async () => {
 
 function setup(overrides: Partial<KsqlClient> = {}, options: Partial<Parameters<typeof buildGateway>[0]> = {}) {
   const client = createFakeKsqlClient(overrides);
-  const gateway = buildGateway({ client, logger: false, typedSchema: false, ...options });
+  const gateway = buildGateway({ client, logger: false, typedSchema: false, adminApi: 'open', ...options });
   gateways.push(gateway);
   return { client, gateway };
 }

@@ -28,14 +28,26 @@ import type { GatewayContext } from './context.js';
 import { maskError } from './errors/index.js';
 import type { KsqlClient } from './ksql-client/types.js';
 import {
+  ADMIN_SECRET_HEADER,
+  corsOptionsFor,
+  CSRF_HEADERS,
+  createAdminPolicy,
+  createPersistedDocuments,
   createSchemaSlot,
+  createSubscriptionCaps,
+  defaultAdminPolicy,
+  DEFAULT_OPERATION_LIMITS,
   useErrorTranslation,
+  useHttpEdge,
   useKsqlContext,
   useKsqlReadiness,
+  useOperationLimits,
+  type AdminApiPolicy,
+  type OperationLimits,
 } from './plugins/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
-import { useGraphQLWs, type GraphQLWsTransport } from './transport/index.js';
+import { useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
 import {
   DEFAULT_EXCLUDED_SOURCES,
   SourceSubscriptions,
@@ -47,6 +59,7 @@ import {
   type TypedSchemaOptions,
 } from './typed/index.js';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../shared/logger.js';
+import { hostHeaderName, hostMatches, isLoopbackHost, LOOPBACK_HOST_NAMES } from '../shared/net.js';
 
 /** GraphiQL settings; the page and all its assets are served by the gateway itself (no CDN). */
 export interface GatewayGraphiQLOptions {
@@ -63,6 +76,49 @@ export interface GatewayGraphiQLOptions {
    * @default 'SSE'
    */
   readonly subscriptionsProtocol?: 'SSE' | 'WS' | undefined;
+}
+
+/** Limits on operations, requests and subscriptions (docs/security.md); 0 turns one off. */
+export interface GatewayLimits extends OperationLimits {
+  /**
+   * Largest HTTP request body and graphql-ws message.
+   * @default 1048576 (bytes)
+   */
+  readonly maxRequestBytes?: number | undefined;
+  /**
+   * Calls to ksqlDB one operation may make.
+   * @default 10
+   */
+  readonly maxUpstreamCalls?: number | undefined;
+  /**
+   * Subscriptions running in the process at once.
+   * @default 10000
+   */
+  readonly maxSubscriptions?: number | undefined;
+  /**
+   * Subscriptions running on one connection (graphql-ws socket) at once.
+   * @default 100
+   */
+  readonly maxSubscriptionsPerConnection?: number | undefined;
+}
+
+export const DEFAULT_GATEWAY_LIMITS = Object.freeze({
+  ...DEFAULT_OPERATION_LIMITS,
+  maxRequestBytes: 1_048_576,
+  maxUpstreamCalls: 10,
+  maxSubscriptions: 10_000,
+  maxSubscriptionsPerConnection: 100,
+});
+
+/** Persisted documents (docs/security.md). */
+export interface GatewayPersistedDocuments {
+  /** Documents by id (the manifest, see gateway/config/persisted-documents.ts). */
+  readonly documents: ReadonlyMap<string, string>;
+  /**
+   * Run only these documents; requests carrying the admin secret excepted.
+   * @default false
+   */
+  readonly only?: boolean | undefined;
 }
 
 export interface GatewayOptions {
@@ -164,6 +220,46 @@ export interface GatewayOptions {
   readonly federation?: boolean | undefined;
   /** Further yoga plugins, run after the gateway's context plugin and before error translation. */
   readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Browser origins (`scheme://host[:port]`) allowed to call the gateway
+   * cross-origin with credentials (CORS) and to open WebSockets. Other
+   * foreign origins get no CORS headers and their WebSocket upgrades are
+   * refused; same-origin pages (GraphiQL) always work.
+   * @default []
+   */
+  readonly corsOrigins?: readonly string[] | undefined;
+  /**
+   * Host header names accepted, for HTTP and WebSocket upgrades (DNS-rebinding
+   * protection): exact names, `*.example.com`, or 'any'.
+   * @default loopback names when {@link Gateway.listen} binds a loopback
+   *   address, else 'any'
+   */
+  readonly allowedHosts?: readonly string[] | 'any' | undefined;
+  /**
+   * POST body content types accepted (`application/json`,
+   * `application/graphql`, `application/x-www-form-urlencoded`,
+   * `multipart/form-data`); the last three still need a CSRF header.
+   * @default ['application/json']
+   */
+  readonly requestContentTypes?: readonly string[] | undefined;
+  /**
+   * Who may use `execute`, `terminateCluster`, `pushQuery` and `pullQuery`.
+   * @default 'open' when {@link Gateway.listen} binds loopback only; else
+   *   'secret' when {@link adminSecret} is set, else 'off' (also when the
+   *   gateway is served without `listen`, e.g. through {@link Gateway.handleNodeRequest})
+   */
+  readonly adminApi?: AdminApiPolicy | undefined;
+  /** The secret the `x-admin-secret` header must carry (policy 'secret'). */
+  readonly adminSecret?: string | undefined;
+  /**
+   * Leave the typed insert mutations out of the schema.
+   * @default false
+   */
+  readonly readOnly?: boolean | undefined;
+  /** Limits; each defaults to {@link DEFAULT_GATEWAY_LIMITS}. */
+  readonly limits?: GatewayLimits | undefined;
+  /** Persisted documents; none by default. */
+  readonly persistedDocuments?: GatewayPersistedDocuments | undefined;
 }
 
 export interface GatewayAddress {
@@ -188,6 +284,10 @@ export interface Gateway {
    * invalid. Operations already running keep the schema they started with.
    */
   setSchemaParts(parts: readonly SchemaPart[]): GraphQLSchema;
+  /** The admin API policy in force now (settled by {@link listen} when not set). */
+  readonly adminApi: AdminApiPolicy;
+  /** Subscriptions running now (over graphql-ws and SSE). */
+  readonly activeSubscriptions: number;
   /** The typed schema's manager (refresh, state, change events); undefined when turned off. */
   readonly typedSchema: TypedSchemaManager | undefined;
   /** The HTTP server, once {@link listen} has been called. */
@@ -252,9 +352,50 @@ function batchStreamedWrites(res: ServerResponse): void {
   } as ServerResponse['write'];
 }
 
+/** True when a browser page at `origin` is the gateway's own (same host and port as the request). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host.trim().toLowerCase();
+  } catch {
+    return false; // "null" (sandboxed or file: pages) and garbage
+  }
+}
+
 function isEventStream(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
   return accept !== undefined && accept.includes('text/event-stream');
+}
+
+function adminPolicyLine(policy: AdminApiPolicy, explicit: boolean, loopbackOnly: boolean): string {
+  const why = explicit
+    ? '(--admin-api)'
+    : loopbackOnly
+      ? '(listening on loopback only)'
+      : policy === 'secret'
+        ? '(listening beyond loopback, admin secret set)'
+        : '(listening beyond loopback and no admin secret is set)';
+  const what =
+    policy === 'open'
+      ? 'execute, terminateCluster, pushQuery and pullQuery are open to every caller'
+      : policy === 'secret'
+        ? `execute, terminateCluster, pushQuery and pullQuery need the ${ADMIN_SECRET_HEADER} header`
+        : 'execute, terminateCluster, pushQuery and pullQuery are refused';
+  return `admin API: ${policy} ${why}: ${what}`;
+}
+
+type ResolvedLimits = { -readonly [K in keyof typeof DEFAULT_GATEWAY_LIMITS]: number };
+
+function resolveLimits(given: GatewayLimits = {}): Readonly<ResolvedLimits> {
+  const limits: ResolvedLimits = { ...DEFAULT_GATEWAY_LIMITS };
+  for (const key of Object.keys(limits) as (keyof ResolvedLimits)[]) {
+    const value = given[key];
+    if (value !== undefined) {
+      if (!(Number.isInteger(value) && value >= 0)) throw new Error(`limits.${key} must be an integer >= 0, got ${value}`);
+      limits[key] = value;
+    }
+  }
+  return limits;
 }
 
 function formatHost(host: string): string {
@@ -282,7 +423,21 @@ export function buildGateway(options: GatewayOptions): Gateway {
     plugins = [],
     typedSchema = true,
     federation = false,
+    corsOrigins = [],
+    allowedHosts,
+    requestContentTypes = ['application/json'],
+    adminApi,
+    adminSecret,
+    readOnly = false,
+    persistedDocuments,
   } = options;
+  const limits = resolveLimits(options.limits);
+  // Until listen() tells where the gateway is reachable from, assume anywhere.
+  let adminPolicy: AdminApiPolicy = adminApi ?? defaultAdminPolicy(false, adminSecret !== undefined);
+  let hosts: readonly string[] | 'any' = allowedHosts ?? 'any';
+  if (adminPolicy === 'secret' && adminSecret === undefined) {
+    throw new Error('adminApi "secret" needs adminSecret');
+  }
 
   const logger = resolveLogger(logging);
   const registry = new SubscriptionRegistry();
@@ -317,7 +472,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const slot = createSchemaSlot(buildSchema(userParts));
 
   if (typedOptions) {
-    const subscriptions = new SourceSubscriptions({
+    const subscriptionsOfSources = new SourceSubscriptions({
       registry,
       logger,
       closeQueryTimeoutMs,
@@ -327,13 +482,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     manager = new TypedSchemaManager({
       client,
       logger,
-      build: (catalog: Catalog) => (catalog.sources.length === 0 ? [] : [buildTypedPart(catalog, { subscriptions })]),
+      build: (catalog: Catalog) =>
+        catalog.sources.length === 0 ? [] : [buildTypedPart(catalog, { subscriptions: subscriptionsOfSources, readOnly })],
       apply: (parts) => {
         // Typed parts go first: user parts may extend the generated types.
         slot.replace(buildSchema([...parts, ...userParts]));
         typedParts = parts;
       },
-      onRemoved: (sources) => subscriptions.dropSources(sources),
+      onRemoved: (sources) => subscriptionsOfSources.dropSources(sources),
       filter: sourceFilter(typedOptions.include ?? [], typedOptions.exclude ?? DEFAULT_EXCLUDED_SOURCES),
       refreshIntervalMs: typedOptions.refreshIntervalMs,
       retryInitialMs: typedOptions.retryInitialMs,
@@ -344,8 +500,21 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const graphiqlOptions: GatewayGraphiQLOptions | false =
     graphiql === false ? false : graphiql === true ? {} : graphiql;
 
+  const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
+  const caps = createSubscriptionCaps(limits);
+  const persisted = persistedDocuments
+    ? createPersistedDocuments({
+        documents: persistedDocuments.documents,
+        only: persistedDocuments.only,
+        mayBypass: (context) => adminPolicy !== 'off' && admin.isAdmin(context),
+      })
+    : undefined;
+
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     graphqlEndpoint,
+    cors: corsOptionsFor(corsOrigins),
+    multipart: requestContentTypes.includes('multipart/form-data'),
+    maxRequestBodySize: limits.maxRequestBytes > 0 ? limits.maxRequestBytes : false,
     healthCheckEndpoint: healthEndpoint,
     landingPage: false,
     logging: logger,
@@ -354,23 +523,52 @@ export function buildGateway(options: GatewayOptions): Gateway {
       ? {
           title: graphiqlOptions.title ?? 'ksqlDB GraphQL gateway',
           subscriptionsProtocol: graphiqlOptions.subscriptionsProtocol ?? 'SSE',
+          // GraphiQL's SSE subscriptions are GETs, which the CSRF check lets through only with such a header.
+          additionalHeaders: { [CSRF_HEADERS[0] as string]: 'graphiql' },
           ...(graphiqlOptions.defaultQuery === undefined ? {} : { defaultQuery: graphiqlOptions.defaultQuery }),
         }
       : false,
     renderGraphiQL: cachedGraphiQL(),
     plugins: [
       slot.plugin,
-      useKsqlContext({ client }),
+      // Probes answer whatever the Host (kubelets use the pod address).
       useKsqlReadiness({
         client,
         endpoint: readinessEndpoint,
         timeoutMs: readinessTimeoutMs,
         typedSchema: manager ? () => ({ ready: manager!.ready, version: manager!.current.version }) : undefined,
       }),
+      useHttpEdge({ allowedHosts: () => hosts, contentTypes: requestContentTypes }),
+      ...(persisted ? [persisted.plugin] : []),
+      useOperationLimits(limits),
+      useKsqlContext({ client, maxUpstreamCalls: limits.maxUpstreamCalls }),
+      admin.plugin,
+      caps.plugin,
       ...plugins,
       useErrorTranslation(),
     ],
   });
+
+  /** WebSocket upgrades: the same Host rule as HTTP, and the Origin rule CORS applies in browsers. */
+  function verifyUpgrade(req: IncomingMessage): UpgradeRefusal | undefined {
+    const host = req.headers.host;
+    const name = hostHeaderName(host);
+    if (hosts !== 'any' && (name === undefined || !hostMatches(name, hosts))) {
+      return {
+        status: 403,
+        code: 'HOST_NOT_ALLOWED',
+        message: `Host ${JSON.stringify(name ?? '(none)')} is not allowed (--allowed-hosts).`,
+      };
+    }
+    const origin = req.headers.origin;
+    // No Origin: not a browser, so not a cross-site request.
+    if (origin === undefined || corsOrigins.includes(origin) || sameOrigin(origin, host)) return undefined;
+    return {
+      status: 403,
+      code: 'ORIGIN_NOT_ALLOWED',
+      message: `WebSocket connections from origin ${JSON.stringify(origin)} are not allowed (--cors-origins).`,
+    };
+  }
 
   let server: HttpServer | undefined;
   let transport: GraphQLWsTransport | undefined;
@@ -410,6 +608,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
   async function listen(port = 0, host = '127.0.0.1'): Promise<GatewayAddress> {
     if (closing) throw new Error('The gateway is closed');
     if (server) throw new Error('The gateway is already listening');
+    const loopbackOnly = isLoopbackHost(host);
+    if (adminApi === undefined) adminPolicy = defaultAdminPolicy(loopbackOnly, adminSecret !== undefined);
+    if (allowedHosts === undefined) hosts = loopbackOnly ? [...LOOPBACK_HOST_NAMES, host] : 'any';
     const httpServer = createServer((req, res) => {
       if (isEventStream(req)) batchStreamedWrites(res);
       return (yoga as unknown as RequestListener)(req, res);
@@ -423,6 +624,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
       keepAliveMs,
       connectionInitWaitTimeoutMs,
       formatError: (error: GraphQLError) => (maskedErrors ? (maskError(error) as GraphQLError) : error).toJSON(),
+      verifyUpgrade,
+      maxPayloadBytes: limits.maxRequestBytes,
+      resolveDocument: persisted ? (payload, context) => persisted.resolve(payload, context) : undefined,
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -434,6 +638,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
     const address = httpServer.address() as AddressInfo;
     const url = `http://${formatHost(host)}:${address.port}${graphqlEndpoint}`;
     logger.info(`GraphQL gateway listening on ${url}`);
+    logger.info(adminPolicyLine(adminPolicy, adminApi !== undefined, loopbackOnly));
+    if (adminPolicy === 'open' && !loopbackOnly) {
+      logger.warn(`the admin API is open to anyone who can reach ${formatHost(host)}:${address.port}: set --admin-api secret or off`);
+    }
     return { url, host, port: address.port };
   }
 
@@ -480,6 +688,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return schema;
     },
     typedSchema: manager,
+    get adminApi() {
+      return adminPolicy;
+    },
+    get activeSubscriptions() {
+      return caps.active;
+    },
     get server() {
       return server;
     },

@@ -76,6 +76,48 @@ describe('ksqldb-gateway CLI', () => {
     await client.dispose();
   });
 
+  it('says at start which admin API policy is in force, and why', async () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['--port', '0'], {}, /admin API: open \(listening on loopback only\)/],
+      [['--port', '0', '--host', '0.0.0.0'], {}, /admin API: off \(listening beyond loopback and no admin secret is set\)/],
+      [['--port', '0', '--host', '0.0.0.0'], { KSQLDB_GATEWAY_ADMIN_SECRET: 'cli-admin-secret-0123456789' }, /admin API: secret \(listening beyond loopback, admin secret set\): .* need the x-admin-secret header/],
+      [['--port', '0', '--admin-api', 'off'], {}, /admin API: off \(--admin-api\)/],
+    ];
+    for (const [args, env, line] of cases) {
+      const child = run(['serve', ...args, '--log-level', 'info'], env);
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      await firstLine(child);
+      await eventually(async () => err, (text) => line.test(text));
+      expect(err).not.toContain('cli-admin-secret');
+      child.kill('SIGTERM');
+      expect(await exitCode(child)).toBe(0);
+    }
+  });
+
+  it('closes in order on a SIGTERM that arrives while it starts, or right after its URL line', async () => {
+    const during = run(['serve', '--port', '0', '--log-level', 'info']);
+    let err = '';
+    during.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await eventually(async () => err, (text) => text.includes('embedded ksqlDB-compatible engine on'));
+    during.kill('SIGTERM');
+    expect(await exitCode(during)).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      const after = run(['serve', '--port', '0']);
+      await firstLine(after);
+      after.kill('SIGTERM');
+      expect(await exitCode(after)).toBe(0);
+    }
+  });
+
+  it('refuses a persisted documents manifest it cannot use, with exit code 2', async () => {
+    const child = run(['serve', '--port', '0', '--persisted-documents', '/nonexistent/persisted.json', '--only-persisted']);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(err).toContain('--persisted-documents: cannot read /nonexistent/persisted.json (ENOENT)');
+  });
+
   it('engine: prints its URL, answers /info, exits 0 on SIGINT', async () => {
     const child = run(['engine', '--port', '0']);
     const url = await firstLine(child);

@@ -3,13 +3,10 @@
  * served by the gateway with no CDN, a subscription typed into the URL shows
  * rows as they are inserted.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, haveChromium, launchChromium } from '../utils/browser.js';
 import { eventually, gql, pushQueryCount, startStack, type Stack } from '../utils/stack.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run installs it)`, () => {
   let stack: Stack;
@@ -17,20 +14,7 @@ describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run
 
   beforeAll(async () => {
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // playwright gives the browser a fresh temporary profile of its own.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

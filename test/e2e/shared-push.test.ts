@@ -15,7 +15,8 @@ const ROWS = 5;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // 250 subscriptions multiplexed on one socket: above the default per-connection cap of 100.
+  stack = await startStack(['--max-subscriptions-per-connection', String(PER_CLIENT)]);
 });
 afterAll(async () => {
   await stack?.close();

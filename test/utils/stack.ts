@@ -20,9 +20,11 @@ export interface Stack {
 export async function startStack(args: string[] = []): Promise<Stack> {
   const config = loadConfig(parseArgs(['serve', '--port', '0', '--in-memory', ...args]), {}) as ServeConfig;
   const running: Running = await startServe(config, silentLogger);
-  const graphqlUrl = `${running.url}${config.graphqlPath}`;
+  // A gateway bound to every interface is reached through loopback.
+  const url = running.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  const graphqlUrl = `${url}${config.graphqlPath}`;
   return {
-    url: running.url,
+    url,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     ksqlUrl: running.ksqlUrl ?? '',

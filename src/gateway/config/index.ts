@@ -160,6 +160,145 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaults: { serve: false },
   },
   {
+    flag: 'cors-origins',
+    kind: 'list',
+    commands: ['serve'],
+    description:
+      'Browser origins (scheme://host[:port]) allowed to call the gateway cross-origin, with credentials, and to open WebSockets; comma-separated or repeated. Default: none (only pages the gateway serves itself, such as GraphiQL).',
+    valueName: 'ORIGINS',
+  },
+  {
+    flag: 'allowed-hosts',
+    kind: 'list',
+    commands: ['serve'],
+    description:
+      'Host header names accepted (DNS-rebinding protection); `*.example.com` matches sub-domains, `*` any name. Default: localhost, *.localhost, 127.0.0.1 and ::1 when --host is a loopback address, else any.',
+    valueName: 'HOSTS',
+  },
+  {
+    flag: 'request-content-types',
+    kind: 'list',
+    commands: ['serve'],
+    description:
+      'Content types accepted for POST bodies: application/json (GraphQL over HTTP), and optionally application/graphql, application/x-www-form-urlencoded, multipart/form-data (these three run only with a CSRF header such as x-graphql-yoga-csrf).',
+    defaults: { serve: 'application/json' },
+    valueName: 'TYPES',
+  },
+  {
+    flag: 'admin-api',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'Who may use execute, terminateCluster and the raw-SQL pushQuery/pullQuery: open (anyone), secret (requests carrying x-admin-secret), off (nobody). Default: open when --host is a loopback address, else secret when an admin secret is set, else off.',
+    valueName: 'open|secret|off',
+  },
+  {
+    flag: 'admin-secret',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'The value the x-admin-secret header (or graphql-ws connection_init payload key) must carry to use the admin API; at least 16 characters. Prefer the environment variable.',
+    valueName: 'SECRET',
+    secret: true,
+  },
+  {
+    flag: 'read-only',
+    kind: 'boolean',
+    commands: ['serve'],
+    description: 'Leave the typed insert mutations out of the schema.',
+    defaults: { serve: false },
+  },
+  {
+    flag: 'persisted-documents',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'JSON manifest of persisted documents: an object from id to document (graphql-codegen client preset, Relay), or an Apollo persisted query manifest. Requests may then send only the id (documentId, or extensions.persistedQuery.sha256Hash).',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'only-persisted',
+    kind: 'boolean',
+    commands: ['serve'],
+    description:
+      'Run only the documents of --persisted-documents; any other document is refused (requests carrying the admin secret excepted).',
+    defaults: { serve: false },
+  },
+  {
+    flag: 'max-request-bytes',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Largest HTTP request body and WebSocket message, in bytes (413 past it); 0 = no limit.',
+    defaults: { serve: 1048576 },
+    valueName: 'BYTES',
+  },
+  {
+    flag: 'max-tokens',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Most GraphQL tokens in one document (parsing stops past it); 0 = no limit.',
+    defaults: { serve: 1000 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-depth',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Deepest field nesting of an operation (fragments flattened, introspection not counted); 0 = no limit.',
+    defaults: { serve: 10 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-aliases',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Most aliases in an operation; 0 = no limit.',
+    defaults: { serve: 15 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-directives',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Most directives in an operation; 0 = no limit.',
+    defaults: { serve: 50 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-cost',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'Highest cost of an operation (graphql-armor: object 2, scalar 1, times 1.5 per level of depth; introspection not counted); 0 = no limit.',
+    defaults: { serve: 5000 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-upstream-calls',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'Most calls to ksqlDB one operation may make; the call past it fails (a federation _entities batch is one call per table); 0 = no limit.',
+    defaults: { serve: 10 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-subscriptions',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Most subscriptions running in the process at once, over graphql-ws and SSE; 0 = no limit.',
+    defaults: { serve: 10000 },
+    valueName: 'N',
+  },
+  {
+    flag: 'max-subscriptions-per-connection',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Most subscriptions one connection (a graphql-ws socket) may run at once; 0 = no limit.',
+    defaults: { serve: 100 },
+    valueName: 'N',
+  },
+  {
     flag: 'log-level',
     kind: 'string',
     commands: ['serve', 'engine'],
@@ -184,6 +323,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaults: { serve: false, engine: false },
   },
   {
+    flag: 'max-sql-tokens',
+    kind: 'integer',
+    commands: ['serve', 'engine'],
+    description:
+      'Embedded engine: most SQL tokens one request may hold; parsing stops past it with a statement error (40001); 0 = no limit.',
+    defaults: { serve: 100000, engine: 100000 },
+    valueName: 'N',
+  },
+  {
     flag: 'set',
     kind: 'list',
     commands: ['serve', 'engine'],
@@ -199,6 +347,35 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type KsqlCredentials =
   | { readonly type: 'basic'; readonly username: string; readonly password: string }
   | { readonly type: 'bearer'; readonly token: string };
+
+export const ADMIN_API_POLICIES = ['open', 'secret', 'off'] as const;
+/** Who may use the admin API (see docs/security.md). */
+export type AdminApiPolicy = (typeof ADMIN_API_POLICIES)[number];
+
+/** POST body content types the gateway can parse; application/json is GraphQL over HTTP's own. */
+export const REQUEST_CONTENT_TYPES = [
+  'application/json',
+  'application/graphql',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+] as const;
+export type RequestContentType = (typeof REQUEST_CONTENT_TYPES)[number];
+
+/** The shortest admin secret accepted. */
+export const MIN_ADMIN_SECRET_LENGTH = 16;
+
+/** Per-operation and per-process limits; 0 means no limit. */
+export interface LimitsConfig {
+  readonly maxRequestBytes: number;
+  readonly maxTokens: number;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxCost: number;
+  readonly maxUpstreamCalls: number;
+  readonly maxSubscriptions: number;
+  readonly maxSubscriptionsPerConnection: number;
+}
 
 export interface ServeConfig {
   readonly command: 'serve';
@@ -216,10 +393,24 @@ export interface ServeConfig {
   readonly excludeSources: readonly string[];
   readonly schemaRefreshMs: number;
   readonly federation: boolean;
+  /** Origins allowed cross-origin (CORS, WebSocket upgrades); empty = same origin only. */
+  readonly corsOrigins: readonly string[];
+  /** Host header patterns; undefined = by listen address (loopback names on loopback, else any). */
+  readonly allowedHosts: readonly string[] | undefined;
+  readonly requestContentTypes: readonly RequestContentType[];
+  /** undefined = by listen address and secret (see {@link AdminApiPolicy}). */
+  readonly adminApi: AdminApiPolicy | undefined;
+  readonly adminSecret: string | undefined;
+  readonly readOnly: boolean;
+  /** Path of the persisted documents manifest. */
+  readonly persistedDocuments: string | undefined;
+  readonly onlyPersisted: boolean;
+  readonly limits: LimitsConfig;
   readonly logLevel: LogLevel;
   readonly inMemory: boolean;
   /** The embedded engine's data directory (unused when `inMemory`). */
   readonly dataDir: string;
+  readonly maxSqlTokens: number;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -231,6 +422,7 @@ export interface EngineConfig {
   readonly inMemory: boolean;
   /** The data directory (unused when `inMemory`). */
   readonly dataDir: string;
+  readonly maxSqlTokens: number;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -381,6 +573,8 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   const inMemory = get('in-memory') as boolean;
   const dataDir = get('data-dir') as string;
   if (dataDir.trim() === '') throw new ConfigError('--data-dir must not be empty');
+  const maxSqlTokens = get('max-sql-tokens') as number;
+  if (!(maxSqlTokens >= 0)) throw new ConfigError(`--max-sql-tokens must be 0 (no limit) or positive, got ${maxSqlTokens}`);
   if (command === 'engine') {
     return Object.freeze({
       command,
@@ -389,6 +583,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
       logLevel: logLevel as LogLevel,
       inMemory,
       dataDir,
+      maxSqlTokens,
       engineProperties,
     });
   }
@@ -438,6 +633,43 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   };
   const schemaRefreshMs = get('schema-refresh-ms') as number;
   if (!(schemaRefreshMs >= 0)) throw new ConfigError(`--schema-refresh-ms must be 0 or positive, got ${schemaRefreshMs}`);
+  const limit = (flag: string): number => {
+    const n = get(flag) as number;
+    if (!(n >= 0)) throw new ConfigError(`--${flag} must be 0 (no limit) or positive, got ${n}`);
+    return n;
+  };
+  const limits: LimitsConfig = Object.freeze({
+    maxRequestBytes: limit('max-request-bytes'),
+    maxTokens: limit('max-tokens'),
+    maxDepth: limit('max-depth'),
+    maxAliases: limit('max-aliases'),
+    maxDirectives: limit('max-directives'),
+    maxCost: limit('max-cost'),
+    maxUpstreamCalls: limit('max-upstream-calls'),
+    maxSubscriptions: limit('max-subscriptions'),
+    maxSubscriptionsPerConnection: limit('max-subscriptions-per-connection'),
+  });
+  const adminApiRaw = get('admin-api') as string | undefined;
+  if (adminApiRaw !== undefined && !(ADMIN_API_POLICIES as readonly string[]).includes(adminApiRaw)) {
+    throw new ConfigError(`--admin-api must be one of ${ADMIN_API_POLICIES.join(', ')}, got "${adminApiRaw}"`);
+  }
+  const adminApi = adminApiRaw as AdminApiPolicy | undefined;
+  const adminSecret = get('admin-secret') as string | undefined;
+  if (adminSecret !== undefined && adminSecret.length < MIN_ADMIN_SECRET_LENGTH) {
+    // The value is not echoed: it is a secret.
+    throw new ConfigError(
+      `--admin-secret must be at least ${MIN_ADMIN_SECRET_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`)`,
+    );
+  }
+  if (adminApi === 'secret' && adminSecret === undefined) {
+    throw new ConfigError(`--admin-api secret needs --admin-secret (or ${envName('admin-secret')})`);
+  }
+  const persistedDocuments = get('persisted-documents') as string | undefined;
+  const onlyPersisted = get('only-persisted') as boolean;
+  if (onlyPersisted && persistedDocuments === undefined) {
+    throw new ConfigError('--only-persisted needs --persisted-documents FILE');
+  }
+  const allowedHostsRaw = get('allowed-hosts');
   return Object.freeze({
     command,
     port,
@@ -448,6 +680,15 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     excludeSources: list('exclude-sources'),
     schemaRefreshMs,
     federation: get('federation') as boolean,
+    corsOrigins: Object.freeze(list('cors-origins').map(parseOrigin)),
+    allowedHosts: allowedHostsRaw === undefined ? undefined : list('allowed-hosts'),
+    requestContentTypes: Object.freeze(list('request-content-types').map(parseContentType)),
+    adminApi,
+    adminSecret,
+    readOnly: get('read-only') as boolean,
+    persistedDocuments,
+    onlyPersisted,
+    limits,
     credentials,
     forwardAuthorization: get('forward-authorization') as boolean,
     requestTimeoutMs,
@@ -456,8 +697,41 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     logLevel: logLevel as LogLevel,
     inMemory,
     dataDir,
+    maxSqlTokens,
     engineProperties,
   });
+}
+
+/**
+ * A browser origin as the `Origin` header carries it: `scheme://host[:port]`,
+ * lower-cased, default port dropped. `*` and `null` are refused: with
+ * credentials they would let any page (or a sandboxed one) in.
+ */
+function parseOrigin(raw: string): string {
+  if (raw === '*' || raw.toLowerCase() === 'null') {
+    throw new ConfigError(`--cors-origins: "${raw}" is not allowed; list each origin (e.g. https://app.example.com)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`--cors-origins: "${raw}" is not an origin (scheme://host[:port])`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--cors-origins: "${raw}" must be http or https`);
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || raw.endsWith('/')) {
+    throw new ConfigError(`--cors-origins: "${raw}" must be an origin only, without a path (e.g. https://app.example.com)`);
+  }
+  return url.origin;
+}
+
+function parseContentType(raw: string): RequestContentType {
+  const type = raw.trim().toLowerCase();
+  if (!(REQUEST_CONTENT_TYPES as readonly string[]).includes(type)) {
+    throw new ConfigError(`--request-content-types: "${raw}" is not one of ${REQUEST_CONTENT_TYPES.join(', ')}`);
+  }
+  return type as RequestContentType;
 }
 
 /** `--help` text, generated from {@link OPTIONS}. */

@@ -11,6 +11,7 @@ export {
   codeForKsqlError,
   gatewayClosing,
   maskError,
+  refusal,
   sourceDropped,
   subscriberTooSlow,
   translateError,

@@ -40,6 +40,23 @@ export const GatewayErrorCode = {
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   SOURCE_DROPPED: 'SOURCE_DROPPED',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  FORBIDDEN: 'FORBIDDEN',
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
+  UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  CSRF_HEADER_REQUIRED: 'CSRF_HEADER_REQUIRED',
+  REQUEST_ENTITY_TOO_LARGE: 'REQUEST_ENTITY_TOO_LARGE',
+  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
+  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
+  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
+  DIRECTIVE_LIMIT_EXCEEDED: 'DIRECTIVE_LIMIT_EXCEEDED',
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  UPSTREAM_CALL_LIMIT_EXCEEDED: 'UPSTREAM_CALL_LIMIT_EXCEEDED',
+  SUBSCRIPTION_LIMIT_EXCEEDED: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+  CONNECTION_SUBSCRIPTION_LIMIT_EXCEEDED: 'CONNECTION_SUBSCRIPTION_LIMIT_EXCEEDED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  DOCUMENT_NOT_PERSISTED: 'DOCUMENT_NOT_PERSISTED',
+  DOCUMENT_REQUIRED: 'DOCUMENT_REQUIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -73,6 +90,23 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
   { code: 'SOURCE_DROPPED', ksqlErrorCodes: '-', meaning: 'The stream or table a typed subscription reads was dropped (or renamed away by a filter change); the subscription ends with this error. `source` names it.' },
   { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object, `eq: null` in a `where` filter, an unknown column).' },
+  { code: 'FORBIDDEN', ksqlErrorCodes: '-', meaning: 'The operation selects an admin field (`execute`, `terminateCluster`, `pushQuery`, `pullQuery`) and the admin API is off, or the request did not carry the right `x-admin-secret` (docs/security.md).' },
+  { code: 'HOST_NOT_ALLOWED', ksqlErrorCodes: '-', meaning: 'HTTP 403: the `Host` header names a host not in `--allowed-hosts` (DNS-rebinding protection; on loopback only loopback names are accepted by default).' },
+  { code: 'ORIGIN_NOT_ALLOWED', ksqlErrorCodes: '-', meaning: 'HTTP 403 to a WebSocket upgrade: the page\'s `Origin` is neither the gateway\'s own nor in `--cors-origins`.' },
+  { code: 'UNSUPPORTED_CONTENT_TYPE', ksqlErrorCodes: '-', meaning: 'HTTP 415: a POST body type not in `--request-content-types` (default: `application/json` only).' },
+  { code: 'CSRF_HEADER_REQUIRED', ksqlErrorCodes: '-', meaning: 'HTTP 403: a request a browser sends cross-site without a preflight (GET, or a form content type) carried none of the CSRF headers (`x-graphql-yoga-csrf`, `apollo-require-preflight`, `x-apollo-operation-name`).' },
+  { code: 'REQUEST_ENTITY_TOO_LARGE', ksqlErrorCodes: '-', meaning: 'HTTP 413: the request body is larger than `--max-request-bytes` (yoga\'s own check; a graphql-ws message that large closes the socket with 1009).' },
+  { code: 'TOKEN_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The document has more tokens than `--max-tokens`; parsing stopped there.' },
+  { code: 'DEPTH_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The operation nests fields deeper than `--max-depth`.' },
+  { code: 'ALIAS_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The operation has more aliases than `--max-aliases`.' },
+  { code: 'DIRECTIVE_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The operation has more directives than `--max-directives`.' },
+  { code: 'COST_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The operation costs more than `--max-cost`.' },
+  { code: 'UPSTREAM_CALL_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The field would have made the operation\'s call number `--max-upstream-calls` + 1 to ksqlDB, so it fails without calling; the calls before it were made.' },
+  { code: 'SUBSCRIPTION_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'The gateway runs `--max-subscriptions` subscriptions already; retry later (running ones go on).' },
+  { code: 'CONNECTION_SUBSCRIPTION_LIMIT_EXCEEDED', ksqlErrorCodes: '-', meaning: 'This graphql-ws connection runs `--max-subscriptions-per-connection` subscriptions already; end one first (running ones go on).' },
+  { code: 'PERSISTED_QUERY_NOT_FOUND', ksqlErrorCodes: '-', meaning: 'No persisted document has the id sent (`documentId` or `extensions.persistedQuery.sha256Hash`). Apollo Client then retries with the whole document, which runs unless `--only-persisted`.' },
+  { code: 'DOCUMENT_NOT_PERSISTED', ksqlErrorCodes: '-', meaning: '`--only-persisted`: the request sent a document instead of the id of a persisted one.' },
+  { code: 'DOCUMENT_REQUIRED', ksqlErrorCodes: '-', meaning: 'The request carried neither a document (`query`) nor a persisted document id.' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -248,5 +282,22 @@ export function badUserInput(message: string, argumentName?: string): GraphQLErr
   return finalError(message, undefined, {
     code: GatewayErrorCode.BAD_USER_INPUT,
     ...(argumentName === undefined ? {} : { argumentName }),
+  });
+}
+
+/**
+ * A refusal by one of the gateway's guards (admin policy, limits, persisted
+ * documents, HTTP edge). `httpStatus`, when given, is the status yoga answers
+ * with for refusals before execution (it is not sent in `extensions`).
+ */
+export function refusal(
+  code: GatewayErrorCode,
+  message: string,
+  options: { readonly httpStatus?: number | undefined; readonly extensions?: Record<string, unknown> | undefined } = {},
+): GraphQLError {
+  return finalError(message, undefined, {
+    code,
+    ...options.extensions,
+    ...(options.httpStatus === undefined ? {} : { http: { status: options.httpStatus } }),
   });
 }

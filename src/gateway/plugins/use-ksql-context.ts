@@ -13,45 +13,29 @@
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import type { KsqlClient } from '../ksql-client/types.js';
+import { callerHeader, type InitialContext } from './initial-context.js';
+import { withUpstreamBudget } from './upstream-budget.js';
 
 export interface KsqlContextOptions {
   /** The client every resolver calls. */
   readonly client: KsqlClient;
-}
-
-/** The parts of yoga's and our graphql-ws transport's initial context that are read here. */
-interface InitialContext {
-  readonly request?: { readonly headers: { get(name: string): string | null }; readonly signal?: AbortSignal } | undefined;
-  readonly connectionParams?: Readonly<Record<string, unknown>> | undefined;
-  readonly req?: { readonly headers?: Readonly<Record<string, string | string[] | undefined>> } | undefined;
-  readonly signal?: AbortSignal | undefined;
-}
-
-function fromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  if (!params) return undefined;
-  const headers = params['headers'];
-  for (const source of [params, typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>) : {}]) {
-    const value = source['Authorization'] ?? source['authorization'];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
+  /**
+   * Calls to ksqlDB one operation may make (see upstream-budget.ts); 0 = no limit.
+   * @default 0
+   */
+  readonly maxUpstreamCalls?: number | undefined;
 }
 
 export function authorizationOf(context: InitialContext): string | undefined {
-  const fromRequest = context.request?.headers.get('authorization');
-  if (fromRequest) return fromRequest;
-  const fromParams = fromConnectionParams(context.connectionParams);
-  if (fromParams) return fromParams;
-  const header = context.req?.headers?.['authorization'];
-  return typeof header === 'string' ? header : undefined;
+  return callerHeader(context, 'authorization');
 }
 
-export function useKsqlContext({ client }: KsqlContextOptions): Plugin {
+export function useKsqlContext({ client, maxUpstreamCalls = 0 }: KsqlContextOptions): Plugin {
   return {
     onContextBuilding({ context, extendContext }) {
       const initial = context as InitialContext;
       const extension: GatewayContext = {
-        ksqlClient: client,
+        ksqlClient: withUpstreamBudget(client, maxUpstreamCalls),
         authorization: authorizationOf(initial),
         signal: initial.signal ?? initial.request?.signal,
       };

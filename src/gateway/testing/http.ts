@@ -91,3 +91,47 @@ export function readSse(response: Promise<Response>): SseReader {
     },
   };
 }
+
+/** What {@link request} answers: status, headers and the body parsed as JSON when it is JSON. */
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly body: GraphQLResponse | undefined;
+}
+
+/**
+ * One HTTP request through a fetch handler (`gateway.fetch` in process, or
+ * the global fetch against a socket). JSON bodies are stringified and sent as
+ * `application/json` unless `headers` says otherwise.
+ */
+export async function request(
+  fetchFn: (input: string, init?: RequestInit) => Promise<Response>,
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<TestResponse> {
+  const { method = init.body === undefined ? 'GET' : 'POST', headers = {} } = init;
+  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const res = await fetchFn(url, {
+    method,
+    headers: {
+      ...(init.body !== undefined && typeof init.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      accept: 'application/graphql-response+json, application/json',
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.text();
+  let parsed: GraphQLResponse | undefined;
+  try {
+    parsed = JSON.parse(text) as GraphQLResponse;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}
+
+/** The `extensions.code` of each error of a response. */
+export function errorCodes(response: { readonly body?: GraphQLResponse | undefined }): unknown[] {
+  return (response.body?.errors ?? []).map((e) => e.extensions?.['code']);
+}

@@ -11,7 +11,8 @@
  * @see https://the-guild.dev/graphql/yoga-server/docs/features/subscriptions (graphql-ws recipe)
  * @module
  */
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -59,6 +60,49 @@ export interface GraphQLWsOptions {
    * @default error.toJSON()
    */
   readonly formatError?: ((error: GraphQLError) => GraphQLFormattedError) | undefined;
+  /**
+   * Decides whether an upgrade request may become a WebSocket (e.g. its
+   * `Origin` and `Host`); a refusal is answered with its HTTP status and a
+   * JSON body `{ errors: [{ message, extensions: { code } }] }`.
+   * @default every upgrade to {@link path} is accepted
+   */
+  readonly verifyUpgrade?: ((request: IncomingMessage) => UpgradeRefusal | undefined) | undefined;
+  /**
+   * Largest message accepted, in bytes; a larger one closes the socket with
+   * 1009. 0 = ws's own default (100 MiB).
+   * @default 0
+   */
+  readonly maxPayloadBytes?: number | undefined;
+  /**
+   * Turns a `subscribe` payload into the document to run (persisted
+   * documents: the payload may carry an id and an empty `query`), or refuses
+   * it. Called with the operation's initial context.
+   * @default the payload's `query`
+   */
+  readonly resolveDocument?:
+    | ((payload: Readonly<Record<string, unknown>>, context: Record<string, unknown>) => { readonly query: string } | GraphQLError)
+    | undefined;
+}
+
+/** Why an upgrade request is refused. */
+export interface UpgradeRefusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 403: 'Forbidden' };
+
+function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+  const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
 }
 
 export interface GraphQLWsTransport {
@@ -157,9 +201,33 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
     keepAliveMs = 12_000,
     connectionInitWaitTimeoutMs = 3_000,
     formatError = (error: GraphQLError) => error.toJSON(),
+    verifyUpgrade,
+    maxPayloadBytes = 0,
+    resolveDocument,
   } = options;
 
-  const wss = new WebSocketServer({ server, path });
+  // noServer + handleUpgrade (ws's recommended way to authorise an upgrade):
+  // the upgrade is checked before any WebSocket exists.
+  const wss = new WebSocketServer({ noServer: true, ...(maxPayloadBytes > 0 ? { maxPayload: maxPayloadBytes } : {}) });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let pathname: string;
+    try {
+      pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      pathname = '';
+    }
+    if (pathname !== path) {
+      refuseUpgrade(socket, { status: 400, code: 'BAD_REQUEST', message: `WebSockets are served on ${path} only.` });
+      return;
+    }
+    const refusal = verifyUpgrade?.(request);
+    if (refusal) {
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  server.on('upgrade', onUpgrade);
   // Registered before graphql-ws's own listener, so it sees the wrapped send.
   wss.on('connection', (socket: WebSocket) => batchSends(socket));
   const envelopes = new WeakMap<object, Envelope>();
@@ -204,16 +272,19 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       execute: (args) => envelopeOf(args).execute(args) as never,
       subscribe: (args) => envelopeOf(args).subscribe(args) as never,
       async onSubscribe(ctx, id, payload) {
-        const envelope = yoga.getEnveloped({
+        const initialContext = {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
           signal: socketSignal(signals, ctx.extra.socket),
-        });
+        };
+        const resolved = resolveDocument ? resolveDocument(payload as unknown as Record<string, unknown>, initialContext) : payload;
+        if (resolved instanceof GraphQLError) return [resolved];
+        const envelope = yoga.getEnveloped(initialContext);
         let document: ExecutionArgs['document'];
         try {
-          document = envelope.parse(payload.query);
+          document = envelope.parse(resolved.query);
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
           throw err;
@@ -265,6 +336,7 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       }
       // Let the last `complete` messages reach the sockets before the close frames.
       await new Promise((resolve) => setImmediate(resolve));
+      server.off('upgrade', onUpgrade);
       await disposable.dispose();
     },
   };

@@ -4,4 +4,11 @@
  *
  * @module
  */
-export { useGraphQLWs, type Envelope, type EnvelopedServer, type GraphQLWsOptions, type GraphQLWsTransport } from './graphql-ws.js';
+export {
+  useGraphQLWs,
+  type Envelope,
+  type EnvelopedServer,
+  type GraphQLWsOptions,
+  type GraphQLWsTransport,
+  type UpgradeRefusal,
+} from './graphql-ws.js';

@@ -72,6 +72,11 @@ export interface TypedPart extends SchemaPart {
 export interface BuildTypedOptions {
   /** Starts typed subscriptions (shared or not) and ends them when their source is dropped. */
   readonly subscriptions: SourceSubscriptions;
+  /**
+   * Leave out the insert mutations (`--read-only`).
+   * @default false
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** Root field names of the generic API, per root type. */
@@ -346,7 +351,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
     };
 
     // ---------------------------------------------------------- Mutation (insert)
-    if (source.insertable && t.input !== undefined) {
+    if (!options.readOnly && source.insertable && t.input !== undefined) {
       const input = t.input;
       const mutationField = mutationScope.claim(`insert${typeName}`);
       const writable = source.columns.filter((c) => input.getFields()[fieldName(c.name)] !== undefined);

@@ -231,7 +231,9 @@ describe('buildGateway({ federation: true })', () => {
         };
       },
     });
-    const gateway = buildGateway({ client, federation: true, logger: false, typedSchema: { refreshIntervalMs: 0 } });
+    // Two tables in one _entities batch: two calls to ksqlDB, within a budget of two.
+    const gateway = buildGateway({ client, federation: true, logger: false, typedSchema: { refreshIntervalMs: 0 }, limits: { maxUpstreamCalls: 2 } });
+    const tight = buildGateway({ client, federation: true, logger: false, typedSchema: { refreshIntervalMs: 0 }, limits: { maxUpstreamCalls: 1 } });
     try {
       // Before the catalog is read: the generic API as a subgraph, no entities.
       expect(gateway.schema.getQueryType()?.getFields()['_service']).toBeDefined();
@@ -260,8 +262,24 @@ describe('buildGateway({ federation: true })', () => {
       expect(res).toEqual({ data: { _entities: [{ id: 'a', v: '7' }, { id: 't' }, null, { id: 'b', v: '7' }] } });
       expect(pulls).toHaveLength(2);
       expect(pulls.find((q) => q.includes('USERS'))).toMatch(/'a'.*'nobody'.*'b'/);
+
+      // A budget of one call: the second table's batch is not made.
+      await tight.typedSchema?.refresh();
+      const over = (await (
+        await tight.fetch('http://gateway/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Users { id } ... on Teams { id } } }`,
+            variables: { r: [{ __typename: 'Users', id: 'a' }, { __typename: 'Teams', id: 't' }] },
+          }),
+        })
+      ).json()) as ExecutionResult;
+      expect(pulls).toHaveLength(3);
+      expect(over.errors?.map((e) => e.extensions?.['code'])).toContain('UPSTREAM_CALL_LIMIT_EXCEEDED');
     } finally {
       await gateway.close();
+      await tight.close();
     }
   });
 

@@ -1,0 +1,138 @@
+/**
+ * Subscription caps: at most `maxSubscriptions` running in the process and
+ * `maxSubscriptionsPerConnection` on one connection (a graphql-ws socket; an
+ * HTTP/1.1 connection carries one SSE stream at a time). A subscription past
+ * a cap is refused before its resolver runs (no upstream query starts) with
+ * `SUBSCRIPTION_LIMIT_EXCEEDED` or `CONNECTION_SUBSCRIPTION_LIMIT_EXCEEDED`;
+ * the running ones go on.
+ *
+ * A slot is taken when the subscribe function is called and given back when
+ * the event stream ends however it ends (completion, error, `return()`), or at
+ * once when subscribing produced no stream.
+ *
+ * @module
+ */
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { ExecutionResult } from 'graphql';
+import { refusal } from '../errors/index.js';
+import { connectionOf, type InitialContext } from './initial-context.js';
+
+export interface SubscriptionCapsOptions {
+  /** Most subscriptions in the process; 0 = no limit. @default 10000 */
+  readonly maxSubscriptions?: number | undefined;
+  /** Most subscriptions per connection; 0 = no limit. @default 100 */
+  readonly maxSubscriptionsPerConnection?: number | undefined;
+}
+
+export interface SubscriptionCaps {
+  readonly plugin: Plugin;
+  /** Subscriptions running now. */
+  readonly active: number;
+}
+
+/** Calls `release` once, when `source` ends or is returned. */
+function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let released = false;
+  const done = () => {
+    if (!released) {
+      released = true;
+      release();
+    }
+  };
+  return {
+    async next() {
+      try {
+        const step = await iterator.next();
+        if (step.done) done();
+        return step;
+      } catch (error) {
+        done();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      try {
+        return (await iterator.return?.(value)) ?? { value: undefined, done: true };
+      } finally {
+        done();
+      }
+    },
+    async throw(error?: unknown) {
+      try {
+        if (iterator.throw) return await iterator.throw(error);
+        throw error;
+      } finally {
+        done();
+      }
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export function createSubscriptionCaps({
+  maxSubscriptions = 10_000,
+  maxSubscriptionsPerConnection = 100,
+}: SubscriptionCapsOptions = {}): SubscriptionCaps {
+  let active = 0;
+  const perConnection = new WeakMap<object, number>();
+
+  const take = (connection: object | undefined): (() => void) | ExecutionResult => {
+    const onConnection = connection === undefined ? 0 : (perConnection.get(connection) ?? 0);
+    if (connection !== undefined && maxSubscriptionsPerConnection > 0 && onConnection >= maxSubscriptionsPerConnection) {
+      return {
+        errors: [
+          refusal(
+            'CONNECTION_SUBSCRIPTION_LIMIT_EXCEEDED',
+            `This connection runs ${maxSubscriptionsPerConnection} subscriptions already (--max-subscriptions-per-connection); end one first.`,
+            { extensions: { limit: maxSubscriptionsPerConnection } },
+          ),
+        ],
+      };
+    }
+    if (maxSubscriptions > 0 && active >= maxSubscriptions) {
+      return {
+        errors: [
+          refusal(
+            'SUBSCRIPTION_LIMIT_EXCEEDED',
+            `The gateway runs ${maxSubscriptions} subscriptions already (--max-subscriptions); retry later.`,
+            { extensions: { limit: maxSubscriptions } },
+          ),
+        ],
+      };
+    }
+    active++;
+    if (connection !== undefined) perConnection.set(connection, onConnection + 1);
+    return () => {
+      active--;
+      if (connection !== undefined) perConnection.set(connection, (perConnection.get(connection) ?? 1) - 1);
+    };
+  };
+
+  return {
+    get active() {
+      return active;
+    },
+    plugin: {
+      onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+        const connection = connectionOf(args.contextValue as InitialContext);
+        setSubscribeFn(async (subscribeArgs) => {
+          const slot = take(connection);
+          if (typeof slot !== 'function') return slot;
+          let result: Awaited<ReturnType<typeof subscribeFn>>;
+          try {
+            result = await subscribeFn(subscribeArgs);
+          } catch (error) {
+            slot();
+            throw error;
+          }
+          if (isAsyncIterable(result)) return releasing(result, slot);
+          slot();
+          return result;
+        });
+      },
+    },
+  };
+}
