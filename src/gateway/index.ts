@@ -5,11 +5,15 @@
  */
 export {
   buildGateway,
+  DEFAULT_GATEWAY_LIMITS,
   type Gateway,
   type GatewayAddress,
   type GatewayGraphiQLOptions,
+  type GatewayLimits,
   type GatewayOptions,
+  type GatewayPersistedDocuments,
 } from './server.js';
+export { ADMIN_SECRET_HEADER, CSRF_HEADERS, type AdminApiPolicy } from './plugins/index.js';
 export type { GatewayContext } from './context.js';
 export { ERROR_CODES, GatewayErrorCode, type ErrorCodeEntry } from './errors/index.js';
 export { typeDefs, makeGatewaySchema, type SchemaPart, type ResolverMap } from './schema/index.js';
