@@ -47,7 +47,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     port: config.port,
     properties: config.engineProperties,
     engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
-    logger,
+    logger: logger.child({ component: 'engine' }),
   });
   return {
     url: displayUrl(config.host, server.port),
@@ -63,14 +63,14 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
   const persistedDocuments =
     config.persistedDocuments === undefined ? undefined : loadPersistedDocuments(config.persistedDocuments);
   try {
-    let ksqlUrl = config.ksqlUrl;
+    let ksqlUrl = config.ksqlUrls[0];
     if (ksqlUrl === undefined) {
       engine = await startEngineServer({
         host: '127.0.0.1',
         port: 0,
         properties: config.engineProperties,
         engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
-        logger,
+        logger: logger.child({ component: 'engine' }),
       });
       ksqlUrl = engine.url;
       logger.info(`embedded ksqlDB-compatible engine on ${ksqlUrl}`);
@@ -85,7 +85,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       client,
       graphiql: config.graphiql,
       graphqlEndpoint: config.graphqlPath,
-      logger,
+      logger: logger.child({ component: 'gateway' }),
       typedSchema: config.typedSchema && {
         include: config.includeSources,
         exclude: config.excludeSources,
@@ -152,7 +152,19 @@ export async function main(
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    // Never written, whatever the level or error path.
+    secrets:
+      config.command === 'serve'
+        ? [
+            config.adminSecret,
+            config.credentials?.type === 'basic' ? config.credentials.password : undefined,
+            config.credentials?.type === 'bearer' ? config.credentials.token : undefined,
+          ]
+        : [],
+  });
   // Handlers go in before anything starts: a signal that arrives while the
   // servers start (or right after the URL line, before a handler would
   // otherwise exist) must close them in order, not kill the process.

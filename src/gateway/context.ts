@@ -22,6 +22,8 @@ export interface GatewayContext {
    * WebSocket's lifetime for graphql-ws operations.
    */
   readonly signal: AbortSignal | undefined;
+  /** Calls to ksqlDB this operation has made so far (for the operation log). */
+  readonly ksqlCalls: () => number;
 }
 
 /** The per-call options a resolver passes to the client. */

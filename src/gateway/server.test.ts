@@ -6,6 +6,7 @@ import { ENTITY_TYPES, JsonNumber, type KsqlEntity } from '../protocol/index.js'
 import { KsqlServerError, KsqlTimeoutError, KsqlTransportError } from './ksql-client/errors.js';
 import type { KsqlClient } from './ksql-client/types.js';
 import { buildGateway, type Gateway } from './server.js';
+import type { Logger } from '../shared/logger.js';
 import { ENTITY_FIXTURES, UNKNOWN_ENTITY } from './testing/entities.js';
 import { createFakeKsqlClient, type FakeKsqlClient } from './testing/fake-ksql-client.js';
 import { readSse, type GraphQLResponse } from './testing/http.js';
@@ -327,7 +328,7 @@ describe('errors', () => {
 
   it('masks unexpected errors: "Unexpected error.", INTERNAL_SERVER_ERROR, no stack or message', async () => {
     const logged: unknown[] = [];
-    const logger = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => logged.push(...a) };
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => logged.push(...a), child: () => logger };
     const { gateway } = setup(
       {
         info: async () => {

@@ -23,7 +23,15 @@ function tmp(): string {
 
 function capture(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn: (...a: unknown[]) => warnings.push(a.join(' ')) };
+  const logger: Logger & { warnings: string[] } = {
+    warnings,
+    debug() {},
+    info() {},
+    error() {},
+    warn: (...a: unknown[]) => warnings.push(a.join(' ')),
+    child: () => logger,
+  };
+  return logger;
 }
 
 function open(dir: string, logger: Logger = capture(), segmentBytes?: number): EngineStorage {

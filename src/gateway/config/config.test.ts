@@ -67,8 +67,8 @@ describe('security options', () => {
     [['--cors-origins', 'ftp://app.example'], /must be http or https/],
     [['--request-content-types', 'text/plain'], /is not one of/],
     [['--only-persisted'], /--only-persisted needs --persisted-documents/],
-    [['--max-tokens', '-1'], /--max-tokens must be 0 \(no limit\) or positive/],
-    [['--max-sql-tokens', '-5'], /--max-sql-tokens must be 0/],
+    [['--max-tokens=-1'], /--max-tokens must be 0 \(no limit\) or positive/],
+    [['--max-sql-tokens=-5'], /--max-sql-tokens must be 0/],
   ])('refuses %j', (args, message) => {
     expect(() => serve(args as string[])).toThrow(ConfigError);
     expect(() => serve(args as string[])).toThrow(message);
@@ -121,5 +121,73 @@ describe('persisted documents manifests', () => {
     const file = join(dir, 'ok.json');
     writeFileSync(file, '{"x":"{ info { version } }"}');
     expect(loadPersistedDocuments(file).get('x')).toBe('{ info { version } }');
+  });
+});
+
+describe('--config FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-'));
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads JSON and YAML with the flags as keys; flags and the environment win over it', () => {
+    const yaml = write('gateway.yaml', 'port: 4100\nhost: 0.0.0.0\nksql-url:\n  - http://a:8088\n  - http://b:8088\nread-only: true\ncors-origins: https://app.example\nmax-depth: 4\n');
+    const c = serve(['--config', yaml, '--max-depth', '6'], { KSQLDB_GATEWAY_PORT: '4200' });
+    expect(c.port).toBe(4200);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.ksqlUrls).toEqual(['http://a:8088', 'http://b:8088']);
+    expect(c.readOnly).toBe(true);
+    expect(c.corsOrigins).toEqual(['https://app.example']);
+    expect(c.limits.maxDepth).toBe(6);
+    const json = write('gateway.json', JSON.stringify({ 'graphql-path': '/gql', 'max-aliases': 3, 'log-format': 'json' }));
+    const d = serve([], { KSQLDB_GATEWAY_CONFIG: json });
+    expect(d.graphqlPath).toBe('/gql');
+    expect(d.limits.maxAliases).toBe(3);
+    expect(d.logFormat).toBe('json');
+  });
+
+  it.each([
+    ['bad.json', '{ nope', /--config .*bad\.json: /],
+    ['list.json', '[1]', /expected an object of options/],
+    ['unknown.json', '{"prot": 1}', /"prot" is not an option/],
+    ['engine-only.json', '{"tls-cert-file": "x"}', /"tls-cert-file" does not apply to "serve"/],
+    ['kind.json', '{"port": "x"}', /"port": expected an integer/],
+    ['bool.yaml', 'read-only: maybe\n', /"read-only": expected true or false/],
+  ])('refuses %s', (name, text, message) => {
+    expect(() => serve(['--config', write(name, text)])).toThrow(message);
+  });
+
+  it('names an unreadable file', () => {
+    expect(() => serve(['--config', join(dir, 'missing.yaml')])).toThrow(/--config: cannot read .*missing\.yaml \(ENOENT\)/);
+  });
+});
+
+describe('flags (node:util parseArgs)', () => {
+  it.each([
+    [['--prot', '1'], /Unknown option "--prot" for "serve"/],
+    [['--port'], /Option --port needs a value \(PORT\)/],
+    [['--read-only=yes'], /Option --read-only takes no value/],
+    [['--log-format', 'xml'], /--log-format must be one of json, pretty/],
+    [['--ksql-url', 'http://a:8088,http://a:8088'], /lists a server twice/],
+    [['--ksql-cert-file', 'c.pem'], /--ksql-cert-file and --ksql-key-file go together/],
+    [['--no-help'], /Unknown option/],
+  ])('refuses %j', (args, message) => {
+    expect(() => serve(args as string[])).toThrow(message);
+  });
+
+  it('takes --no-<flag>, repeated lists, the last of repeated values, and -h', () => {
+    const c = serve(['--no-graphiql', '--cors-origins', 'https://a.example', '--cors-origins', 'https://b.example', '--port', '1', '--port', '2']);
+    expect(c.graphiql).toBe(false);
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.port).toBe(2);
+    expect(parseArgs(['-h']).help).toBe(true);
+    expect(parseArgs(['engine', '--version']).version).toBe(true);
+  });
+
+  it('engine: TLS files go together', () => {
+    expect(() => loadConfig(parseArgs(['engine', '--tls-cert-file', 'c.pem']), {})).toThrow(/go together/);
+    expect(() => loadConfig(parseArgs(['engine', '--tls-client-ca-file', 'ca.pem']), {})).toThrow(/needs --tls-cert-file/);
   });
 });

@@ -8,6 +8,9 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { parseArgs as parseArgsUtil } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { BaseError } from '../../shared/errors.js';
 
 export class ConfigError extends BaseError {
@@ -41,6 +44,14 @@ export function envName(flag: string): string {
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
+    flag: 'config',
+    kind: 'string',
+    commands: ['serve', 'engine'],
+    description:
+      'Read options from a JSON or YAML file whose keys are these flag names (e.g. {"port": 4000, "ksql-url": ["http://a:8088"]}); flags and environment variables win over it.',
+    valueName: 'FILE',
+  },
+  {
     flag: 'port',
     kind: 'integer',
     commands: ['serve', 'engine'],
@@ -58,11 +69,63 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     flag: 'ksql-url',
-    kind: 'string',
+    kind: 'list',
     commands: ['serve'],
     description:
-      'Base URL of a ksqlDB server (e.g. http://localhost:8088). When absent, the embedded engine starts on a free loopback port.',
-    valueName: 'URL',
+      'Base URL of a ksqlDB server (e.g. http://localhost:8088); several (comma-separated or repeated) for the servers of one cluster, with health checks and failover. When absent, the embedded engine starts on a free loopback port.',
+    valueName: 'URLS',
+  },
+  {
+    flag: 'ksql-ca-file',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'PEM file of the certificate authorities to trust for https ksqlDB URLs (instead of the system ones).',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'ksql-cert-file',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'PEM client certificate for ksqlDB servers that ask for one (mutual TLS), with --ksql-key-file.',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'ksql-key-file',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'PEM private key of --ksql-cert-file.',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'ksql-tls-insecure',
+    kind: 'boolean',
+    commands: ['serve'],
+    description: 'Development only: accept any certificate from ksqlDB (no verification). Logged loudly at start.',
+    defaults: { serve: false },
+  },
+  {
+    flag: 'ksql-health-interval-ms',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'How often each ksqlDB server\'s /healthcheck is polled when several are given, in milliseconds.',
+    defaults: { serve: 5000 },
+    valueName: 'MS',
+  },
+  {
+    flag: 'ksql-max-line-bytes',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Longest line (one row) of a ksqlDB /query response, in bytes; a longer one ends the query with KSQL_RESPONSE_TOO_LARGE.',
+    defaults: { serve: 16777216 },
+    valueName: 'BYTES',
+  },
+  {
+    flag: 'ksql-max-body-bytes',
+    kind: 'integer',
+    commands: ['serve'],
+    description: 'Largest ksqlDB response body read whole (statements, pull queries, /info, ...), in bytes; past it the call fails with KSQL_RESPONSE_TOO_LARGE.',
+    defaults: { serve: 67108864 },
+    valueName: 'BYTES',
   },
   {
     flag: 'ksql-username',
@@ -299,6 +362,37 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'N',
   },
   {
+    flag: 'metrics',
+    kind: 'boolean',
+    commands: ['serve'],
+    description: 'Serve Prometheus metrics at --metrics-path (--no-metrics turns them off).',
+    defaults: { serve: true },
+  },
+  {
+    flag: 'metrics-path',
+    kind: 'string',
+    commands: ['serve'],
+    description: 'Path of the Prometheus metrics endpoint.',
+    defaults: { serve: '/metrics' },
+    valueName: 'PATH',
+  },
+  {
+    flag: 'shutdown-timeout-ms',
+    kind: 'integer',
+    commands: ['serve', 'engine'],
+    description:
+      'On SIGTERM/SIGINT: how long running subscriptions and requests get to end before the process exits anyway, in milliseconds.',
+    defaults: { serve: 10000, engine: 10000 },
+    valueName: 'MS',
+  },
+  {
+    flag: 'log-format',
+    kind: 'string',
+    commands: ['serve', 'engine'],
+    description: 'json (one JSON object per line) or pretty (readable lines). Default: pretty when stderr is a terminal, else json.',
+    valueName: 'json|pretty',
+  },
+  {
     flag: 'log-level',
     kind: 'string',
     commands: ['serve', 'engine'],
@@ -330,6 +424,27 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Embedded engine: most SQL tokens one request may hold; parsing stops past it with a statement error (40001); 0 = no limit.',
     defaults: { serve: 100000, engine: 100000 },
     valueName: 'N',
+  },
+  {
+    flag: 'tls-cert-file',
+    kind: 'string',
+    commands: ['engine'],
+    description: 'Serve HTTPS with this PEM certificate (with --tls-key-file), as ksqlDB can.',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'tls-key-file',
+    kind: 'string',
+    commands: ['engine'],
+    description: 'PEM private key of --tls-cert-file.',
+    valueName: 'FILE',
+  },
+  {
+    flag: 'tls-client-ca-file',
+    kind: 'string',
+    commands: ['engine'],
+    description: 'With HTTPS: require a client certificate signed by these PEM certificate authorities (mutual TLS).',
+    valueName: 'FILE',
   },
   {
     flag: 'set',
@@ -381,8 +496,17 @@ export interface ServeConfig {
   readonly command: 'serve';
   readonly port: number;
   readonly host: string;
-  /** Absent: run the embedded engine. */
-  readonly ksqlUrl: string | undefined;
+  /** ksqlDB servers of one cluster; empty: run the embedded engine. */
+  readonly ksqlUrls: readonly string[];
+  readonly ksqlTls: KsqlTlsConfig;
+  readonly ksqlHealthIntervalMs: number;
+  readonly ksqlMaxLineBytes: number;
+  readonly ksqlMaxBodyBytes: number;
+  readonly metrics: boolean;
+  readonly metricsPath: string;
+  readonly shutdownTimeoutMs: number;
+  /** undefined: pretty on a terminal, else json. */
+  readonly logFormat: LogFormat | undefined;
   readonly credentials: KsqlCredentials | undefined;
   readonly forwardAuthorization: boolean;
   readonly requestTimeoutMs: number;
@@ -418,12 +542,36 @@ export interface EngineConfig {
   readonly command: 'engine';
   readonly port: number;
   readonly host: string;
+  readonly tls: EngineTlsConfig | undefined;
+  readonly shutdownTimeoutMs: number;
+  /** undefined: pretty on a terminal, else json. */
+  readonly logFormat: LogFormat | undefined;
   readonly logLevel: LogLevel;
   readonly inMemory: boolean;
   /** The data directory (unused when `inMemory`). */
   readonly dataDir: string;
   readonly maxSqlTokens: number;
   readonly engineProperties: Readonly<Record<string, string>>;
+}
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** TLS towards ksqlDB (`--ksql-*-file`): paths, read by the CLI. */
+export interface KsqlTlsConfig {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  /** No certificate verification at all (development only). */
+  readonly insecure: boolean;
+}
+
+/** The engine's own HTTPS (`engine --tls-*-file`): paths, read by the CLI. */
+export interface EngineTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Require client certificates signed by these CAs. */
+  readonly clientCaFile: string | undefined;
 }
 
 export type Config = ServeConfig | EngineConfig;
@@ -461,7 +609,10 @@ export interface ParsedArgs {
   readonly values: ReadonlyMap<string, RawValue>;
 }
 
-/** Parses argv (without node and script); unknown flags and bad values are ConfigErrors. */
+/**
+ * Parses argv (without node and script) with `node:util` `parseArgs`, from
+ * the options table; unknown flags and bad values are ConfigErrors.
+ */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let command: Command = 'serve';
   let rest = argv;
@@ -474,58 +625,124 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     command = first;
     rest = argv.slice(1);
   }
+  const specs = OPTIONS.filter((o) => o.commands.includes(command));
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const spec of specs) {
+    options[spec.flag] = spec.kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: true };
+  }
+  let parsed: ReturnType<typeof parseArgsUtil>;
+  try {
+    parsed = parseArgsUtil({ args: [...rest], options, strict: true, allowPositionals: false, allowNegative: true });
+  } catch (err) {
+    throw argsError(err, command);
+  }
   const values = new Map<string, RawValue>();
-  let help = false;
-  let version = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (arg === '--version' || arg === '-v') {
-      version = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}". See --help.`);
-    let name = arg.slice(2);
-    let inline: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq !== -1) {
-      inline = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    let negated = false;
-    let spec = OPTIONS.find((o) => o.flag === name);
-    if (!spec && name.startsWith('no-')) {
-      spec = OPTIONS.find((o) => o.flag === name.slice(3) && o.kind === 'boolean');
-      negated = spec !== undefined;
-    }
-    if (!spec || !spec.commands.includes(command)) {
-      throw new ConfigError(`Unknown option "--${name}" for "${command}". See --help.`);
-    }
+  for (const spec of specs) {
+    const raw = parsed.values[spec.flag];
+    if (raw === undefined) continue;
     if (spec.kind === 'boolean') {
-      const v = inline === undefined ? true : parseFlagValue(spec, inline, `--${name}`);
-      values.set(spec.flag, negated ? !v : v);
+      values.set(spec.flag, raw as boolean);
       continue;
     }
-    let raw = inline;
-    if (raw === undefined) {
-      raw = rest[i + 1];
-      if (raw === undefined || (raw.startsWith('--') && raw.length > 2)) {
-        throw new ConfigError(`Option --${name} needs a value (${spec.valueName ?? 'VALUE'}).`);
-      }
-      i++;
-    }
-    const parsed = parseFlagValue(spec, raw, `--${name}`);
+    const all = raw as string[];
     if (spec.kind === 'list') {
-      const prev = (values.get(spec.flag) as string[] | undefined) ?? [];
-      values.set(spec.flag, [...prev, ...(parsed as string[])]);
+      values.set(spec.flag, all.flatMap((v) => parseFlagValue(spec, v, `--${spec.flag}`) as string[]));
     } else {
-      values.set(spec.flag, parsed);
+      // The last one wins, as with most CLIs.
+      values.set(spec.flag, parseFlagValue(spec, all[all.length - 1] as string, `--${spec.flag}`));
     }
   }
-  return { command, help, version, values };
+  for (const name of ['help', 'version']) {
+    if (parsed.values[name] === false) throw new ConfigError(`Unknown option "--no-${name}". See --help.`);
+  }
+  return { command, help: parsed.values['help'] === true, version: parsed.values['version'] === true, values };
+}
+
+/** `parseArgs`' errors, in our words. */
+function argsError(err: unknown, command: Command): ConfigError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new ConfigError(`Unknown option "${option ?? message}" for "${command}". See --help.`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const spec = OPTIONS.find((o) => `--${o.flag}` === option);
+      if (spec && spec.kind === 'boolean') return new ConfigError(`Option ${option} takes no value (use --no-${spec.flag} to turn it off).`);
+      return new ConfigError(`Option ${option ?? ''} needs a value (${spec?.valueName ?? 'VALUE'}).`);
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new ConfigError(`Unexpected argument: ${message.replace(/^Unexpected argument '([^']*)'.*$/s, '"$1"')}. See --help.`);
+    default:
+      return new ConfigError(message);
+  }
+}
+
+/**
+ * Reads a configuration file (`--config`): JSON or YAML (by its extension,
+ * `.json` or `.yaml`/`.yml`; otherwise JSON, then YAML), an object whose
+ * keys are flag names (`port`, `ksql-url`, `cors-origins`, ...), with values
+ * of the flag's kind (lists as arrays or comma-separated strings).
+ */
+export function readConfigFile(path: string, command: Command): ReadonlyMap<string, RawValue> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`--config: cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+  let data: unknown;
+  const yamlFirst = /\.ya?ml$/i.test(path);
+  try {
+    data = yamlFirst ? parseYaml(text) : JSON.parse(text);
+  } catch (first) {
+    if (yamlFirst || /\.json$/i.test(path)) {
+      throw new ConfigError(`--config ${path}: ${first instanceof Error ? first.message.split('\n')[0] : String(first)}`);
+    }
+    try {
+      data = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`--config ${path}: neither JSON nor YAML (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    }
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(`--config ${path}: expected an object of options (e.g. { "port": 4000 })`);
+  }
+  const values = new Map<string, RawValue>();
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const spec = OPTIONS.find((o) => o.flag === key);
+    const where = `--config ${path}: "${key}"`;
+    if (!spec || key === 'config') throw new ConfigError(`${where} is not an option. See --help for the names.`);
+    if (!spec.commands.includes(command)) throw new ConfigError(`${where} does not apply to "${command}"`);
+    values.set(key, fileValue(spec, value, where));
+  }
+  return values;
+}
+
+function fileValue(spec: OptionSpec, value: unknown, where: string): RawValue {
+  switch (spec.kind) {
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string') return parseFlagValue(spec, value, where);
+      break;
+    case 'integer':
+      if (typeof value === 'number' && Number.isInteger(value)) return value;
+      if (typeof value === 'string') return parseFlagValue(spec, value, where);
+      break;
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number') return String(value);
+      break;
+    case 'list':
+      if (typeof value === 'string') return parseFlagValue(spec, value, where);
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((v) => v.trim()).filter(Boolean);
+      break;
+  }
+  throw new ConfigError(`${where}: expected ${spec.kind === 'list' ? 'a list of strings' : `a ${spec.kind}`}, got ${JSON.stringify(value)}`);
 }
 
 function resolve(
@@ -533,12 +750,14 @@ function resolve(
   command: Command,
   flags: ReadonlyMap<string, RawValue>,
   env: NodeJS.ProcessEnv,
+  file: ReadonlyMap<string, RawValue>,
 ): RawValue {
   if (flags.has(spec.flag)) return flags.get(spec.flag);
   const fromEnv = env[envName(spec.flag)];
   if (fromEnv !== undefined && fromEnv !== '') {
     return parseFlagValue(spec, fromEnv, envName(spec.flag));
   }
+  if (file.has(spec.flag)) return file.get(spec.flag);
   return spec.defaults?.[command];
 }
 
@@ -555,10 +774,13 @@ function parseProperties(entries: readonly string[]): Record<string, string> {
 /** Builds a validated, frozen config from parsed flags and the environment. */
 export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Config {
   const { command, values } = args;
+  const configSpec = OPTIONS.find((o) => o.flag === 'config') as OptionSpec;
+  const configFile = resolve(configSpec, command, values, env, new Map()) as string | undefined;
+  const file = configFile === undefined ? new Map<string, RawValue>() : readConfigFile(configFile, command);
   const get = (flag: string): RawValue => {
     const spec = OPTIONS.find((o) => o.flag === flag);
     if (!spec) throw new Error(`No option ${flag}`);
-    return resolve(spec, command, values, env);
+    return resolve(spec, command, values, env, file);
   };
   const port = get('port') as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -569,6 +791,13 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const logFormatRaw = get('log-format') as string | undefined;
+  if (logFormatRaw !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormatRaw)) {
+    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormatRaw}"`);
+  }
+  const logFormat = logFormatRaw as LogFormat | undefined;
+  const shutdownTimeoutMs = get('shutdown-timeout-ms') as number;
+  if (!(shutdownTimeoutMs > 0)) throw new ConfigError(`--shutdown-timeout-ms must be positive, got ${shutdownTimeoutMs}`);
   const engineProperties = Object.freeze(parseProperties((get('set') as string[] | undefined) ?? []));
   const inMemory = get('in-memory') as boolean;
   const dataDir = get('data-dir') as string;
@@ -576,10 +805,22 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   const maxSqlTokens = get('max-sql-tokens') as number;
   if (!(maxSqlTokens >= 0)) throw new ConfigError(`--max-sql-tokens must be 0 (no limit) or positive, got ${maxSqlTokens}`);
   if (command === 'engine') {
+    const certFile = get('tls-cert-file') as string | undefined;
+    const keyFile = get('tls-key-file') as string | undefined;
+    const clientCaFile = get('tls-client-ca-file') as string | undefined;
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+      throw new ConfigError('--tls-cert-file and --tls-key-file go together');
+    }
+    if (clientCaFile !== undefined && certFile === undefined) {
+      throw new ConfigError('--tls-client-ca-file needs --tls-cert-file and --tls-key-file (client certificates are checked over HTTPS)');
+    }
     return Object.freeze({
       command,
       port,
       host,
+      tls: certFile === undefined || keyFile === undefined ? undefined : Object.freeze({ certFile, keyFile, clientCaFile }),
+      shutdownTimeoutMs,
+      logFormat,
       logLevel: logLevel as LogLevel,
       inMemory,
       dataDir,
@@ -587,23 +828,24 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
       engineProperties,
     });
   }
-  const ksqlUrlRaw = get('ksql-url') as string | undefined;
-  let ksqlUrl: string | undefined;
-  if (ksqlUrlRaw !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(ksqlUrlRaw);
-    } catch {
-      throw new ConfigError(`--ksql-url is not a valid URL: "${ksqlUrlRaw}"`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ConfigError(`--ksql-url must be http or https, got ${url.protocol}`);
-    }
-    if (url.username || url.password) {
-      throw new ConfigError('--ksql-url must not contain credentials; use --ksql-username/--ksql-password');
-    }
-    ksqlUrl = url.toString().replace(/\/$/, '');
+  const ksqlUrls = Object.freeze(((get('ksql-url') as string[] | undefined) ?? []).map(parseKsqlUrl));
+  if (new Set(ksqlUrls).size !== ksqlUrls.length) throw new ConfigError('--ksql-url lists a server twice');
+  const ksqlTls: KsqlTlsConfig = Object.freeze({
+    caFile: get('ksql-ca-file') as string | undefined,
+    certFile: get('ksql-cert-file') as string | undefined,
+    keyFile: get('ksql-key-file') as string | undefined,
+    insecure: get('ksql-tls-insecure') as boolean,
+  });
+  if ((ksqlTls.certFile === undefined) !== (ksqlTls.keyFile === undefined)) {
+    throw new ConfigError('--ksql-cert-file and --ksql-key-file go together');
   }
+  const positive = (flag: string): number => {
+    const n = get(flag) as number;
+    if (!(n > 0)) throw new ConfigError(`--${flag} must be positive, got ${n}`);
+    return n;
+  };
+  const metricsPath = get('metrics-path') as string;
+  if (!metricsPath.startsWith('/')) throw new ConfigError(`--metrics-path must start with "/", got "${metricsPath}"`);
   const username = get('ksql-username') as string | undefined;
   const password = get('ksql-password') as string | undefined;
   const token = get('ksql-token') as string | undefined;
@@ -674,7 +916,15 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     command,
     port,
     host,
-    ksqlUrl,
+    ksqlUrls,
+    ksqlTls,
+    ksqlHealthIntervalMs: positive('ksql-health-interval-ms'),
+    ksqlMaxLineBytes: positive('ksql-max-line-bytes'),
+    ksqlMaxBodyBytes: positive('ksql-max-body-bytes'),
+    metrics: get('metrics') as boolean,
+    metricsPath,
+    shutdownTimeoutMs,
+    logFormat,
     typedSchema: get('typed-schema') as boolean,
     includeSources: list('include-sources'),
     excludeSources: list('exclude-sources'),
@@ -700,6 +950,23 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     maxSqlTokens,
     engineProperties,
   });
+}
+
+function parseKsqlUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`--ksql-url is not a valid URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--ksql-url must be http or https, got ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    // The value is not echoed: it holds a credential.
+    throw new ConfigError('--ksql-url must not contain credentials; use --ksql-username/--ksql-password');
+  }
+  return url.toString().replace(/\/$/, '');
 }
 
 /**

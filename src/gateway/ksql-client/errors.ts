@@ -20,6 +20,7 @@
  */
 import { isJsonNumber, parseJson, type JsonValue, type KsqlEntity } from '../../protocol/index.js';
 import { BaseError, type BaseErrorOptions } from '../../shared/errors.js';
+import { redactAuthorizationValues, redactSecrets } from '../../shared/redact.js';
 
 export const KsqlClientErrorCode = {
   TRANSPORT: 'KSQL_TRANSPORT',
@@ -177,33 +178,11 @@ export class KsqlAbortError extends GatewayError {
 
 // ------------------------------------------------------------ redaction
 
-const REDACTED = '[REDACTED]';
+export { redactSecrets, secretsOf } from '../../shared/redact.js';
 
-/**
- * The strings that must never appear in an error, derived from an
- * `Authorization` value: the value, its credential part, and for Basic the
- * decoded `user:password` and the password.
- */
-export function secretsOf(authorization: string | undefined): string[] {
-  if (!authorization) return [];
-  const secrets = [authorization];
-  const space = authorization.indexOf(' ');
-  const credential = space === -1 ? '' : authorization.slice(space + 1).trim();
-  if (credential) secrets.push(credential);
-  if (credential && authorization.slice(0, space).toLowerCase() === 'basic') {
-    const decoded = Buffer.from(credential, 'base64').toString('utf8');
-    secrets.push(decoded);
-    const colon = decoded.indexOf(':');
-    if (colon !== -1) secrets.push(decoded.slice(colon + 1));
-  }
-  // Very short fragments would redact ordinary words; a real secret is longer.
-  return secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-}
-
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
+/** Redacts the call's secrets and anything shaped like an Authorization value. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  return redactAuthorizationValues(redactSecrets(text, secrets));
 }
 
 // ---------------------------------------------------- ksqlDB error bodies
@@ -246,11 +225,11 @@ export function serverErrorFromObject(value: JsonValue, ctx: ErrorContext): Ksql
   const type = obj['@type'];
   const statementText = obj['statementText'];
   const entities = obj['entities'];
-  return new KsqlServerError(redactSecrets(message, secrets), {
+  return new KsqlServerError(redactText(message, secrets), {
     httpStatus: ctx.httpStatus,
     errorCode,
     ksqlType: typeof type === 'string' ? type : null,
-    statementText: typeof statementText === 'string' ? redactSecrets(statementText, secrets) : undefined,
+    statementText: typeof statementText === 'string' ? redactText(statementText, secrets) : undefined,
     entities: Array.isArray(entities) ? (entities as unknown as KsqlEntity[]) : undefined,
     inStream: ctx.inStream,
     method: ctx.method,
@@ -275,7 +254,7 @@ export function serverErrorFromResponse(bodyText: string, ctx: ErrorContext): Ks
     }
   }
   // Redact before cutting, so no fragment of a secret survives the cut.
-  const text = excerpt(redactSecrets(trimmed, ctx.secrets ?? []));
+  const text = excerpt(redactText(trimmed, ctx.secrets ?? []));
   return new KsqlServerError(
     text ? `ksqlDB returned HTTP ${ctx.httpStatus}: ${text}` : `ksqlDB returned HTTP ${ctx.httpStatus} with an empty body`,
     {

@@ -33,16 +33,20 @@ describe('upstream call budget', () => {
 
   it('counts every kind of call, and never /close-query', async () => {
     const client = createFakeKsqlClient();
-    const budgeted = withUpstreamBudget(client, 2);
+    const { client: budgeted, calls } = withUpstreamBudget(client, 2);
     await budgeted.info();
     await budgeted.healthcheck();
     await expect(budgeted.clusterStatus()).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_CALL_LIMIT_EXCEEDED' } });
     expect(() => budgeted.query({ ksql: 'SELECT 1;' })).toThrow(/at most 2 calls/);
+    await expect(budgeted.pullQuery({ ksql: 'SELECT 1;' })).rejects.toThrow(/at most 2 calls/);
     await budgeted.closeQuery('q1');
     expect(client.callsOf('clusterStatus')).toHaveLength(0);
     expect(client.callsOf('closeQuery')).toHaveLength(1);
     await budgeted.close();
     expect(client.callsOf('close')).toHaveLength(0);
-    expect(withUpstreamBudget(client, 0)).toBe(client);
+    expect(calls()).toBe(2);
+    const unlimited = withUpstreamBudget(client, 0);
+    for (let i = 0; i < 20; i++) await unlimited.client.info();
+    expect(unlimited.calls()).toBe(20);
   });
 });

@@ -13,82 +13,29 @@
  * @module
  */
 import { refusal } from '../errors/index.js';
-import type { CallOptions, KsqlClient, PullQueryResult, QueryStream } from '../ksql-client/types.js';
-import type { KsqlRequest } from '../../protocol/index.js';
+import { observeClient } from '../ksql-client/observe.js';
+import type { KsqlClient } from '../ksql-client/types.js';
 
-class BudgetedClient implements KsqlClient {
-  readonly #client: KsqlClient;
-  readonly #max: number;
-  #calls = 0;
-
-  constructor(client: KsqlClient, max: number) {
-    this.#client = client;
-    this.#max = max;
-  }
-
-  #spend(endpoint: string): void {
-    this.#calls++;
-    if (this.#calls > this.#max) {
-      throw refusal(
-        'UPSTREAM_CALL_LIMIT_EXCEEDED',
-        `This operation may make at most ${this.#max} calls to ksqlDB (--max-upstream-calls); the call to ${endpoint} was not made.`,
-        { extensions: { limit: this.#max } },
-      );
-    }
-  }
-
-  async info(options?: CallOptions) {
-    this.#spend('/info');
-    return this.#client.info(options);
-  }
-
-  async healthcheck(options?: CallOptions) {
-    this.#spend('/healthcheck');
-    return this.#client.healthcheck(options);
-  }
-
-  async clusterStatus(options?: CallOptions) {
-    this.#spend('/clusterStatus');
-    return this.#client.clusterStatus(options);
-  }
-
-  async ksql(request: KsqlRequest, options?: CallOptions) {
-    this.#spend('/ksql');
-    return this.#client.ksql(request, options);
-  }
-
-  async status(commandId: string, options?: CallOptions) {
-    this.#spend('/status');
-    return this.#client.status(commandId, options);
-  }
-
-  async terminateCluster(deleteTopicList?: readonly string[], options?: CallOptions) {
-    this.#spend('/ksql/terminate');
-    return this.#client.terminateCluster(deleteTopicList, options);
-  }
-
-  query(request: KsqlRequest, options?: CallOptions): QueryStream {
-    this.#spend('/query');
-    return this.#client.query(request, options);
-  }
-
-  async pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult> {
-    this.#spend('/query');
-    return this.#client.pullQuery(request, options);
-  }
-
-  closeQuery(queryId: string, options?: CallOptions) {
-    return this.#client.closeQuery(queryId, options);
-  }
-
-  /** The shared client outlives every operation: an operation's view never closes it. */
-  async close(): Promise<void> {}
+/** One operation's view of the client, and how many calls it made. */
+export interface BudgetedClient {
+  readonly client: KsqlClient;
+  /** Calls made (refused ones not counted). */
+  readonly calls: () => number;
 }
 
-/**
- * A view of `client` for one operation that allows `max` calls; `max` 0
- * returns the client itself (no limit).
- */
-export function withUpstreamBudget(client: KsqlClient, max: number): KsqlClient {
-  return max > 0 ? new BudgetedClient(client, max) : client;
+/** A view of `client` for one operation that allows `max` calls; `max` 0 = no limit (still counted). */
+export function withUpstreamBudget(client: KsqlClient, max: number): BudgetedClient {
+  let calls = 0;
+  const view = observeClient(client, (call) => {
+    if (call.endpoint === '/close-query') return;
+    if (max > 0 && calls >= max) {
+      throw refusal(
+        'UPSTREAM_CALL_LIMIT_EXCEEDED',
+        `This operation may make at most ${max} calls to ksqlDB (--max-upstream-calls); the call to ${call.endpoint} was not made.`,
+        { extensions: { limit: max } },
+      );
+    }
+    calls++;
+  });
+  return { client: view, calls: () => calls };
 }

@@ -34,8 +34,10 @@ export function useKsqlContext({ client, maxUpstreamCalls = 0 }: KsqlContextOpti
   return {
     onContextBuilding({ context, extendContext }) {
       const initial = context as InitialContext;
+      const budget = withUpstreamBudget(client, maxUpstreamCalls);
       const extension: GatewayContext = {
-        ksqlClient: withUpstreamBudget(client, maxUpstreamCalls),
+        ksqlClient: budget.client,
+        ksqlCalls: budget.calls,
         authorization: authorizationOf(initial),
         signal: initial.signal ?? initial.request?.signal,
       };

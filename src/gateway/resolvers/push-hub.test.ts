@@ -17,7 +17,7 @@ function setup(bufferSize?: number) {
     const request = { ksql: sql, streamsProperties: properties };
     const key = shareKey(request, authorization);
     if (key === undefined) throw new Error('not shareable');
-    const context: GatewayContext = { ksqlClient: client, authorization, signal };
+    const context: GatewayContext = { ksqlClient: client, authorization, signal, ksqlCalls: () => 0 };
     return hub.subscribe(key, request, context);
   };
   return { client, registry, hub, join };

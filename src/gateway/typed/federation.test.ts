@@ -28,7 +28,7 @@ function genericResolvers(): ResolverMap {
 }
 
 function contextOf(client: FakeKsqlClient): GatewayContext {
-  return { ksqlClient: client, authorization: undefined, signal: new AbortController().signal } as GatewayContext;
+  return { ksqlClient: client, authorization: undefined, signal: new AbortController().signal, ksqlCalls: () => 0 };
 }
 
 async function run(schema: GraphQLSchema, source: string, client = createFakeKsqlClient(), variableValues?: Record<string, unknown>) {

@@ -1,0 +1,223 @@
+/**
+ * A decorator over any {@link KsqlClient} that tells an observer about every
+ * call: when it starts (the observer may refuse it by throwing, before
+ * anything is sent) and how it ended. Metrics, traces, the per-operation call
+ * budget and the operation log are observers; the client itself knows
+ * nothing of them.
+ *
+ * What an observer sees never holds statement values or credentials: the
+ * endpoint, the kind of query, and the statement's leading keywords
+ * (`CREATE STREAM`, `SELECT`, ...).
+ *
+ * @module
+ */
+import type { KsqlEntity, KsqlRequest } from '../../protocol/index.js';
+import type { CallOptions, KsqlClient, PullQueryResult, QueryEvent, QueryHeader, QueryStream } from './types.js';
+
+export type KsqlEndpoint =
+  | '/info'
+  | '/healthcheck'
+  | '/clusterStatus'
+  | '/ksql'
+  | '/status'
+  | '/ksql/terminate'
+  | '/query'
+  | '/close-query';
+
+export interface KsqlCall {
+  readonly endpoint: KsqlEndpoint;
+  /** `/query` only: a push query (streamed) or a pull query (collected). */
+  readonly queryKind?: 'push' | 'pull' | undefined;
+  /** The statements' leading keywords, e.g. `CREATE STREAM`, `SELECT`, `INSERT;SHOW` (never values). */
+  readonly statementKind?: string | undefined;
+}
+
+export interface KsqlCallOutcome {
+  /** `cancelled`: the caller went away or ended a push query itself. */
+  readonly result: 'ok' | 'error' | 'cancelled';
+  /** The error's stable code (`KSQL_SERVER_ERROR`, `KSQL_TRANSPORT`, ...). */
+  readonly code?: string | undefined;
+  /** ksqlDB's HTTP status, when it answered with an error. */
+  readonly httpStatus?: number | undefined;
+  readonly error?: unknown;
+}
+
+/**
+ * Called as a call starts; may throw to refuse it (nothing is sent). What it
+ * returns is called once, when the call ends (a push query: when its stream
+ * ends, however it ends).
+ */
+export type KsqlCallObserver = (call: KsqlCall) => ((outcome: KsqlCallOutcome) => void) | void;
+
+const KEYWORD_PAIRS = new Set(['CREATE', 'DROP', 'ALTER', 'DESCRIBE', 'SHOW', 'LIST', 'TERMINATE', 'ASSERT', 'PAUSE', 'RESUME']);
+
+/**
+ * The leading keywords of each statement of `sql` (`CREATE STREAM`,
+ * `INSERT`, ...), joined by `;`, at most 5; no identifier or value.
+ */
+export function statementKind(sql: string): string {
+  const kinds: string[] = [];
+  // Comments and quoted text cannot hold a statement's leading keyword.
+  const text = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^']|'')*'|`(?:[^`]|``)*`|"(?:[^"]|"")*"/g, ' x ');
+  for (const statement of text.split(';')) {
+    const words = statement.trim().split(/\s+/, 4).map((w) => w.toUpperCase());
+    const first = words[0];
+    if (!first || !/^[A-Z]+$/.test(first)) continue;
+    let kind = first;
+    const second = words[1];
+    if (KEYWORD_PAIRS.has(first) && second && /^[A-Z]+$/.test(second)) {
+      kind = `${first} ${second}`;
+      // CREATE OR REPLACE STREAM, CREATE SOURCE TABLE
+      const third = words[2];
+      if ((second === 'OR' || second === 'SOURCE') && third && /^[A-Z]+$/.test(third)) kind = `${first} ${second} ${third}`;
+    }
+    kinds.push(kind);
+    if (kinds.length === 5) break;
+  }
+  return kinds.join(';');
+}
+
+function outcomeOf(error: unknown): KsqlCallOutcome {
+  const code = (error as { code?: unknown } | null)?.code;
+  const httpStatus = (error as { httpStatus?: unknown } | null)?.httpStatus;
+  return {
+    result: code === 'KSQL_ABORTED' || (error as { name?: unknown } | null)?.name === 'AbortError' ? 'cancelled' : 'error',
+    code: typeof code === 'string' ? code : undefined,
+    httpStatus: typeof httpStatus === 'number' ? httpStatus : undefined,
+    error,
+  };
+}
+
+class ObservedQueryStream implements QueryStream {
+  readonly #inner: QueryStream;
+  readonly #end: (outcome: KsqlCallOutcome) => void;
+  #ended = false;
+
+  constructor(inner: QueryStream, end: (outcome: KsqlCallOutcome) => void) {
+    this.#inner = inner;
+    this.#end = end;
+  }
+
+  get header(): Promise<QueryHeader> {
+    return this.#inner.header;
+  }
+
+  #finish(outcome: KsqlCallOutcome): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#end(outcome);
+  }
+
+  async next(): Promise<IteratorResult<QueryEvent>> {
+    try {
+      const step = await this.#inner.next();
+      if (step.done) this.#finish({ result: 'ok' });
+      return step;
+    } catch (error) {
+      this.#finish(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<QueryEvent>> {
+    try {
+      return await this.#inner.return(value);
+    } finally {
+      this.#finish({ result: 'cancelled' });
+    }
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<QueryEvent>> {
+    try {
+      if (this.#inner.throw) return await this.#inner.throw(error);
+      throw error;
+    } finally {
+      this.#finish(outcomeOf(error));
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+class ObservedClient implements KsqlClient {
+  readonly #client: KsqlClient;
+  readonly #observer: KsqlCallObserver;
+
+  constructor(client: KsqlClient, observer: KsqlCallObserver) {
+    this.#client = client;
+    this.#observer = observer;
+  }
+
+  async #observe<T>(call: KsqlCall, run: () => Promise<T>): Promise<T> {
+    const end = this.#observer(call);
+    try {
+      const value = await run();
+      end?.({ result: 'ok' });
+      return value;
+    } catch (error) {
+      end?.(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  info(options?: CallOptions) {
+    return this.#observe({ endpoint: '/info' }, () => this.#client.info(options));
+  }
+
+  healthcheck(options?: CallOptions) {
+    return this.#observe({ endpoint: '/healthcheck' }, () => this.#client.healthcheck(options));
+  }
+
+  clusterStatus(options?: CallOptions) {
+    return this.#observe({ endpoint: '/clusterStatus' }, () => this.#client.clusterStatus(options));
+  }
+
+  ksql(request: KsqlRequest, options?: CallOptions): Promise<KsqlEntity[]> {
+    return this.#observe({ endpoint: '/ksql', statementKind: statementKind(request.ksql) }, () =>
+      this.#client.ksql(request, options),
+    );
+  }
+
+  status(commandId: string, options?: CallOptions) {
+    return this.#observe({ endpoint: '/status' }, () => this.#client.status(commandId, options));
+  }
+
+  terminateCluster(deleteTopicList?: readonly string[], options?: CallOptions) {
+    return this.#observe({ endpoint: '/ksql/terminate' }, () => this.#client.terminateCluster(deleteTopicList, options));
+  }
+
+  query(request: KsqlRequest, options?: CallOptions): QueryStream {
+    const end = this.#observer({ endpoint: '/query', queryKind: 'push', statementKind: statementKind(request.ksql) });
+    let stream: QueryStream;
+    try {
+      stream = this.#client.query(request, options);
+    } catch (error) {
+      end?.(outcomeOf(error));
+      throw error;
+    }
+    return end ? new ObservedQueryStream(stream, end) : stream;
+  }
+
+  pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult> {
+    return this.#observe({ endpoint: '/query', queryKind: 'pull', statementKind: statementKind(request.ksql) }, () =>
+      this.#client.pullQuery(request, options),
+    );
+  }
+
+  closeQuery(queryId: string, options?: CallOptions) {
+    return this.#observe({ endpoint: '/close-query' }, () => this.#client.closeQuery(queryId, options));
+  }
+
+  /** Closing belongs to whoever made the client: an observed view closes nothing. */
+  async close(): Promise<void> {}
+}
+
+/** `client`, with `observer` told of every call. The view's `close()` does nothing. */
+export function observeClient(client: KsqlClient, observer: KsqlCallObserver): KsqlClient {
+  return new ObservedClient(client, observer);
+}
