@@ -40,6 +40,9 @@ function displayUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
+/** Of --shutdown-timeout-ms, what the embedded engine keeps for its own close after the gateway's. */
+const ENGINE_CLOSE_RESERVE_MS = 1_000;
+
 /** Starts the embedded engine alone. */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Running> {
   const server: EngineServer = await startEngineServer({
@@ -86,6 +89,8 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       graphiql: config.graphiql,
       graphqlEndpoint: config.graphqlPath,
       logger: logger.child({ component: 'gateway' }),
+      // The engine behind it closes after the gateway, within the same budget.
+      shutdownTimeoutMs: Math.max(1, config.shutdownTimeoutMs - (engine ? ENGINE_CLOSE_RESERVE_MS : 0)),
       typedSchema: config.typedSchema && {
         include: config.includeSources,
         exclude: config.excludeSources,
@@ -192,9 +197,19 @@ export async function main(
       }
       stopping = true;
       logger.info(`${signal}: closing subscriptions and queries`);
+      // The last resort: whatever still holds on after the budget, exit anyway.
+      const failsafe = setTimeout(() => {
+        logger.error(`not closed within --shutdown-timeout-ms (${config.shutdownTimeoutMs} ms): exiting now`);
+        resolve(1);
+      }, config.shutdownTimeoutMs + 500);
+      failsafe.unref();
       running.close().then(
-        () => resolve(0),
+        () => {
+          clearTimeout(failsafe);
+          resolve(0);
+        },
         (err: unknown) => {
+          clearTimeout(failsafe);
           logger.error('error while closing', err);
           resolve(1);
         },

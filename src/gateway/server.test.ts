@@ -600,7 +600,7 @@ describe('Subscription.pushQuery over SSE (in process)', () => {
     await expect.poll(() => client.callsOf('closeQuery').map((c) => c.args)).toEqual([['transient_S_7']]);
   });
 
-  it('ends running subscriptions when the gateway closes', async () => {
+  it('ends running subscriptions with SHUTTING_DOWN when the gateway closes, and refuses new ones', async () => {
     const { client, gateway } = setup();
     const events = sse(gateway, PUSH, { sql: 'SELECT * FROM S EMIT CHANGES;' });
     const stream = await client.nextStream();
@@ -608,11 +608,17 @@ describe('Subscription.pushQuery over SSE (in process)', () => {
     await events.next();
     await gateway.close();
     await stream.returned;
-    expect(await events.all()).toEqual([]);
+    const shuttingDown = { code: 'SHUTTING_DOWN', retryable: true };
+    expect((await events.all()).map((e) => e.errors?.[0]?.extensions)).toEqual([shuttingDown]);
     expect(events.completed()).toBe(true);
     expect(client.callsOf('closeQuery').map((c) => c.args)).toEqual([['transient_S_8']]);
-    // No new subscriptions after close.
+    // No new subscriptions or operations after close.
     const late = await sse(gateway, PUSH, { sql: 'SELECT 1;' }).all();
-    expect(late[0]?.errors?.[0]?.extensions).toEqual({ code: 'GATEWAY_CLOSING' });
+    expect(late[0]?.errors?.[0]?.extensions).toEqual(shuttingDown);
+    const query = await post(gateway, '{ info { version } }');
+    expect(query.body.errors?.[0]?.extensions).toEqual(shuttingDown);
+    expect(client.callsOf('info')).toHaveLength(0);
+    const readiness = await gateway.fetch('http://gateway.test/readiness');
+    expect(readiness.status).toBe(503);
   });
 });

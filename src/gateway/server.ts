@@ -34,6 +34,7 @@ import {
   createAdminPolicy,
   createPersistedDocuments,
   createSchemaSlot,
+  createShutdown,
   createSubscriptionCaps,
   defaultAdminPolicy,
   DEFAULT_OPERATION_LIMITS,
@@ -42,6 +43,8 @@ import {
   useKsqlContext,
   useKsqlReadiness,
   useOperationLimits,
+  useOperationLog,
+  useSchemaReadiness,
   type AdminApiPolicy,
   type OperationLimits,
 } from './plugins/index.js';
@@ -197,8 +200,9 @@ export interface GatewayOptions {
    */
   readonly subscriberBufferSize?: number | undefined;
   /**
-   * How long {@link Gateway.close} waits for subscriptions to end and
-   * connections to drain before cutting them.
+   * How long {@link Gateway.close} may take in all: subscriptions end with
+   * `SHUTTING_DOWN`, graphql-ws and HTTP connections drain, and whatever is
+   * left then is cut.
    * @default 5000 (ms)
    */
   readonly shutdownTimeoutMs?: number | undefined;
@@ -442,7 +446,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const logger = resolveLogger(logging);
   const registry = new SubscriptionRegistry();
   const hub = sharePushQueries
-    ? new PushQueryHub({ registry, logger, closeQueryTimeoutMs, subscriberBufferSize })
+    ? new PushQueryHub({ registry, logger: logger.child({ component: 'push-hub' }), closeQueryTimeoutMs, subscriberBufferSize })
     : undefined;
   const typedOptions: TypedSchemaOptions | undefined =
     typedSchema === false ? undefined : typedSchema === true ? {} : typedSchema;
@@ -481,7 +485,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     });
     manager = new TypedSchemaManager({
       client,
-      logger,
+      logger: logger.child({ component: 'typed-schema' }),
       build: (catalog: Catalog) =>
         catalog.sources.length === 0 ? [] : [buildTypedPart(catalog, { subscriptions: subscriptionsOfSources, readOnly })],
       apply: (parts) => {
@@ -500,6 +504,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const graphiqlOptions: GatewayGraphiQLOptions | false =
     graphiql === false ? false : graphiql === true ? {} : graphiql;
 
+  const lifecycle = createShutdown();
   const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
   const caps = createSubscriptionCaps(limits);
   const persisted = persistedDocuments
@@ -537,11 +542,17 @@ export function buildGateway(options: GatewayOptions): Gateway {
         endpoint: readinessEndpoint,
         timeoutMs: readinessTimeoutMs,
         typedSchema: manager ? () => ({ ready: manager!.ready, version: manager!.current.version }) : undefined,
+        draining: () => lifecycle.draining,
+        logger: logger.child({ component: 'readiness' }),
       }),
       useHttpEdge({ allowedHosts: () => hosts, contentTypes: requestContentTypes }),
       ...(persisted ? [persisted.plugin] : []),
       useOperationLimits(limits),
+      ...(manager ? [useSchemaReadiness({ ready: () => manager!.ready })] : []),
       useKsqlContext({ client, maxUpstreamCalls: limits.maxUpstreamCalls }),
+      // Before the plugins that refuse operations: it logs those too.
+      useOperationLog({ logger: logger.child({ component: 'operations' }) }),
+      lifecycle.plugin,
       admin.plugin,
       caps.plugin,
       ...plugins,
@@ -551,6 +562,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   /** WebSocket upgrades: the same Host rule as HTTP, and the Origin rule CORS applies in browsers. */
   function verifyUpgrade(req: IncomingMessage): UpgradeRefusal | undefined {
+    if (lifecycle.draining) {
+      return { status: 503, code: 'SHUTTING_DOWN', message: 'The gateway is shutting down; reconnect (to another instance).' };
+    }
     const host = req.headers.host;
     const name = hostHeaderName(host);
     if (hosts !== 'any' && (name === undefined || !hostMatches(name, hosts))) {
@@ -646,17 +660,24 @@ export function buildGateway(options: GatewayOptions): Gateway {
   }
 
   async function shutdown(): Promise<void> {
+    // Every step shares one budget: the whole shutdown takes at most shutdownTimeoutMs.
+    const deadline = Date.now() + shutdownTimeoutMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    logger.info(`shutting down: refusing new operations, ending ${lifecycle.running} subscription(s)`);
+    // 1. Readiness turns 503, new operations get SHUTTING_DOWN, and every
+    //    running subscription ends with SHUTTING_DOWN (its upstream query closes).
+    await lifecycle.begin(left());
     manager?.close();
-    // 1. End every subscription: SSE responses complete, upstream queries close.
-    await registry.closeAll(shutdownTimeoutMs);
-    // 2. Let graphql-ws send their `complete`, then close its sockets (1001) and server.
-    if (transport) await transport.dispose(shutdownTimeoutMs).catch((err: unknown) => logger.debug('ws dispose:', err));
-    // 3. Stop the HTTP server: idle keep-alive connections go at once, busy
-    //    ones when their response ends, the rest after shutdownTimeoutMs.
+    // 2. Whatever is left in the registry, and the background /close-query calls.
+    await registry.closeAll(left());
+    // 3. Let graphql-ws send the last events and `complete`, then close its sockets (1001) and server.
+    if (transport) await transport.dispose(left()).catch((err: unknown) => logger.debug('ws dispose:', err));
+    // 4. Stop the HTTP server: idle keep-alive connections go at once, busy
+    //    ones when their response ends, the rest when the budget is spent.
     const httpServer = server;
     if (httpServer?.listening) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs);
+        const timer = setTimeout(() => httpServer.closeAllConnections(), left());
         timer.unref();
         httpServer.close(() => {
           clearTimeout(timer);

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { Writable } from 'node:stream';
 import { pino, stdSerializers, type DestinationStream, type Logger as Pino } from 'pino';
 import pretty from 'pino-pretty';
 import { redactAuthorizationValues, redactSecrets, secretsOf, REDACTED } from './redact.js';
@@ -139,7 +140,18 @@ export function createLogger(options: LoggerOptions | LogLevel = {}): Logger {
   // pino-pretty renders the JSON line; the scrubbing hook runs before it, on the JSON.
   const stream: DestinationStream =
     format === 'pretty'
-      ? pretty({ destination: { write: (line: string) => sink.write(line) } as never, sync: true, colorize: destination === undefined && stderrIsTerminal(), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? pretty({
+          destination: new Writable({
+            write(chunk: Buffer | string, _encoding, callback) {
+              sink.write(chunk.toString());
+              callback();
+            },
+          }),
+          sync: true,
+          colorize: destination === undefined && stderrIsTerminal(),
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+        })
       : { write: (line: string) => sink.write(line) };
   const p = pino(
     {

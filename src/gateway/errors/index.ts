@@ -12,6 +12,7 @@ export {
   gatewayClosing,
   maskError,
   refusal,
+  schemaNotReady,
   sourceDropped,
   subscriberTooSlow,
   translateError,

@@ -37,6 +37,8 @@ export const GatewayErrorCode = {
   KSQL_BAD_RESPONSE: 'KSQL_BAD_RESPONSE',
   KSQL_CANCELLED: 'KSQL_CANCELLED',
   GATEWAY_CLOSING: 'GATEWAY_CLOSING',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  SCHEMA_NOT_READY: 'SCHEMA_NOT_READY',
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   SOURCE_DROPPED: 'SOURCE_DROPPED',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -86,7 +88,9 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'KSQL_UNAVAILABLE', ksqlErrorCodes: '-', meaning: 'ksqlDB could not be reached or did not answer in time.' },
   { code: 'KSQL_BAD_RESPONSE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent a response the gateway could not understand.' },
   { code: 'KSQL_CANCELLED', ksqlErrorCodes: '-', meaning: 'The call to ksqlDB was cancelled (the client went away or the gateway is closing).' },
-  { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down and accepts no new push queries; retry.' },
+  { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'No longer sent: replaced by `SHUTTING_DOWN`.' },
+  { code: 'SHUTTING_DOWN', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down (SIGTERM): new operations are refused and running subscriptions end with it; `retryable: true`, so reconnect (to another instance).' },
+  { code: 'SCHEMA_NOT_READY', ksqlErrorCodes: '-', meaning: 'The operation uses root fields of the typed schema, which has not been built yet (the gateway just started, or cannot read the catalog); `retryable: true`. `/readiness` says not ready meanwhile.' },
   { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
   { code: 'SOURCE_DROPPED', ksqlErrorCodes: '-', meaning: 'The stream or table a typed subscription reads was dropped (or renamed away by a filter change); the subscription ends with this error. `source` names it.' },
   { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object, `eq: null` in a `where` filter, an unknown column).' },
@@ -252,9 +256,21 @@ export function maskError(error: unknown, message = 'Unexpected error.'): Error 
   return finalError(message, error, { code: GatewayErrorCode.INTERNAL_SERVER_ERROR });
 }
 
-/** Refusal of new work while the gateway shuts down. */
+/** Refusal of new work, and the end of running subscriptions, while the gateway shuts down. */
 export function gatewayClosing(): GraphQLError {
-  return finalError('The gateway is shutting down.', undefined, { code: GatewayErrorCode.GATEWAY_CLOSING });
+  return finalError('The gateway is shutting down; reconnect (to another instance).', undefined, {
+    code: GatewayErrorCode.SHUTTING_DOWN,
+    retryable: true,
+  });
+}
+
+/** The typed schema is not built yet. */
+export function schemaNotReady(fields: readonly string[]): GraphQLError {
+  return finalError(
+    `The typed schema is not ready yet (${fields.join(', ')}); retry in a moment.`,
+    undefined,
+    { code: GatewayErrorCode.SCHEMA_NOT_READY, retryable: true, fields },
+  );
 }
 
 /**

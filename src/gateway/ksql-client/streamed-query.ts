@@ -37,6 +37,7 @@ import {
   KsqlServerError,
   KsqlTimeoutError,
   KsqlTransportError,
+  secretsOf,
   serverErrorFromObject,
   toKsqlClientError,
   type GatewayError,
@@ -306,9 +307,11 @@ class KsqlQueryStream implements QueryStream {
         if (!this.#opts.timeoutCoversBody) this.#clearTimer();
         batch.push({ kind: 'header', ...header });
       } else if (StreamedRows.isError(row)) {
-        const { method, path } = this.#opts.request;
+        const { method, path, headers } = this.#opts.request;
+        // ksqlDB may echo the request's Authorization in an in-stream error.
+        const secrets = secretsOf((headers as Record<string, string> | undefined)?.['authorization']);
         failure =
-          serverErrorFromObject(row.errorMessage as unknown as JsonValue, { httpStatus: this.#status, inStream: true, method, path }) ??
+          serverErrorFromObject(row.errorMessage as unknown as JsonValue, { httpStatus: this.#status, inStream: true, method, path, secrets }) ??
           this.#protocolError('Unrecognised errorMessage element in the /query response');
         break;
       } else if (!this.#sawHeader) {

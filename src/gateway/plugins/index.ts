@@ -29,3 +29,6 @@ export {
 export { createSubscriptionCaps, type SubscriptionCaps, type SubscriptionCapsOptions } from './use-subscription-caps.js';
 export { withUpstreamBudget } from './upstream-budget.js';
 export { callerHeader, connectionOf, type InitialContext } from './initial-context.js';
+export { createShutdown, type Shutdown } from './use-shutdown.js';
+export { codesOf, useOperationLog, type OperationLogOptions } from './use-operation-log.js';
+export { missingRootFields, useSchemaReadiness, type SchemaReadinessOptions } from './use-schema-readiness.js';

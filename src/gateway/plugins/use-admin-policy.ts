@@ -18,17 +18,11 @@
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  getOperationAST,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type OperationTypeNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { getOperationAST, type DocumentNode, type OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors/index.js';
 import { callerHeader, type InitialContext } from './initial-context.js';
+import { rootFieldNames } from './root-fields.js';
 
 export type AdminApiPolicy = 'open' | 'secret' | 'off';
 
@@ -69,28 +63,7 @@ export function adminFieldsOf(document: DocumentNode, operationName: string | nu
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return [];
   const admin = ADMIN_FIELDS[operation.operation];
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const found = new Set<string>();
-  const seen = new Set<string>();
-  const walk = (set: SelectionSetNode) => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (admin.includes(selection.name.value)) found.add(selection.name.value);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (fragment && !seen.has(name)) {
-          seen.add(name);
-          walk(fragment.selectionSet);
-        }
-      }
-    }
-  };
-  walk(operation.selectionSet);
-  return [...found];
+  return [...rootFieldNames(document, operation)].filter((name) => admin.includes(name));
 }
 
 export interface AdminPolicyOptions {

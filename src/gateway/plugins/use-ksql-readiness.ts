@@ -8,6 +8,8 @@
  */
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { KsqlClient } from '../ksql-client/types.js';
+import { errorMessage } from '../../shared/errors.js';
+import { silentLogger, type Logger } from '../../shared/logger.js';
 
 export interface KsqlReadinessOptions {
   readonly client: KsqlClient;
@@ -26,6 +28,10 @@ export interface KsqlReadinessOptions {
    * once (the generic schema is served meanwhile).
    */
   readonly typedSchema?: (() => { readonly ready: boolean; readonly version: number }) | undefined;
+  /** True once the gateway is shutting down: readiness is 503 from then on, without asking ksqlDB. */
+  readonly draining?: (() => boolean) | undefined;
+  /** Where a change of readiness is logged, with its cause. */
+  readonly logger?: Logger | undefined;
 }
 
 export function useKsqlReadiness({
@@ -33,7 +39,18 @@ export function useKsqlReadiness({
   endpoint = '/readiness',
   timeoutMs = 2_000,
   typedSchema,
+  draining,
+  logger = silentLogger,
 }: KsqlReadinessOptions): Plugin {
+  // Logged when it changes, not at every probe.
+  let lastReason: string | undefined = 'unknown';
+  const report = (reason: string | undefined, cause?: unknown) => {
+    if (reason === lastReason) return;
+    lastReason = reason;
+    if (reason === undefined) logger.info('ready');
+    else if (cause === undefined) logger.warn(`not ready: ${reason}`);
+    else logger.warn(`not ready: ${reason}`, { cause: errorMessage(cause) });
+  };
   return useReadinessCheck({
     endpoint,
     async check({ fetchAPI }) {
@@ -42,17 +59,25 @@ export function useKsqlReadiness({
           status,
           headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
         });
+      if (draining?.()) {
+        report('the gateway is shutting down');
+        return json(503, { ready: false, reason: 'The gateway is shutting down.' });
+      }
       try {
         const health = await client.healthcheck({ timeoutMs });
         const typed = typedSchema?.();
         const ready = health.isHealthy && (typed === undefined || typed.ready);
+        report(
+          ready ? undefined : !health.isHealthy ? 'ksqlDB reports itself unhealthy' : 'the typed schema has not been built yet',
+        );
         return json(ready ? 200 : 503, {
           ready,
           ksql: { isHealthy: health.isHealthy, serverState: health.serverState ?? null, details: health.details },
           ...(typed === undefined ? {} : { typedSchema: typed }),
           ...(ready || !health.isHealthy ? {} : { reason: 'The typed schema has not been built yet.' }),
         });
-      } catch {
+      } catch (error) {
+        report('ksqlDB is unavailable', error);
         const typed = typedSchema?.();
         return json(503, { ready: false, reason: 'ksqlDB is unavailable.', ...(typed === undefined ? {} : { typedSchema: typed }) });
       }

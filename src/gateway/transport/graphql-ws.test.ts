@@ -215,7 +215,7 @@ describe('SSE over a socket', () => {
 });
 
 describe('close()', () => {
-  it('ends graphql-ws and SSE subscriptions, closes their upstream queries and the servers', async () => {
+  it('ends graphql-ws and SSE subscriptions with SHUTTING_DOWN, closes their upstream queries and the servers', async () => {
     const client = createFakeKsqlClient();
     let clientClosed = false;
     const gateway = buildGateway({
@@ -246,9 +246,11 @@ describe('close()', () => {
     await gateway.close();
     await Promise.all([wsStream.returned, sseStream.returned]);
     expect(client.callsOf('closeQuery').map((c) => c.args).sort()).toEqual([['transient_A_1'], ['transient_B_1']]);
-    expect(await events.all()).toEqual([]);
+    const shuttingDown = { errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SHUTTING_DOWN', retryable: true } }] };
+    expect(await events.all()).toEqual([shuttingDown]);
     expect(events.completed()).toBe(true);
     expect(await sub.done).toEqual({});
+    expect(sub.results.at(-1)).toEqual(shuttingDown);
     expect(await closed).toBeGreaterThanOrEqual(1000);
     expect(gateway.server?.listening).toBe(false);
     expect(clientClosed).toBe(true);

@@ -91,7 +91,7 @@ export interface UpgradeRefusal {
   readonly message: string;
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 403: 'Forbidden' };
+const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 403: 'Forbidden', 503: 'Service Unavailable' };
 
 function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
   const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
