@@ -83,6 +83,8 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       requestTimeoutMs: config.requestTimeoutMs,
       forwardAuthorization: config.forwardAuthorization,
       ...(config.credentials ? { credentials: config.credentials } : {}),
+      maxLineBytes: config.ksqlMaxLineBytes,
+      maxBodyBytes: config.ksqlMaxBodyBytes,
     });
     gateway = buildGateway({
       client,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeStreamedRow, QueryFraming, StreamedRowParser } from './query-stream.js';
+import { DEFAULT_MAX_LINE_BYTES, encodeStreamedRow, LineTooLongError, QueryFraming, StreamedRowParser } from './query-stream.js';
 import type { StreamedRow } from './rest-types.js';
 
 const bodies: Record<string, string> = {
@@ -58,8 +58,95 @@ describe('StreamedRowParser', () => {
   });
 
   it('bounds a partial line', () => {
-    const p = new StreamedRowParser(16);
-    expect(() => p.push('{"row":{"columns":["a very long partial line"')).toThrow(/exceeded/);
+    const p = new StreamedRowParser({ maxLineBytes: 16 });
+    expect(() => p.push('{"row":{"columns":["a very long partial line"')).toThrow(/exceeded 16 bytes/);
+  });
+});
+
+describe('StreamedRowParser: the line bound (maxLineBytes)', () => {
+  const row = (value: string) => `{"row":{"columns":[${JSON.stringify(value)}]}}`;
+  const tooLong = (f: () => unknown): LineTooLongError => {
+    try {
+      f();
+    } catch (err) {
+      expect(err).toBeInstanceOf(LineTooLongError);
+      return err as LineTooLongError;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('defaults to 16 MiB', () => {
+    expect(DEFAULT_MAX_LINE_BYTES).toBe(16 * 1024 * 1024);
+    const p = new StreamedRowParser();
+    expect(p.push(`${row('x'.repeat(DEFAULT_MAX_LINE_BYTES - 100))},\n`)).toHaveLength(1);
+  });
+
+  it('accepts a line of exactly maxLineBytes (the newline not counted) and refuses one byte more', () => {
+    const line = row('x'.repeat(50));
+    const exact = new StreamedRowParser({ maxLineBytes: line.length });
+    expect(exact.push(`${line}\n`)).toEqual([{ row: { columns: ['x'.repeat(50)] } }]);
+    const under = new StreamedRowParser({ maxLineBytes: line.length - 1 });
+    const err = tooLong(() => under.push(`${line}\n`));
+    expect(err.code).toBe('KSQL_LINE_TOO_LONG');
+    expect(err.maxLineBytes).toBe(line.length - 1);
+    expect(err.line).toBe(line.slice(0, 200));
+  });
+
+  it('counts bytes of UTF-8, not characters', () => {
+    const line = row('é'.repeat(20)); // 20 characters, 40 bytes
+    const bytes = new TextEncoder().encode(line).length;
+    expect(() => new StreamedRowParser({ maxLineBytes: bytes - 1 }).push(`${line}\n`)).toThrow(LineTooLongError);
+    expect(new StreamedRowParser({ maxLineBytes: bytes }).push(`${line}\n`)).toHaveLength(1);
+  });
+
+  it('throws once an endless line passes the limit, holding no more than the limit', () => {
+    const p = new StreamedRowParser({ maxLineBytes: 1024 * 1024 });
+    const chunk = new Uint8Array(64 * 1024).fill(0x78);
+    p.push('{"row":{"columns":["');
+    let pushed = 0;
+    const err = tooLong(() => {
+      for (;;) {
+        p.push(chunk);
+        pushed++;
+        expect(p.partialBytes).toBeLessThanOrEqual(1024 * 1024);
+      }
+    });
+    expect(pushed).toBe(15); // 20 + 16 × 65536 > 1 MiB: the 16th chunk is refused
+    expect(err.message).toBe('A /query element exceeded 1048576 bytes');
+    expect(p.partialBytes).toBe(0); // nothing of the line is kept
+  });
+
+  it('bounds the line that ends in the same chunk, and one split over many chunks', () => {
+    const line = `${row('y'.repeat(100))},\n`;
+    expect(() => new StreamedRowParser({ maxLineBytes: 64 }).push(line)).toThrow(LineTooLongError);
+    const p = new StreamedRowParser({ maxLineBytes: 64 });
+    const bytes = new TextEncoder().encode(line);
+    expect(() => {
+      for (let i = 0; i < bytes.length; i += 7) p.push(bytes.subarray(i, i + 7));
+    }).toThrow(LineTooLongError);
+  });
+
+  it('lines before a long one in the same body are delivered by earlier pushes', () => {
+    const p = new StreamedRowParser({ maxLineBytes: 64 });
+    expect(p.push(`${row('a')},\n`)).toHaveLength(1);
+    expect(() => p.push(row('b'.repeat(100)))).toThrow(LineTooLongError);
+  });
+
+  it('a long line split over chunks parses to the same element as unsplit', () => {
+    const value = 'z😀'.repeat(10_000);
+    const body = new TextEncoder().encode(`[{"header":{"queryId":"q","schema":"\`V\` STRING"}},\n${row(value)},\n`);
+    for (const size of [1, 3, 4096, 65536]) {
+      const p = new StreamedRowParser({ maxLineBytes: 64 * 1024 });
+      const out = [];
+      for (let i = 0; i < body.length; i += size) out.push(...p.push(body.subarray(i, i + size)));
+      out.push(...p.end());
+      expect(out[1], `chunks of ${size}`).toEqual({ row: { columns: [value] } });
+    }
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new StreamedRowParser({ maxLineBytes: 0 })).toThrow(RangeError);
+    expect(() => new StreamedRowParser({ maxLineBytes: 1.5 })).toThrow(RangeError);
   });
 });
 

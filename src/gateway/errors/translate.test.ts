@@ -5,6 +5,7 @@ import {
   KsqlAbortError,
   KsqlClientConfigError,
   KsqlProtocolError,
+  KsqlResponseTooLargeError,
   KsqlServerError,
   KsqlTimeoutError,
   KsqlTransportError,
@@ -113,6 +114,22 @@ describe('translateError', () => {
   it('maps protocol and abort errors', () => {
     expect(translateError(new KsqlProtocolError('bad JSON at offset 3'))?.extensions).toEqual({ code: 'KSQL_BAD_RESPONSE' });
     expect(translateError(new KsqlAbortError('aborted'))?.extensions).toEqual({ code: 'KSQL_CANCELLED' });
+  });
+
+  it('says which bound a too-large response passed and which flag sets it, without internals', () => {
+    const line = new KsqlResponseTooLargeError('POST /query: a /query line (one row) is longer than 1024 bytes (maxLineBytes)', {
+      method: 'POST',
+      path: '/query',
+      limit: 'maxLineBytes',
+      limitBytes: 1024,
+    });
+    const lineError = translateError(new GraphQLError('wrapped', { originalError: line }));
+    expect(lineError?.message).toBe('ksqlDB sent a /query line (one row) longer than 1024 bytes (--ksql-max-line-bytes); the request was aborted.');
+    expect(lineError?.extensions).toEqual({ code: 'KSQL_RESPONSE_TOO_LARGE', limit: 'maxLineBytes', limitBytes: 1024 });
+    const body = new KsqlResponseTooLargeError('POST /ksql: ...', { limit: 'maxBodyBytes', limitBytes: 2048 });
+    expect(translateError(body)?.message).toBe('ksqlDB sent a response body larger than 2048 bytes (--ksql-max-body-bytes); the request was aborted.');
+    expect(translateError(body)?.extensions).toEqual({ code: 'KSQL_RESPONSE_TOO_LARGE', limit: 'maxBodyBytes', limitBytes: 2048 });
+    expect(maskError(body).message).toMatch(/^ksqlDB sent a response body larger than 2048 bytes/);
   });
 
   it('leaves other errors alone', () => {

@@ -17,7 +17,7 @@
  * @module
  */
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
-import { KsqlClientErrorCode, type KsqlServerError } from '../ksql-client/errors.js';
+import { KsqlClientErrorCode, type KsqlResponseTooLargeError, type KsqlServerError } from '../ksql-client/errors.js';
 
 /** The `extensions.code` values the gateway produces. Never reworded once published. */
 export const GatewayErrorCode = {
@@ -59,6 +59,7 @@ export const GatewayErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   DOCUMENT_NOT_PERSISTED: 'DOCUMENT_NOT_PERSISTED',
   DOCUMENT_REQUIRED: 'DOCUMENT_REQUIRED',
+  KSQL_RESPONSE_TOO_LARGE: 'KSQL_RESPONSE_TOO_LARGE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -111,6 +112,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'PERSISTED_QUERY_NOT_FOUND', ksqlErrorCodes: '-', meaning: 'No persisted document has the id sent (`documentId` or `extensions.persistedQuery.sha256Hash`). Apollo Client then retries with the whole document, which runs unless `--only-persisted`.' },
   { code: 'DOCUMENT_NOT_PERSISTED', ksqlErrorCodes: '-', meaning: '`--only-persisted`: the request sent a document instead of the id of a persisted one.' },
   { code: 'DOCUMENT_REQUIRED', ksqlErrorCodes: '-', meaning: 'The request carried neither a document (`query`) nor a persisted document id.' },
+  { code: 'KSQL_RESPONSE_TOO_LARGE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent more than the gateway reads: a `/query` line (one row) longer than `--ksql-max-line-bytes`, or a body read whole (a statement\'s answer, a pull query\'s rows) longer than `--ksql-max-body-bytes`. The upstream request was aborted at the limit; a subscription ends with this error. `limit` names the bound and `limitBytes` its value.' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -147,7 +149,7 @@ export function codeForKsqlError(errorCode: number | undefined, httpStatus?: num
 
 // ------------------------------------------------------------ recognition
 
-type ClientErrorKind = 'server' | 'transport' | 'timeout' | 'abort' | 'protocol';
+type ClientErrorKind = 'server' | 'transport' | 'timeout' | 'abort' | 'protocol' | 'too-large';
 
 const KIND_BY_CODE = new Map<string, ClientErrorKind>([
   [KsqlClientErrorCode.SERVER_ERROR, 'server'],
@@ -155,6 +157,7 @@ const KIND_BY_CODE = new Map<string, ClientErrorKind>([
   [KsqlClientErrorCode.TIMEOUT, 'timeout'],
   [KsqlClientErrorCode.ABORTED, 'abort'],
   [KsqlClientErrorCode.PROTOCOL, 'protocol'],
+  [KsqlClientErrorCode.RESPONSE_TOO_LARGE, 'too-large'],
   // Codec errors of src/protocol, should one ever escape the client untranslated.
   ['KSQL_FRAMING_ERROR', 'protocol'],
   ['KSQL_SCHEMA_STRING', 'protocol'],
@@ -210,6 +213,27 @@ function serverExtensions(err: KsqlServerError): { message: string; extensions: 
   return { message, extensions };
 }
 
+/** The flag that sets each of the client's response bounds (what an operator changes). */
+const LIMIT_FLAGS: Readonly<Record<string, { readonly flag: string; readonly what: string }>> = {
+  maxLineBytes: { flag: '--ksql-max-line-bytes', what: 'a /query line (one row) longer than' },
+  maxBodyBytes: { flag: '--ksql-max-body-bytes', what: 'a response body larger than' },
+};
+
+function tooLarge(err: KsqlResponseTooLargeError, location: unknown): GraphQLError {
+  // Typed, but checked: the fields are only as good as whoever threw the error.
+  const limit = typeof err.limit === 'string' ? LIMIT_FLAGS[err.limit] : undefined;
+  const limitBytes = typeof err.limitBytes === 'number' ? err.limitBytes : undefined;
+  const message =
+    limit === undefined || limitBytes === undefined
+      ? 'ksqlDB sent a response larger than the gateway reads; the request was aborted.'
+      : `ksqlDB sent ${limit.what} ${limitBytes} bytes (${limit.flag}); the request was aborted.`;
+  return finalError(message, location, {
+    code: GatewayErrorCode.KSQL_RESPONSE_TOO_LARGE,
+    ...(limit === undefined ? {} : { limit: err.limit }),
+    ...(limitBytes === undefined ? {} : { limitBytes }),
+  });
+}
+
 /**
  * Translates a client error, or a GraphQLError wrapping one (as resolvers'
  * errors arrive), into its final GraphQLError, keeping the location and path.
@@ -234,6 +258,8 @@ export function translateError(error: unknown): GraphQLError | undefined {
       });
     case 'abort':
       return finalError('The call to ksqlDB was cancelled.', error, { code: GatewayErrorCode.KSQL_CANCELLED });
+    case 'too-large':
+      return tooLarge(cause as KsqlResponseTooLargeError, error);
     case undefined:
       return undefined;
   }

@@ -13,6 +13,12 @@
  * budget ends once its header element has arrived: push-query bodies never
  * time out (undici `bodyTimeout: 0`; ksqlDB sends no keep-alives).
  *
+ * Bounds: every body read whole (statements, `/info`, `pullQuery`'s rows,
+ * ...) stops at `maxBodyBytes` and every `/query` line at `maxLineBytes`;
+ * past either the request is aborted and the call fails with
+ * `KSQL_RESPONSE_TOO_LARGE` (a misbehaving server costs that much memory at
+ * most, not all it can send).
+ *
  * @module
  */
 import { Agent, type Dispatcher } from 'undici';
@@ -37,9 +43,11 @@ import {
   KsqlAbortError,
   KsqlClientConfigError,
   KsqlProtocolError,
+  KsqlResponseTooLargeError,
   toKsqlClientError,
   type GatewayError,
 } from './errors.js';
+import { declaredLength, readBoundedText } from './bounded-body.js';
 import { ksqlErrorInterceptor } from './ksql-error-interceptor.js';
 import { openQueryStream } from './streamed-query.js';
 import type { CallOptions, KsqlClient, PullQueryResult, QueryHeader, QueryRow, QueryStream } from './types.js';
@@ -93,10 +101,26 @@ export interface KsqlClientOptions {
    */
   readonly queryBufferChunks?: number | undefined;
   /**
-   * Bytes of a non-2xx body kept to build the KsqlServerError.
+   * Bytes of a non-2xx body kept to build the KsqlServerError; a longer
+   * body is not read on (the request is aborted there).
    * @default 65536 (bytes)
    */
   readonly maxErrorBodyBytes?: number | undefined;
+  /**
+   * Longest line (one element: a row, the header, ...) of a `/query`
+   * response. A longer one aborts the request and fails the stream with
+   * `KSQL_RESPONSE_TOO_LARGE` as soon as that many bytes of it have arrived.
+   * @default 16777216 (bytes, 16 MiB)
+   */
+  readonly maxLineBytes?: number | undefined;
+  /**
+   * Largest body read whole: `/ksql` and the other non-streaming calls, and
+   * the whole `/query` response `pullQuery` collects. A larger one aborts
+   * the request at the limit and fails the call with
+   * `KSQL_RESPONSE_TOO_LARGE`.
+   * @default 67108864 (bytes, 64 MiB)
+   */
+  readonly maxBodyBytes?: number | undefined;
 }
 
 type Method = 'GET' | 'POST';
@@ -134,6 +158,13 @@ function checkDuration(name: string, value: number): number {
   return value;
 }
 
+function checkBytes(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new KsqlClientConfigError(`${name} must be an integer number of bytes >= 1, got ${value}`);
+  }
+  return value;
+}
+
 function baseHeaders(extra: Readonly<Record<string, string>>, userAgent: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(extra)) {
@@ -161,6 +192,8 @@ class UndiciKsqlClient implements KsqlClient {
   readonly #forward: boolean;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #bufferChunks: number;
+  readonly #maxLineBytes: number;
+  readonly #maxBodyBytes: number;
   readonly #active = new Set<(reason: GatewayError) => void>();
   #closing: Promise<void> | undefined;
 
@@ -175,6 +208,8 @@ class UndiciKsqlClient implements KsqlClient {
       userAgent = 'ksqldb-graphql-gateway',
       queryBufferChunks = 8,
       maxErrorBodyBytes = 64 * 1024,
+      maxLineBytes = 16 * 1024 * 1024,
+      maxBodyBytes = 64 * 1024 * 1024,
     } = options;
     this.#endpoint = parseBaseUrl(baseUrl);
     this.#timeoutMs = checkDuration('requestTimeoutMs', requestTimeoutMs);
@@ -182,6 +217,8 @@ class UndiciKsqlClient implements KsqlClient {
       throw new KsqlClientConfigError(`queryBufferChunks must be an integer >= 1, got ${queryBufferChunks}`);
     }
     this.#bufferChunks = queryBufferChunks;
+    this.#maxLineBytes = checkBytes('maxLineBytes', maxLineBytes);
+    this.#maxBodyBytes = checkBytes('maxBodyBytes', maxBodyBytes);
     this.#configuredAuth = credentials === undefined ? undefined : authorizationHeader(credentials);
     this.#forward = forwardAuthorization;
     this.#headers = baseHeaders(headers, userAgent);
@@ -328,7 +365,16 @@ class UndiciKsqlClient implements KsqlClient {
         bodyTimeout: timeoutMs,
       });
       status = response.statusCode;
-      text = await response.body.text();
+      const httpStatus = status;
+      text = await readBoundedText(response.body, {
+        maxBytes: this.#maxBodyBytes,
+        declaredBytes: declaredLength(response.headers['content-length']),
+        tooLarge: () =>
+          new KsqlResponseTooLargeError(
+            `${method} ${path}: the response body is larger than ${this.#maxBodyBytes} bytes (maxBodyBytes); the request was aborted`,
+            { method, path, httpStatus, limit: 'maxBodyBytes', limitBytes: this.#maxBodyBytes },
+          ),
+      });
     } catch (err) {
       throw toKsqlClientError(err, {
         method,
@@ -380,6 +426,9 @@ class UndiciKsqlClient implements KsqlClient {
       timeoutMs,
       timeoutCoversBody: collect,
       bufferBatches: this.#bufferChunks,
+      maxLineBytes: this.#maxLineBytes,
+      // pullQuery keeps every row: its whole body is bounded like any body read whole.
+      maxBodyBytes: collect ? this.#maxBodyBytes : undefined,
       track: (destroy) => {
         if (this.#closing !== undefined) {
           destroy(this.#closedError('POST', path));

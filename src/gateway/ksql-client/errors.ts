@@ -9,6 +9,7 @@
  * | `KSQL_TIMEOUT`       | KsqlTimeoutError       | `timeoutMs` elapsed, or an undici connect/headers/body timeout |
  * | `KSQL_SERVER_ERROR`  | KsqlServerError        | non-2xx response, or an `errorMessage` inside a `/query` body |
  * | `KSQL_PROTOCOL`      | KsqlProtocolError      | a 2xx body we cannot parse or that has the wrong shape     |
+ * | `KSQL_RESPONSE_TOO_LARGE` | KsqlResponseTooLargeError | a `/query` line over `maxLineBytes`, or a body read whole over `maxBodyBytes` |
  * | `KSQL_ABORTED`       | KsqlAbortError         | the caller's signal aborted, or the client was closed       |
  * | `KSQL_CLIENT_CONFIG` | KsqlClientConfigError  | invalid `createKsqlClient` options                          |
  *
@@ -29,6 +30,7 @@ export const KsqlClientErrorCode = {
   PROTOCOL: 'KSQL_PROTOCOL',
   ABORTED: 'KSQL_ABORTED',
   CLIENT_CONFIG: 'KSQL_CLIENT_CONFIG',
+  RESPONSE_TOO_LARGE: 'KSQL_RESPONSE_TOO_LARGE',
 } as const;
 
 export type KsqlClientErrorCode = (typeof KsqlClientErrorCode)[keyof typeof KsqlClientErrorCode];
@@ -164,6 +166,32 @@ export class KsqlProtocolError extends GatewayError {
   }
 }
 
+/** Which of the client's response bounds was exceeded. */
+export type ResponseLimit = 'maxLineBytes' | 'maxBodyBytes';
+
+export interface KsqlResponseTooLargeErrorOptions extends KsqlProtocolErrorOptions {
+  readonly limit: ResponseLimit;
+  /** The bound, in bytes. */
+  readonly limitBytes: number;
+}
+
+/**
+ * ksqlDB sent more than the client reads: a `/query` line longer than
+ * `maxLineBytes`, or a body read whole (statements, pull queries, ...)
+ * longer than `maxBodyBytes`. The request was aborted at the limit.
+ */
+export class KsqlResponseTooLargeError extends KsqlProtocolError {
+  override readonly code = KsqlClientErrorCode.RESPONSE_TOO_LARGE;
+  readonly limit: ResponseLimit;
+  readonly limitBytes: number;
+
+  constructor(message: string, options: KsqlResponseTooLargeErrorOptions) {
+    super(message, options);
+    this.limit = options.limit;
+    this.limitBytes = options.limitBytes;
+  }
+}
+
 /** Cancelled on our side: the caller's signal, or `client.close()`. `cause` is the abort reason. */
 export class KsqlAbortError extends GatewayError {
   readonly method: string | undefined;
@@ -187,13 +215,6 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 // ---------------------------------------------------- ksqlDB error bodies
 
-const MAX_EXCERPT = 200;
-
-function excerpt(text: string): string {
-  const t = text.trim();
-  return t.length > MAX_EXCERPT ? `${t.slice(0, MAX_EXCERPT)}…` : t;
-}
-
 function asNumber(v: JsonValue | undefined): number | undefined {
   if (typeof v === 'number') return v;
   if (isJsonNumber(v)) {
@@ -207,6 +228,8 @@ interface ErrorContext extends RequestErrorOptions {
   readonly httpStatus: number;
   readonly inStream?: boolean | undefined;
   readonly secrets?: readonly string[] | undefined;
+  /** The response's Content-Type, when it sent one. */
+  readonly contentType?: string | undefined;
 }
 
 /**
@@ -237,11 +260,43 @@ export function serverErrorFromObject(value: JsonValue, ctx: ErrorContext): Ksql
   });
 }
 
+/** Longest first line of a non-ksqlDB error body kept in a message, in characters. */
+const MAX_SUMMARY = 200;
+
+/**
+ * What kind of markup the body is, if it is markup: an HTML page (a proxy's
+ * or a load balancer's error page, by Content-Type or by its start) or
+ * another document starting with a tag.
+ */
+function markupKind(text: string, contentType: string | undefined): 'an HTML page' | 'an XML document' | undefined {
+  if (contentType !== undefined && /^\s*(?:text\/html|application\/xhtml\+xml)\b/i.test(contentType)) return 'an HTML page';
+  if (/^<(?:!doctype\s+html|html|head|body|title|center|h1)\b/i.test(text)) return 'an HTML page';
+  return /^<[!?a-z]/i.test(text) ? 'an XML document' : undefined;
+}
+
+/**
+ * The message of a body that is not a ksqlDB error: a short plain summary.
+ * Markup is never copied (an HTML page is named, not quoted); other text
+ * gives its first non-empty line, control characters removed, cut at
+ * {@link MAX_SUMMARY} characters.
+ */
+function summarise(httpStatus: number, text: string, contentType: string | undefined): string {
+  const status = `ksqlDB returned HTTP ${httpStatus}`;
+  const markup = markupKind(text, contentType);
+  if (markup !== undefined) return `${status} (${markup})`;
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const line = first.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+  if (line === '') return `${status} with an empty body`;
+  return `${status}: ${line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY)}…` : line}`;
+}
+
 /**
  * A non-2xx response body as a KsqlServerError. ksqlDB error bodies are
  * parsed whatever their Content-Type (FailureHandler sends none); anything
- * else (`Not Found`, empty, HTML) is synthesised with `errorCode =
- * httpStatus * 100` and the body's first 200 characters in the message.
+ * else (`Not Found`, empty, a proxy's HTML page) is synthesised with
+ * `errorCode = httpStatus * 100` and a short plain summary: `ksqlDB returned
+ * HTTP 502 (an HTML page)`, or `ksqlDB returned HTTP 404: Not Found` (the
+ * first line of a plain body, at most 200 characters).
  */
 export function serverErrorFromResponse(bodyText: string, ctx: ErrorContext): KsqlServerError {
   const trimmed = bodyText.trim();
@@ -254,18 +309,14 @@ export function serverErrorFromResponse(bodyText: string, ctx: ErrorContext): Ks
     }
   }
   // Redact before cutting, so no fragment of a secret survives the cut.
-  const text = excerpt(redactText(trimmed, ctx.secrets ?? []));
-  return new KsqlServerError(
-    text ? `ksqlDB returned HTTP ${ctx.httpStatus}: ${text}` : `ksqlDB returned HTTP ${ctx.httpStatus} with an empty body`,
-    {
-      httpStatus: ctx.httpStatus,
-      errorCode: ctx.httpStatus * 100,
-      ksqlType: null,
-      synthesized: true,
-      method: ctx.method,
-      path: ctx.path,
-    },
-  );
+  return new KsqlServerError(summarise(ctx.httpStatus, redactText(trimmed, ctx.secrets ?? []), ctx.contentType), {
+    httpStatus: ctx.httpStatus,
+    errorCode: ctx.httpStatus * 100,
+    ksqlType: null,
+    synthesized: true,
+    method: ctx.method,
+    path: ctx.path,
+  });
 }
 
 // ----------------------------------------------------- the translation

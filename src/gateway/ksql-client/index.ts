@@ -14,6 +14,7 @@ export {
   KsqlClientConfigError,
   KsqlClientErrorCode,
   KsqlProtocolError,
+  KsqlResponseTooLargeError,
   KsqlServerError,
   KsqlTimeoutError,
   KsqlTransportError,
@@ -21,6 +22,7 @@ export {
   toKsqlClientError,
   type KsqlServerErrorOptions,
   type RequestInfo,
+  type ResponseLimit,
 } from './errors.js';
 export type {
   CallOptions,

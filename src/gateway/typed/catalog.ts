@@ -8,10 +8,17 @@
  * The result is a plain, sorted value with a fingerprint, so that a refresh
  * that finds nothing changed swaps nothing.
  *
+ * Both answers are checked for shape before anything is built from them: a
+ * `/ksql` answer that is not what those statements give (a `currentStatus`
+ * entity, a listing without its descriptions, a proxy's idea of JSON) fails
+ * the read with a KsqlProtocolError instead of reading as "no sources",
+ * which would empty the typed schema until the next refresh.
+ *
  * @module
  */
 import { createHash } from 'node:crypto';
 import type { KsqlEntity, PropertiesListEntity, SourceDescription, SourceDescriptionListEntity, WireType } from '../../protocol/index.js';
+import { KsqlProtocolError } from '../ksql-client/errors.js';
 import type { CallOptions, KsqlClient } from '../ksql-client/types.js';
 import { columnsOfSource, type ColumnSpec } from '../schema/ksql-types.js';
 
@@ -123,13 +130,95 @@ export function catalogFrom(
   return { sources, tableScanEnabled, fingerprint };
 }
 
-/** Reads the catalog: two `/ksql` calls. Errors are the client's typed errors. */
+const LIST_SOURCES = 'LIST STREAMS EXTENDED; LIST TABLES EXTENDED;';
+const SHOW_PROPERTIES = 'SHOW PROPERTIES;';
+
+type Json = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const WINDOW_TYPES: ReadonlySet<unknown> = new Set([null, undefined, 'SESSION', 'HOPPING', 'TUMBLING']);
+
+/** Why `d` is not a SourceDescription the catalog can use, or undefined. */
+function descriptionProblem(d: unknown): string | undefined {
+  if (!isRecord(d)) return 'a source description is not an object';
+  const name = typeof d['name'] === 'string' ? JSON.stringify(d['name']) : undefined;
+  if (name === undefined) return 'a source description has no name';
+  if (d['type'] !== 'STREAM' && d['type'] !== 'TABLE') return `source ${name} is neither a STREAM nor a TABLE`;
+  if (!WINDOW_TYPES.has(d['windowType'])) return `source ${name} has an unknown windowType`;
+  if (d['statement'] !== undefined && d['statement'] !== null && typeof d['statement'] !== 'string') {
+    return `source ${name} has a statement that is not a string`;
+  }
+  const fields = d['fields'];
+  if (!Array.isArray(fields) || !fields.every((f) => isRecord(f) && typeof f['name'] === 'string' && isRecord(f['schema']))) {
+    return `source ${name} has no well-formed fields`;
+  }
+  const writers = d['writeQueries'];
+  if (!Array.isArray(writers) || !writers.every((q) => isRecord(q) && typeof q['id'] === 'string' && Array.isArray(q['sinks']))) {
+    return `source ${name} has no well-formed writeQueries`;
+  }
+  return undefined;
+}
+
+function typeOf(e: unknown): string {
+  return isRecord(e) && typeof e['@type'] === 'string' ? `a ${e['@type']} entity` : 'something that is not an entity';
+}
+
+function shapeError(statement: string, problem: string): KsqlProtocolError {
+  return new KsqlProtocolError(`POST /ksql: the answer to ${JSON.stringify(statement)} has the wrong shape: ${problem}`, {
+    method: 'POST',
+    path: '/ksql',
+  });
+}
+
+/**
+ * Checks the answer to {@link LIST_SOURCES}: one or more `source_descriptions`
+ * entities (ksqlDB sends one per statement), every description usable.
+ */
+export function checkSourceListing(entities: readonly unknown[]): asserts entities is SourceDescriptionListEntity[] {
+  if (entities.length === 0) throw shapeError(LIST_SOURCES, 'no entity');
+  for (const e of entities) {
+    if (!isRecord(e) || e['@type'] !== 'source_descriptions') {
+      throw shapeError(LIST_SOURCES, `${typeOf(e)} where source_descriptions were expected`);
+    }
+    const list = e['sourceDescriptions'];
+    if (!Array.isArray(list)) throw shapeError(LIST_SOURCES, 'a source_descriptions entity without sourceDescriptions');
+    for (const d of list) {
+      const problem = descriptionProblem(d);
+      if (problem !== undefined) throw shapeError(LIST_SOURCES, problem);
+    }
+  }
+}
+
+/**
+ * Checks the answer to {@link SHOW_PROPERTIES}: `properties` entities with a
+ * `properties` array. No entity at all is accepted (ksqlDB's defaults then
+ * apply): nothing was said, which is not the same as something else said.
+ */
+export function checkPropertiesListing(entities: readonly unknown[]): asserts entities is PropertiesListEntity[] {
+  for (const e of entities) {
+    if (!isRecord(e) || e['@type'] !== 'properties') throw shapeError(SHOW_PROPERTIES, `${typeOf(e)} where properties were expected`);
+    const list = e['properties'];
+    if (!Array.isArray(list) || !list.every((p) => isRecord(p) && typeof p['name'] === 'string')) {
+      throw shapeError(SHOW_PROPERTIES, 'a properties entity without a well-formed properties list');
+    }
+  }
+}
+
+/**
+ * Reads the catalog: two `/ksql` calls. Errors are the client's typed
+ * errors; an answer of the wrong shape is a KsqlProtocolError.
+ */
 export async function readCatalog(client: KsqlClient, options: ReadCatalogOptions = {}): Promise<Catalog> {
   const { filter, ...call } = options;
   const [sources, properties] = await Promise.all([
-    client.ksql({ ksql: 'LIST STREAMS EXTENDED; LIST TABLES EXTENDED;' }, call),
-    client.ksql({ ksql: 'SHOW PROPERTIES;' }, call),
+    client.ksql({ ksql: LIST_SOURCES }, call),
+    client.ksql({ ksql: SHOW_PROPERTIES }, call),
   ]);
+  checkSourceListing(sources);
+  checkPropertiesListing(properties);
   return catalogFrom(sources, properties, filter);
 }
 

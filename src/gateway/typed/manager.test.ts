@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/index.js';
 import { silentLogger } from '../../shared/logger.js';
-import { KsqlTransportError } from '../ksql-client/errors.js';
+import { KsqlProtocolError, KsqlTransportError } from '../ksql-client/errors.js';
 import { persistentQuery, propertiesEntity, sourceDescription, sourceDescriptionsEntity } from '../testing/catalog.js';
 import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
-import { catalogFrom, sourceFilter } from './catalog.js';
+import { ENTITY_FIXTURES } from '../testing/entities.js';
+import type { Logger } from '../../shared/logger.js';
+import { catalogFrom, checkPropertiesListing, checkSourceListing, readCatalog, sourceFilter } from './catalog.js';
 import { TypedSchemaManager, type SchemaChange } from './manager.js';
 
 const description = sourceDescription;
@@ -46,6 +48,50 @@ describe('catalogFrom', () => {
   });
 });
 
+describe('catalog answers of the wrong shape', () => {
+  const currentStatus = ENTITY_FIXTURES.currentStatus;
+
+  it('a listing is one or more source_descriptions entities with usable descriptions', () => {
+    expect(() => checkSourceListing([sourceDescriptionsEntity([description('A')])])).not.toThrow();
+    expect(() => checkSourceListing([sourceDescriptionsEntity([]), sourceDescriptionsEntity([])])).not.toThrow();
+    const cases: Array<[unknown[], RegExp]> = [
+      [[currentStatus], /a currentStatus entity where source_descriptions were expected/],
+      [[], /no entity/],
+      [[sourceDescriptionsEntity([]), currentStatus], /currentStatus/],
+      [[{ '@type': 'source_descriptions' }], /without sourceDescriptions/],
+      [[{ '@type': 'source_descriptions', sourceDescriptions: [{ name: 'A', type: 'VIEW' }] }], /"A" is neither a STREAM nor a TABLE/],
+      [[sourceDescriptionsEntity([{ ...description('A'), fields: null } as never])], /"A" has no well-formed fields/],
+      [[sourceDescriptionsEntity([{ ...description('A'), writeQueries: [{}] } as never])], /"A" has no well-formed writeQueries/],
+      [[sourceDescriptionsEntity([{ ...description('A'), windowType: 'SLIDING' } as never])], /"A" has an unknown windowType/],
+      [['<html>'], /something that is not an entity/],
+    ];
+    for (const [answer, message] of cases) {
+      let error: unknown;
+      try {
+        checkSourceListing(answer);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, JSON.stringify(answer)).toBeInstanceOf(KsqlProtocolError);
+      expect((error as KsqlProtocolError).code).toBe('KSQL_PROTOCOL');
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/^POST \/ksql: the answer to "LIST STREAMS EXTENDED; LIST TABLES EXTENDED;" has the wrong shape: /);
+    }
+  });
+
+  it('properties are properties entities; no entity at all leaves the defaults', () => {
+    expect(() => checkPropertiesListing([propertiesEntity({ a: 'b' })])).not.toThrow();
+    expect(() => checkPropertiesListing([])).not.toThrow();
+    expect(() => checkPropertiesListing([currentStatus])).toThrow(/SHOW PROPERTIES;.*a currentStatus entity where properties were expected/);
+    expect(() => checkPropertiesListing([{ '@type': 'properties', properties: [1] }])).toThrow(KsqlProtocolError);
+  });
+
+  it('readCatalog fails instead of reading a currentStatus as "no sources"', async () => {
+    const client = createFakeKsqlClient({ ksql: async () => [currentStatus] });
+    await expect(readCatalog(client)).rejects.toThrow(/wrong shape: a currentStatus entity/);
+  });
+});
+
 describe('sourceFilter', () => {
   it('matches whole names with * and ?, case-sensitively; exclude wins', () => {
     const f = sourceFilter(['ORDERS*', 'A?C', 'x.y'], ['*_TMP']);
@@ -69,6 +115,12 @@ function scriptedClient(state: { sources: SourceDescription[]; down: boolean; re
       return [];
     },
   });
+}
+
+/** Polls `check` (every 5 ms, up to 5 s). */
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!check()) throw new Error('condition not met in 5 s');
 }
 
 describe('TypedSchemaManager', () => {
@@ -125,6 +177,48 @@ describe('TypedSchemaManager', () => {
     expect(removed).toEqual([['A']]);
     expect(manager.current).toMatchObject({ version: 2, sources: ['B'], added: ['B'], removed: ['A'] });
     manager.close();
+  });
+
+  it('keeps the last good schema when the catalog answer has the wrong shape, and logs why on the interval', async () => {
+    let wrong = false;
+    let listings = 0;
+    const client = createFakeKsqlClient({
+      ksql: async (request: KsqlRequest) => {
+        if (!request.ksql.startsWith('LIST')) return [];
+        listings++;
+        return wrong ? [ENTITY_FIXTURES.currentStatus] : entities([description('A')]);
+      },
+    });
+    const warnings: unknown[][] = [];
+    const logger: Logger = { ...silentLogger, warn: (...args: unknown[]) => void warnings.push(args), child: () => logger };
+    const applied: number[] = [];
+    const manager = new TypedSchemaManager({
+      client,
+      logger,
+      build: (catalog) => {
+        applied.push(catalog.sources.length);
+        return [];
+      },
+      apply: () => {},
+      refreshIntervalMs: 10,
+    });
+    manager.start();
+    await eventually(() => manager.ready);
+    wrong = true;
+    const before = listings;
+    // A refresh asked for directly rejects with the shape error...
+    await expect(manager.refresh()).rejects.toBeInstanceOf(KsqlProtocolError);
+    // ...and the ones on the interval are logged with it.
+    await eventually(() => warnings.length >= 1 && listings >= before + 2);
+    manager.close();
+    expect(manager.ready).toBe(true);
+    expect(manager.catalog?.sources.map((s) => s.name)).toEqual(['A']);
+    expect(manager.current).toMatchObject({ version: 1, ready: true, sources: ['A'] });
+    expect(manager.lastError).toBeInstanceOf(KsqlProtocolError);
+    expect(applied).toEqual([1]); // nothing was built from the wrong answer
+    const [message, cause] = warnings[0] as [string, unknown];
+    expect(message).toMatch(/^typed schema: refresh failed, keeping typed schema v1 \(POST \/ksql: the answer to .* has the wrong shape: a currentStatus entity/);
+    expect(cause).toBeInstanceOf(KsqlProtocolError);
   });
 
   it('keeps the old schema when a refresh fails', async () => {

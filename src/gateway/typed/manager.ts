@@ -12,6 +12,10 @@
  * - A changed catalog is built off to the side and swapped in with one
  *   assignment (`apply`); subscriptions on sources that are gone end with
  *   `SOURCE_DROPPED`; `schemaChanged` subscribers get one event.
+ * - A refresh that fails (ksqlDB down, a catalog answer of the wrong shape,
+ *   a schema that does not build) changes nothing: the last good typed
+ *   schema stays served and `ready` stays as it was. Failures on the
+ *   interval are logged with their cause.
  *
  * It keeps no state a second gateway instance would need: every instance
  * reads the catalog itself.
@@ -122,10 +126,23 @@ export class TypedSchemaManager {
     const every = this.#options.refreshIntervalMs ?? 30_000;
     if (every > 0) {
       this.#interval = setInterval(() => {
-        if (this.ready) void this.refresh().catch(() => {});
+        if (this.ready) void this.refresh().catch((err: unknown) => this.#refreshFailed(err));
       }, every);
       this.#interval.unref();
     }
+  }
+
+  /**
+   * A refresh on the interval failed: the served typed schema stays as it
+   * is (and so does readiness); the failure is logged with its cause, since
+   * nobody else awaits it.
+   */
+  #refreshFailed(err: unknown): void {
+    if (this.#closed) return;
+    this.#options.logger.warn(
+      `typed schema: refresh failed, keeping typed schema v${this.#version} (${err instanceof Error ? err.message : String(err)})`,
+      err,
+    );
   }
 
   async #initial(): Promise<void> {
