@@ -21,6 +21,7 @@
 import { isJsonNumber, parseJson, type JsonValue, type KsqlEntity } from '../../protocol/index.js';
 import { BaseError, type BaseErrorOptions } from '../../shared/errors.js';
 import { redactAuthorizationValues, redactSecrets } from '../../shared/redact.js';
+import { transportReason } from './transport-reason.js';
 
 export const KsqlClientErrorCode = {
   TRANSPORT: 'KSQL_TRANSPORT',
@@ -61,6 +62,11 @@ export class KsqlClientConfigError extends GatewayError {
 export interface KsqlTransportErrorOptions extends RequestErrorOptions {
   /** `err.code` of the underlying error (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
   readonly causeCode?: string | undefined;
+  /**
+   * Why, in a few plain words safe to show a GraphQL client.
+   * @default derived from the codes of `cause`'s chain and `causeCode` ({@link transportReason})
+   */
+  readonly reason?: string | undefined;
 }
 
 /** The request did not get a complete response: connect, DNS, reset, closed socket. */
@@ -68,6 +74,13 @@ export class KsqlTransportError extends GatewayError {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly causeCode: string | undefined;
+  /**
+   * A short, stable cause with no host, address, path or secret in it
+   * ("connection refused", "ksqlDB's certificate is not trusted
+   * (SELF_SIGNED_CERT_IN_CHAIN)"): the gateway sends it to clients as
+   * `extensions.reason`.
+   */
+  readonly reason: string;
   /** True for {@link KsqlTimeoutError}. */
   readonly timeout: boolean = false;
 
@@ -76,6 +89,7 @@ export class KsqlTransportError extends GatewayError {
     this.method = options.method;
     this.path = options.path;
     this.causeCode = options.causeCode;
+    this.reason = options.reason ?? transportReason(options.cause, options.causeCode);
   }
 }
 
