@@ -105,7 +105,9 @@ export class KsqlTimeoutError extends KsqlTransportError {
   readonly timeoutMs: number | undefined;
 
   constructor(message: string, options: KsqlTimeoutErrorOptions = {}) {
-    super(message, options);
+    // Our own budget's cause is an abort reason, which says nothing about the transport.
+    const reason = options.reason ?? (options.causeCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'connection timed out' : 'no answer in time');
+    super(message, { ...options, reason });
     this.timeoutMs = options.timeoutMs;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KsqlTransportError, toKsqlClientError } from './errors.js';
+import { KsqlTimeoutError, KsqlTransportError, toKsqlClientError } from './errors.js';
 import { UNKNOWN_TRANSPORT_REASON, errorCodes, transportReason } from './transport-reason.js';
 
 /** An error as node or undici makes them: a message with internals, a code. */
@@ -69,5 +69,10 @@ describe('KsqlTransportError.reason', () => {
     expect(err).toMatchObject({ code: 'KSQL_TRANSPORT', reason: "ksqlDB's certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN)" });
     expect(new KsqlTransportError('x', { causeCode: 'ECONNREFUSED' }).reason).toBe('connection refused');
     expect(new KsqlTransportError('x', { reason: 'given' }).reason).toBe('given');
+  });
+
+  it('of a timeout says which kind', () => {
+    expect(new KsqlTimeoutError('x', { timeoutMs: 5, cause: new DOMException('timeout', 'TimeoutError') }).reason).toBe('no answer in time');
+    expect(new KsqlTimeoutError('x', { causeCode: 'UND_ERR_CONNECT_TIMEOUT' }).reason).toBe('connection timed out');
   });
 });
