@@ -7,17 +7,20 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { startEngineServer, type EngineServer } from '../engine/rest/server.js';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
+import { startEngineServer, type EngineServer, type EngineServerTlsOptions } from '../engine/rest/server.js';
 import {
   ConfigError,
   helpText,
   loadConfig,
   parseArgs,
   type EngineConfig,
+  type KsqlTlsConfig,
   type ServeConfig,
 } from '../gateway/config/index.js';
 import { loadPersistedDocuments } from '../gateway/config/persisted-documents.js';
-import { buildGateway, createKsqlClient, type Gateway } from '../gateway/index.js';
+import { buildGateway, createKsqlClient, type Gateway, type KsqlTlsOptions } from '../gateway/index.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 
 export interface Running {
@@ -35,9 +38,79 @@ function version(): string {
   return pkg.version;
 }
 
-function displayUrl(host: string, port: number): string {
+function displayUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const h = host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return `${scheme}://${h}:${port}`;
+}
+
+/** The file a flag names, read before anything starts; a ConfigError names the flag and path, never the content. */
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`--${flag}: cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+}
+
+/** Loads PEM material once so that a bad file stops the start with the flags at fault, not every connection later. */
+function checkPem(what: string, pem: Parameters<typeof createSecureContext>[0]): void {
+  try {
+    createSecureContext(pem);
+  } catch (err) {
+    // OpenSSL's code only: its message may quote the file.
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`${what}: not usable PEM${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+}
+
+/**
+ * Checks a file of CA certificates: OpenSSL skips what is not a certificate,
+ * so a wrong file would silently trust nothing.
+ */
+function checkCertificates(what: string, pem: Buffer): void {
+  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`${what}: no PEM certificate in it`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new ConfigError(`${what}: not usable PEM${typeof code === 'string' ? ` (${code})` : ''}`);
+    }
+  }
+}
+
+/**
+ * `--ksql-ca-file`, `--ksql-cert-file`, `--ksql-key-file`, `--ksql-tls-insecure`
+ * as the client's `tls` option (undefined when none is given, or when there
+ * is no --ksql-url to apply them to).
+ */
+function ksqlTlsOptions(tls: KsqlTlsConfig, ksqlUrls: readonly string[], logger: Logger): KsqlTlsOptions | undefined {
+  const { caFile, certFile, keyFile, insecure } = tls;
+  if (caFile === undefined && certFile === undefined && keyFile === undefined && !insecure) return undefined;
+  if (ksqlUrls.length === 0) {
+    logger.warn('--ksql-ca-file, --ksql-cert-file, --ksql-key-file and --ksql-tls-insecure apply to --ksql-url; the embedded engine is reached over loopback HTTP without them');
+    return undefined;
+  }
+  if (!ksqlUrls.some((url) => url.startsWith('https:'))) {
+    logger.warn('ksqlDB TLS options are set but no --ksql-url is https://: they are not used');
+  }
+  const ca = caFile === undefined ? undefined : readFlagFile('ksql-ca-file', caFile);
+  const cert = certFile === undefined ? undefined : readFlagFile('ksql-cert-file', certFile);
+  const key = keyFile === undefined ? undefined : readFlagFile('ksql-key-file', keyFile);
+  if (ca !== undefined) checkCertificates(`--ksql-ca-file ${caFile}`, ca);
+  if (cert !== undefined && key !== undefined) checkPem(`--ksql-cert-file ${certFile} with --ksql-key-file ${keyFile}`, { cert, key });
+  if (insecure) {
+    logger.warn(
+      "--ksql-tls-insecure: ksqlDB's TLS certificate is NOT verified; every certificate is accepted, so anyone on the network path can impersonate ksqlDB and read what the gateway sends it, credentials included. Development only.",
+    );
+  }
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined || key === undefined ? {} : { cert, key }),
+    rejectUnauthorized: !insecure,
+  };
 }
 
 /** Of --shutdown-timeout-ms, what the embedded engine keeps for its own close after the gateway's. */
@@ -45,15 +118,27 @@ const ENGINE_CLOSE_RESERVE_MS = 1_000;
 
 /** Starts the embedded engine alone. */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Running> {
+  // Read before anything starts: an unreadable file is a configuration error.
+  let tls: EngineServerTlsOptions | undefined;
+  if (config.tls !== undefined) {
+    const { certFile, keyFile, clientCaFile } = config.tls;
+    const cert = readFlagFile('tls-cert-file', certFile);
+    const key = readFlagFile('tls-key-file', keyFile);
+    const ca = clientCaFile === undefined ? undefined : readFlagFile('tls-client-ca-file', clientCaFile);
+    checkPem(`--tls-cert-file ${certFile} with --tls-key-file ${keyFile}`, { cert, key });
+    if (ca !== undefined) checkCertificates(`--tls-client-ca-file ${clientCaFile}`, ca);
+    tls = { cert, key, ...(ca === undefined ? {} : { ca, requestCert: true }) };
+  }
   const server: EngineServer = await startEngineServer({
     host: config.host,
     port: config.port,
     properties: config.engineProperties,
     engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
     logger: logger.child({ component: 'engine' }),
+    tls,
   });
   return {
-    url: displayUrl(config.host, server.port),
+    url: displayUrl(config.host, server.port, tls === undefined ? 'http' : 'https'),
     close: () => server.close(),
   };
 }
@@ -65,6 +150,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
   // Read before anything starts: a broken manifest is a configuration error.
   const persistedDocuments =
     config.persistedDocuments === undefined ? undefined : loadPersistedDocuments(config.persistedDocuments);
+  const tls = ksqlTlsOptions(config.ksqlTls, config.ksqlUrls, logger);
   try {
     let ksqlUrl = config.ksqlUrls[0];
     if (ksqlUrl === undefined) {
@@ -85,6 +171,8 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       ...(config.credentials ? { credentials: config.credentials } : {}),
       maxLineBytes: config.ksqlMaxLineBytes,
       maxBodyBytes: config.ksqlMaxBodyBytes,
+      // Only for --ksql-url: the embedded engine speaks plain HTTP on loopback.
+      ...(tls !== undefined && engine === undefined ? { tls } : {}),
     });
     gateway = buildGateway({
       client,

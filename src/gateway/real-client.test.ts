@@ -141,7 +141,7 @@ describe('gateway + real client', () => {
     );
     const body = await post(gateway, '{ info { version } }');
     expect(body.errors).toEqual([
-      expect.objectContaining({ message: 'ksqlDB is unavailable.', extensions: { code: 'KSQL_UNAVAILABLE' } }),
+      expect.objectContaining({ message: 'ksqlDB is unavailable.', extensions: { code: 'KSQL_UNAVAILABLE', reason: 'connection refused' } }),
     ]);
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   });

@@ -305,7 +305,7 @@ describe('errors', () => {
         message: 'ksqlDB is unavailable.',
         locations: [{ line: 1, column: 3 }],
         path: ['info'],
-        extensions: { code: 'KSQL_UNAVAILABLE' },
+        extensions: { code: 'KSQL_UNAVAILABLE', reason: 'connection refused' },
       },
     ]);
     expect(text).not.toMatch(/10\.1\.2\.3|ECONNREFUSED|stack/);

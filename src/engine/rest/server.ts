@@ -1,6 +1,9 @@
 /**
  * Starts the engine's REST server on node:http (loopback, port 0 by
- * default) for the CLI and tests.
+ * default) for the CLI and tests, or on node:https with `tls`, as ksqlDB
+ * serves HTTPS (`listeners=https://...`, `ssl.*`), optionally requiring
+ * client certificates (`ssl.client.authentication=REQUIRED`). Both serve the
+ * same fetch handler through the same node binding.
  *
  * @example
  * ```ts
@@ -12,6 +15,7 @@
  * @module
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { createEngine, type Engine, type EngineOptions } from '../index.js';
@@ -37,10 +41,39 @@ export interface EngineServerOptions {
   readonly port?: number | undefined;
   /** @default a silent logger */
   readonly logger?: Logger | undefined;
+  /**
+   * Serve HTTPS with this certificate and key instead of HTTP.
+   * @default none (HTTP)
+   */
+  readonly tls?: EngineServerTlsOptions | undefined;
+}
+
+/** PEM text or its bytes. */
+type Pem = string | Buffer;
+
+export interface EngineServerTlsOptions {
+  /** The server's certificate (PEM, optionally followed by its intermediates). */
+  readonly cert: Pem;
+  /** Its private key (PEM, unencrypted). */
+  readonly key: Pem;
+  /**
+   * Certificate authorities (PEM) that sign the client certificates
+   * accepted when `requestCert` is on.
+   * @default Node's root certificates
+   */
+  readonly ca?: Pem | readonly Pem[] | undefined;
+  /**
+   * Require a client certificate signed by `ca` on every connection and
+   * refuse the handshake without one (mutual TLS, as ksqlDB's
+   * `ssl.client.authentication=REQUIRED`). There is no optional mode:
+   * a certificate asked for is a certificate checked.
+   * @default true when `ca` is given, else false
+   */
+  readonly requestCert?: boolean | undefined;
 }
 
 export interface EngineServer {
-  /** `http://host:port`, no trailing slash. */
+  /** `http://host:port` (`https://` with `tls`), no trailing slash. */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -62,7 +95,30 @@ export async function startEngineServer(options: EngineServerOptions = {}): Prom
       logger: options.engineOptions?.logger ?? logger,
     });
   const fetch = createHandler({ engine, logger });
-  const server: Server = createServer(toNodeListener(fetch, { logger }));
+  const listener = toNodeListener(fetch, { logger });
+  const { tls } = options;
+  // Both are net.Servers with the same connection handling: everything
+  // below (listen, close*Connections, keepAliveTimeout) works on either.
+  let server: Server | HttpsServer;
+  if (tls === undefined) {
+    server = createServer(listener);
+  } else {
+    const { cert, key, ca, requestCert = ca !== undefined } = tls;
+    server = createHttpsServer(
+      {
+        cert,
+        key,
+        ...(ca === undefined ? {} : { ca: Array.isArray(ca) ? [...(ca as readonly Pem[])] : (ca as Pem) }),
+        requestCert,
+        rejectUnauthorized: requestCert,
+      },
+      listener,
+    );
+    // A refused handshake never reaches the handler; say why at debug (it is the client's problem).
+    server.on('tlsClientError', (err: Error & { code?: string }) => {
+      logger.debug(`TLS handshake refused: ${err.code ?? err.message}`);
+    });
+  }
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -83,7 +139,7 @@ export async function startEngineServer(options: EngineServerOptions = {}): Prom
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${urlHost}:${address.port}`,
     host: address.address,
     port: address.port,
     engine,

@@ -104,10 +104,31 @@ describe('translateError', () => {
       causeCode: 'ECONNREFUSED',
     });
     const timeout = new KsqlTimeoutError('GET http://10.0.0.1:8088/info timed out after 10 ms', { timeoutMs: 10 });
+    expect(translateError(refused)?.extensions).toEqual({ code: 'KSQL_UNAVAILABLE', reason: 'connection refused' });
+    expect(translateError(timeout)?.extensions).toEqual({ code: 'KSQL_UNAVAILABLE' });
     for (const cause of [refused, timeout]) {
-      const error = translateError(cause);
-      expect(error?.extensions).toEqual({ code: 'KSQL_UNAVAILABLE' });
-      expect(JSON.stringify(error?.toJSON())).not.toMatch(/10\.0\.0\.1|ECONNREFUSED|8088/);
+      expect(JSON.stringify(translateError(cause)?.toJSON())).not.toMatch(/10\.0\.0\.1|ECONNREFUSED|8088/);
+    }
+  });
+
+  it('says why ksqlDB could not be reached over TLS, from the cause chain, without internals', () => {
+    const tlsFailure = (code: string) =>
+      new KsqlTransportError('GET https://10.0.0.1:8088/info failed: /etc/ksqldb/ca.pem rejected', {
+        cause: Object.assign(new Error('other side closed'), {
+          code: 'UND_ERR_SOCKET',
+          cause: Object.assign(new Error(`${code} from 10.0.0.1`), { code }),
+        }),
+      });
+    const cases: Array<[string, string]> = [
+      ['SELF_SIGNED_CERT_IN_CHAIN', "ksqlDB's certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN)"],
+      ['ERR_TLS_CERT_ALTNAME_INVALID', "ksqlDB's certificate does not match the host"],
+      ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ksqlDB requires a client certificate'],
+    ];
+    for (const [code, reason] of cases) {
+      const error = translateError(new GraphQLError('wrapped', { originalError: tlsFailure(code) }));
+      expect(error?.message).toBe('ksqlDB is unavailable.');
+      expect(error?.extensions).toEqual({ code: 'KSQL_UNAVAILABLE', reason });
+      expect(JSON.stringify(error?.toJSON())).not.toMatch(/10\.0\.0\.1|8088|\/etc|\.pem/);
     }
   });
 

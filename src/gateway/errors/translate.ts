@@ -4,7 +4,8 @@
  * - {@link translateError}: a client error (or a GraphQLError wrapping one) →
  *   a `GraphQLError` whose `extensions.code` comes from {@link ERROR_CODES},
  *   with `ksqlErrorCode`, `httpStatus`, `statementText` and `entities` when
- *   ksqlDB sent them. Anything else → `undefined`.
+ *   ksqlDB sent them, and `reason` when ksqlDB could not be reached.
+ *   Anything else → `undefined`.
  * - {@link maskError}: yoga's `maskedErrors.maskError`. Deliberate GraphQL
  *   errors (validation, bad input, translated client errors) pass; anything
  *   else becomes "Unexpected error." with code `INTERNAL_SERVER_ERROR`, no
@@ -17,7 +18,12 @@
  * @module
  */
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
-import { KsqlClientErrorCode, type KsqlResponseTooLargeError, type KsqlServerError } from '../ksql-client/errors.js';
+import {
+  KsqlClientErrorCode,
+  type KsqlResponseTooLargeError,
+  type KsqlServerError,
+  type KsqlTransportError,
+} from '../ksql-client/errors.js';
 
 /** The `extensions.code` values the gateway produces. Never reworded once published. */
 export const GatewayErrorCode = {
@@ -86,7 +92,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'KSQL_SERVER_ERROR', ksqlErrorCodes: '50000', meaning: 'ksqlDB failed internally, or a running query failed.' },
   { code: 'KSQL_NOT_READY', ksqlErrorCodes: '503xx', meaning: 'ksqlDB is starting, catching up or shutting down; retry later.' },
   { code: 'KSQL_ERROR', ksqlErrorCodes: 'any other', meaning: 'Any other ksqlDB error (e.g. a Kafka Connect status passed through, 40900); see `ksqlErrorCode`.' },
-  { code: 'KSQL_UNAVAILABLE', ksqlErrorCodes: '-', meaning: 'ksqlDB could not be reached or did not answer in time.' },
+  { code: 'KSQL_UNAVAILABLE', ksqlErrorCodes: '-', meaning: 'ksqlDB could not be reached or did not answer in time. When it could not be reached, `reason` says why in a few stable words, e.g. "connection refused", "ksqlDB\'s certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN)", "ksqlDB\'s certificate does not match the host", "ksqlDB requires a client certificate" (docs/operations.md).' },
   { code: 'KSQL_BAD_RESPONSE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent a response the gateway could not understand.' },
   { code: 'KSQL_CANCELLED', ksqlErrorCodes: '-', meaning: 'The call to ksqlDB was cancelled (the client went away or the gateway is closing).' },
   { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'No longer sent: replaced by `SHUTTING_DOWN`.' },
@@ -250,8 +256,15 @@ export function translateError(error: unknown): GraphQLError | undefined {
     }
     case 'timeout':
       return finalError('ksqlDB did not answer in time.', error, { code: GatewayErrorCode.KSQL_UNAVAILABLE });
-    case 'transport':
-      return finalError('ksqlDB is unavailable.', error, { code: GatewayErrorCode.KSQL_UNAVAILABLE });
+    case 'transport': {
+      // The client's reason is built from error codes only (no host, path or
+      // secret), so it is safe to show; checked anyway, as data from below.
+      const reason = (cause as KsqlTransportError).reason;
+      return finalError('ksqlDB is unavailable.', error, {
+        code: GatewayErrorCode.KSQL_UNAVAILABLE,
+        ...(typeof reason === 'string' && reason !== '' ? { reason } : {}),
+      });
+    }
     case 'protocol':
       return finalError('ksqlDB sent a response the gateway could not understand.', error, {
         code: GatewayErrorCode.KSQL_BAD_RESPONSE,

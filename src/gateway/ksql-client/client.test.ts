@@ -227,7 +227,14 @@ describe('transport, timeouts, aborts', () => {
     const client = disposer.add(createKsqlClient({ baseUrl: `http://127.0.0.1:${port}` }), (c) => c.close());
     const err = await client.info().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KsqlTransportError);
-    expect(err).toMatchObject({ code: 'KSQL_TRANSPORT', timeout: false, causeCode: 'ECONNREFUSED', method: 'GET', path: '/info' });
+    expect(err).toMatchObject({
+      code: 'KSQL_TRANSPORT',
+      timeout: false,
+      causeCode: 'ECONNREFUSED',
+      reason: 'connection refused',
+      method: 'GET',
+      path: '/info',
+    });
     expect((err as Error).cause).toBeDefined();
     await expect(client.query({ ksql: 'SELECT 1;' }).header).rejects.toMatchObject({ code: 'KSQL_TRANSPORT' });
   });

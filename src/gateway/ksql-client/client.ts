@@ -8,6 +8,11 @@
  * `stringifyJson` (bigint and JsonNumber survive), response bodies through
  * the lossless `parseJson`.
  *
+ * TLS: https URLs are verified against Node's root certificates; `tls` adds
+ * a custom CA, a client certificate or insecure mode to the Agent the client
+ * owns (see ./tls.ts, which also keeps a TLS 1.3 alert from being reported
+ * as a mere "other side closed").
+ *
  * Timeouts: `timeoutMs` (per call, default `requestTimeoutMs`) covers
  * connect, headers and body of every call, except that a `/query` stream's
  * budget ends once its header element has arrived: push-query bodies never
@@ -50,6 +55,7 @@ import {
 import { declaredLength, readBoundedText } from './bounded-body.js';
 import { ksqlErrorInterceptor } from './ksql-error-interceptor.js';
 import { openQueryStream } from './streamed-query.js';
+import { TlsAlerts, tlsConnectOptions, type KsqlTlsOptions } from './tls.js';
 import type { CallOptions, KsqlClient, PullQueryResult, QueryHeader, QueryRow, QueryStream } from './types.js';
 
 export interface KsqlClientOptions {
@@ -65,9 +71,18 @@ export interface KsqlClientOptions {
    * and never closes it.
    * @default an `Agent` owned and closed by the client: HTTP/1.1,
    *   pipelining 1, unlimited connections (each running push query holds
-   *   one), keep-alive 10 s.
+   *   one), keep-alive 10 s, TLS as `tls` says.
    */
   readonly dispatcher?: Dispatcher | undefined;
+  /**
+   * TLS towards an https ksqlDB: trusted CAs, a client certificate (mutual
+   * TLS), no verification (development only). Applied to the `Agent` the
+   * client creates; a `dispatcher` you pass carries its own TLS (give it
+   * undici's `connect` options), so passing both is refused. Ignored for
+   * http URLs.
+   * @default Node's root certificates, no client certificate, verification on
+   */
+  readonly tls?: KsqlTlsOptions | undefined;
   /**
    * Budget of each call in milliseconds, overridable per call with
    * `CallOptions.timeoutMs`. Covers connect, headers and body; for
@@ -201,6 +216,7 @@ class UndiciKsqlClient implements KsqlClient {
     const {
       baseUrl,
       dispatcher,
+      tls,
       requestTimeoutMs = 30_000,
       credentials,
       forwardAuthorization = false,
@@ -222,13 +238,24 @@ class UndiciKsqlClient implements KsqlClient {
     this.#configuredAuth = credentials === undefined ? undefined : authorizationHeader(credentials);
     this.#forward = forwardAuthorization;
     this.#headers = baseHeaders(headers, userAgent);
-    this.#owned =
-      dispatcher === undefined
-        ? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, pipelining: 1 })
-        : undefined;
-    this.#dispatcher = (dispatcher ?? (this.#owned as Dispatcher)).compose(
-      ksqlErrorInterceptor({ maxBodyBytes: maxErrorBodyBytes }),
-    );
+    if (dispatcher !== undefined && tls !== undefined) {
+      throw new KsqlClientConfigError('tls applies to the Agent the client creates; give your dispatcher its own TLS options');
+    }
+    let base: Dispatcher;
+    if (dispatcher === undefined) {
+      const alerts = new TlsAlerts();
+      this.#owned = new Agent({
+        keepAliveTimeout: 10_000,
+        keepAliveMaxTimeout: 60_000,
+        pipelining: 1,
+        connect: alerts.connector(tls === undefined ? {} : tlsConnectOptions(tls)),
+      });
+      base = this.#owned.compose(alerts.interceptor());
+    } else {
+      this.#owned = undefined;
+      base = dispatcher;
+    }
+    this.#dispatcher = base.compose(ksqlErrorInterceptor({ maxBodyBytes: maxErrorBodyBytes }));
   }
 
   // ------------------------------------------------------------ endpoints

@@ -22,6 +22,7 @@
 import { isJsonNumber, parseJson, type JsonValue, type KsqlEntity } from '../../protocol/index.js';
 import { BaseError, type BaseErrorOptions } from '../../shared/errors.js';
 import { redactAuthorizationValues, redactSecrets } from '../../shared/redact.js';
+import { transportReason } from './transport-reason.js';
 
 export const KsqlClientErrorCode = {
   TRANSPORT: 'KSQL_TRANSPORT',
@@ -63,6 +64,11 @@ export class KsqlClientConfigError extends GatewayError {
 export interface KsqlTransportErrorOptions extends RequestErrorOptions {
   /** `err.code` of the underlying error (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
   readonly causeCode?: string | undefined;
+  /**
+   * Why, in a few plain words safe to show a GraphQL client.
+   * @default derived from the codes of `cause`'s chain and `causeCode` ({@link transportReason})
+   */
+  readonly reason?: string | undefined;
 }
 
 /** The request did not get a complete response: connect, DNS, reset, closed socket. */
@@ -70,6 +76,13 @@ export class KsqlTransportError extends GatewayError {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly causeCode: string | undefined;
+  /**
+   * A short, stable cause with no host, address, path or secret in it
+   * ("connection refused", "ksqlDB's certificate is not trusted
+   * (SELF_SIGNED_CERT_IN_CHAIN)"): the gateway sends it to clients as
+   * `extensions.reason`.
+   */
+  readonly reason: string;
   /** True for {@link KsqlTimeoutError}. */
   readonly timeout: boolean = false;
 
@@ -78,6 +91,7 @@ export class KsqlTransportError extends GatewayError {
     this.method = options.method;
     this.path = options.path;
     this.causeCode = options.causeCode;
+    this.reason = options.reason ?? transportReason(options.cause, options.causeCode);
   }
 }
 
@@ -93,7 +107,9 @@ export class KsqlTimeoutError extends KsqlTransportError {
   readonly timeoutMs: number | undefined;
 
   constructor(message: string, options: KsqlTimeoutErrorOptions = {}) {
-    super(message, options);
+    // Our own budget's cause is an abort reason, which says nothing about the transport.
+    const reason = options.reason ?? (options.causeCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'connection timed out' : 'no answer in time');
+    super(message, { ...options, reason });
     this.timeoutMs = options.timeoutMs;
   }
 }

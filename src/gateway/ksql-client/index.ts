@@ -7,6 +7,8 @@
  */
 export { createKsqlClient, type KsqlClientOptions } from './client.js';
 export { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
+export type { KsqlTlsOptions, Pem } from './tls.js';
+export { transportReason } from './transport-reason.js';
 export { ksqlErrorInterceptor, type KsqlErrorInterceptorOptions } from './ksql-error-interceptor.js';
 export {
   GatewayError,
