@@ -61,6 +61,8 @@ export class KsqlClientConfigError extends GatewayError {
 export interface KsqlTransportErrorOptions extends RequestErrorOptions {
   /** `err.code` of the underlying error (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
   readonly causeCode?: string | undefined;
+  /** The connection broke after a `/query` header had arrived. @default false */
+  readonly inStream?: boolean | undefined;
 }
 
 /** The request did not get a complete response: connect, DNS, reset, closed socket. */
@@ -70,12 +72,20 @@ export class KsqlTransportError extends GatewayError {
   readonly causeCode: string | undefined;
   /** True for {@link KsqlTimeoutError}. */
   readonly timeout: boolean = false;
+  /**
+   * The connection broke after the `/query` response's header had arrived:
+   * the query was running on that server and has ended with the connection
+   * (a push query must be opened again). False for failures before any
+   * response, where nothing ran.
+   */
+  readonly inStream: boolean;
 
   constructor(message: string, options: KsqlTransportErrorOptions = {}) {
     super(KsqlClientErrorCode.TRANSPORT, message, options);
     this.method = options.method;
     this.path = options.path;
     this.causeCode = options.causeCode;
+    this.inStream = options.inStream ?? false;
   }
 }
 
@@ -278,6 +288,8 @@ export interface TranslateContext extends RequestInfo {
   /** True when our own timeout fired. */
   readonly timedOut?: boolean | undefined;
   readonly timeoutMs?: number | undefined;
+  /** A `/query` header had arrived: a transport failure is marked `inStream`. */
+  readonly inStream?: boolean | undefined;
 }
 
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -328,5 +340,6 @@ export function toKsqlClientError(err: unknown, ctx: TranslateContext): GatewayE
     ...info,
     cause: err,
     causeCode,
+    inStream: ctx.inStream,
   });
 }

@@ -274,7 +274,8 @@ class KsqlQueryStream implements QueryStream {
     this.#responseDone = true;
     if (this.#phase === 'open') {
       const { method, path, origin } = this.#opts.request;
-      this.#fail(toKsqlClientError(err, { method, path, origin, callerSignal: this.#opts.signal }));
+      // After the header the query was running: the error says so (KSQL_CONNECTION_LOST upstairs).
+      this.#fail(toKsqlClientError(err, { method, path, origin, callerSignal: this.#opts.signal, inStream: this.#sawHeader }));
       return;
     }
     this.#phase = 'closed';
