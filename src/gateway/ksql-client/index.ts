@@ -6,6 +6,7 @@
  * @module
  */
 export { createKsqlClient, type KsqlClientOptions } from './client.js';
+export { createKsqlCluster, type KsqlCluster, type KsqlClusterOptions } from './cluster.js';
 export { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
 export { ksqlErrorInterceptor, type KsqlErrorInterceptorOptions } from './ksql-error-interceptor.js';
 export {
@@ -25,6 +26,7 @@ export {
 export type {
   CallOptions,
   KsqlClient,
+  KsqlServerState,
   PullQueryResult,
   QueryEvent,
   QueryHeader,
