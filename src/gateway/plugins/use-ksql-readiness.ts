@@ -4,10 +4,14 @@
  * Liveness (`GET /health`, always 200 while the process serves) is yoga's
  * built-in health check.
  *
+ * With `servers` (several ksqlDB servers, see `createKsqlCluster`) nothing is
+ * called: the servers' polled states are reported, and the gateway is ready
+ * while at least one is healthy.
+ *
  * @module
  */
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import type { KsqlClient } from '../ksql-client/types.js';
+import type { KsqlClient, KsqlServerState } from '../ksql-client/types.js';
 
 export interface KsqlReadinessOptions {
   readonly client: KsqlClient;
@@ -26,6 +30,22 @@ export interface KsqlReadinessOptions {
    * once (the generic schema is served meanwhile).
    */
   readonly typedSchema?: (() => { readonly ready: boolean; readonly version: number }) | undefined;
+  /**
+   * The states of several ksqlDB servers, kept by their own health checks.
+   * When given, readiness reports them instead of calling `client.healthcheck`.
+   * @default undefined (one server: its `/healthcheck` is called)
+   */
+  readonly servers?: (() => readonly KsqlServerState[]) | undefined;
+}
+
+/** A server as `/readiness` shows it. */
+function serverView(state: KsqlServerState) {
+  return {
+    url: state.url,
+    healthy: state.healthy,
+    lastCheckAt: state.lastCheckAt === null ? null : new Date(state.lastCheckAt).toISOString(),
+    lastError: state.lastError,
+  };
 }
 
 export function useKsqlReadiness({
@@ -33,6 +53,7 @@ export function useKsqlReadiness({
   endpoint = '/readiness',
   timeoutMs = 2_000,
   typedSchema,
+  servers,
 }: KsqlReadinessOptions): Plugin {
   return useReadinessCheck({
     endpoint,
@@ -42,6 +63,20 @@ export function useKsqlReadiness({
           status,
           headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
         });
+      if (servers) {
+        const states = servers();
+        const isHealthy = states.some((state) => state.healthy);
+        const typed = typedSchema?.();
+        const ready = isHealthy && (typed === undefined || typed.ready);
+        return json(ready ? 200 : 503, {
+          ready,
+          ksql: { isHealthy, servers: states.map(serverView) },
+          ...(typed === undefined ? {} : { typedSchema: typed }),
+          ...(ready
+            ? {}
+            : { reason: isHealthy ? 'The typed schema has not been built yet.' : 'No ksqlDB server is healthy.' }),
+        });
+      }
       try {
         const health = await client.healthcheck({ timeoutMs });
         const typed = typedSchema?.();
