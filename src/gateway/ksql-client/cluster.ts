@@ -256,7 +256,7 @@ class Cluster implements KsqlCluster {
     } = options;
     if (urls.length === 0) throw new KsqlClientConfigError('urls must name at least one ksqlDB server');
     this.#intervalMs = checkDuration('healthIntervalMs', healthIntervalMs, 1);
-    this.#healthTimeoutMs = checkDuration('healthTimeoutMs', healthTimeoutMs, 0);
+    this.#healthTimeoutMs = checkDuration('healthTimeoutMs', healthTimeoutMs, 1);
     this.#now = now;
     const servers: Server[] = [];
     try {
