@@ -625,7 +625,8 @@ class ClusterQueryStream implements QueryStream {
    */
   async #checkServer(bound: Bound): Promise<void> {
     const reason = await this.#opts.probe(bound.server);
-    if (reason === undefined) return;
+    // Closed by its consumer meanwhile: nobody is left to tell.
+    if (reason === undefined || this.#returned) return;
     throw new KsqlTransportError(
       `POST ${bound.server.url}/query: the response of query ${bound.queryId} ended without a final message and the server no longer answers its health check (${reason})`,
       { method: 'POST', path: '/query', inStream: true },
