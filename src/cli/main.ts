@@ -20,7 +20,14 @@ import {
   type ServeConfig,
 } from '../gateway/config/index.js';
 import { loadPersistedDocuments } from '../gateway/config/persisted-documents.js';
-import { buildGateway, createKsqlClient, type Gateway, type KsqlTlsOptions } from '../gateway/index.js';
+import {
+  buildGateway,
+  createKsqlClient,
+  createKsqlCluster,
+  type Gateway,
+  type KsqlClient,
+  type KsqlTlsOptions,
+} from '../gateway/index.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 
 export interface Running {
@@ -147,6 +154,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 export async function startServe(config: ServeConfig, logger: Logger): Promise<Running> {
   let engine: EngineServer | undefined;
   let gateway: Gateway | undefined;
+  let client: KsqlClient | undefined;
   // Read before anything starts: a broken manifest is a configuration error.
   const persistedDocuments =
     config.persistedDocuments === undefined ? undefined : loadPersistedDocuments(config.persistedDocuments);
@@ -164,8 +172,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       ksqlUrl = engine.url;
       logger.info(`embedded ksqlDB-compatible engine on ${ksqlUrl}`);
     }
-    const client = createKsqlClient({
-      baseUrl: ksqlUrl,
+    const clientOptions = {
       requestTimeoutMs: config.requestTimeoutMs,
       forwardAuthorization: config.forwardAuthorization,
       ...(config.credentials ? { credentials: config.credentials } : {}),
@@ -173,9 +180,21 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       maxBodyBytes: config.ksqlMaxBodyBytes,
       // Only for --ksql-url: the embedded engine speaks plain HTTP on loopback.
       ...(tls !== undefined && engine === undefined ? { tls } : {}),
-    });
+    };
+    // Several servers of one cluster: health-checked and failed over; one: the plain client, no polling.
+    const cluster =
+      config.ksqlUrls.length > 1
+        ? createKsqlCluster({
+            urls: config.ksqlUrls,
+            client: clientOptions,
+            healthIntervalMs: config.ksqlHealthIntervalMs,
+            logger: logger.child({ component: 'ksql-cluster' }),
+          })
+        : undefined;
+    client = cluster ?? createKsqlClient({ baseUrl: ksqlUrl, ...clientOptions });
     gateway = buildGateway({
       client,
+      ksqlServers: cluster && (() => cluster.servers()),
       graphiql: config.graphiql,
       graphqlEndpoint: config.graphqlPath,
       logger: logger.child({ component: 'gateway' }),
@@ -214,6 +233,8 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
     };
   } catch (err) {
     await gateway?.close().catch(() => {});
+    // The gateway closes its client; without one, stop the cluster's health checks here.
+    if (gateway === undefined) await client?.close().catch(() => {});
     await engine?.close().catch(() => {});
     throw err;
   }

@@ -26,7 +26,7 @@ import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance 
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GatewayContext } from './context.js';
 import { maskError } from './errors/index.js';
-import type { KsqlClient } from './ksql-client/types.js';
+import type { KsqlClient, KsqlServerState } from './ksql-client/types.js';
 import {
   ADMIN_SECRET_HEADER,
   corsOptionsFor,
@@ -171,6 +171,13 @@ export interface GatewayOptions {
    * @default 2000 (ms)
    */
   readonly readinessTimeoutMs?: number | undefined;
+  /**
+   * The states of several ksqlDB servers (`createKsqlCluster`'s `servers`):
+   * readiness then reports each and is ready while one is healthy, without
+   * calling ksqlDB.
+   * @default undefined (readiness calls `client.healthcheck`)
+   */
+  readonly ksqlServers?: (() => readonly KsqlServerState[]) | undefined;
   /**
    * graphql-ws ping interval (and pong deadline). 0 disables.
    * @default 12000 (ms)
@@ -541,6 +548,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
         client,
         endpoint: readinessEndpoint,
         timeoutMs: readinessTimeoutMs,
+        servers: options.ksqlServers,
         typedSchema: manager ? () => ({ ready: manager!.ready, version: manager!.current.version }) : undefined,
         draining: () => lifecycle.draining,
         logger: logger.child({ component: 'readiness' }),

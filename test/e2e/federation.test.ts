@@ -231,6 +231,8 @@ describe('federation from the CLI', () => {
       expect(res.data?._service.sdl).toContain('https://specs.apollo.dev/federation/v2.0');
       const plain = await startStack(['--schema-refresh-ms', '0']);
       try {
+        // Before the typed schema is built, an unknown root field is SCHEMA_NOT_READY instead.
+        await eventually(() => fetch(`${plain.url}/readiness`).then((r) => r.status), (status) => status === 200);
         const none = await gql(plain, `{ _service { sdl } }`);
         expect(none.errors?.[0]?.message).toMatch(/Cannot query field "_service"/);
       } finally {

@@ -191,3 +191,21 @@ describe('maskError', () => {
     expect((maskError(serverError(40100, 401)) as GraphQLError).extensions['code']).toBe('KSQL_UNAUTHORIZED');
   });
 });
+
+describe('a connection lost after the /query header', () => {
+  it('is KSQL_CONNECTION_LOST, retryable, without internals; before the header it stays KSQL_UNAVAILABLE', () => {
+    const lost = new KsqlTransportError('POST http://10.0.0.1:8088/query failed: other side closed', {
+      causeCode: 'UND_ERR_SOCKET',
+      inStream: true,
+    });
+    const error = translateError(new GraphQLError(lost.message, { originalError: lost, path: ['pushQuery'] }));
+    expect(error?.toJSON()).toEqual({
+      message: 'The connection to the ksqlDB server running this query broke; subscribe (or run the query) again.',
+      path: ['pushQuery'],
+      extensions: { code: 'KSQL_CONNECTION_LOST', retryable: true },
+    });
+    const before = new KsqlTransportError('POST http://10.0.0.1:8088/query failed: other side closed', { causeCode: 'UND_ERR_SOCKET' });
+    expect(translateError(before)?.extensions).toEqual({ code: 'KSQL_UNAVAILABLE', reason: 'ksqlDB closed the connection' });
+    expect(ERROR_CODES.map((e) => e.code)).toContain('KSQL_CONNECTION_LOST');
+  });
+});

@@ -66,6 +66,7 @@ export const GatewayErrorCode = {
   DOCUMENT_NOT_PERSISTED: 'DOCUMENT_NOT_PERSISTED',
   DOCUMENT_REQUIRED: 'DOCUMENT_REQUIRED',
   KSQL_RESPONSE_TOO_LARGE: 'KSQL_RESPONSE_TOO_LARGE',
+  KSQL_CONNECTION_LOST: 'KSQL_CONNECTION_LOST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -119,6 +120,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'DOCUMENT_NOT_PERSISTED', ksqlErrorCodes: '-', meaning: '`--only-persisted`: the request sent a document instead of the id of a persisted one.' },
   { code: 'DOCUMENT_REQUIRED', ksqlErrorCodes: '-', meaning: 'The request carried neither a document (`query`) nor a persisted document id.' },
   { code: 'KSQL_RESPONSE_TOO_LARGE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent more than the gateway reads: a `/query` line (one row) longer than `--ksql-max-line-bytes`, or a body read whole (a statement\'s answer, a pull query\'s rows) longer than `--ksql-max-body-bytes`. The upstream request was aborted at the limit; a subscription ends with this error. `limit` names the bound and `limitBytes` its value.' },
+  { code: 'KSQL_CONNECTION_LOST', ksqlErrorCodes: '-', meaning: 'The connection to the ksqlDB server running this push query broke after the query had started (the server went away); subscribe again, and another server of the cluster takes it. `retryable` is true. (A pull query whose rows were cut off the same way gets it too.) Failures before a query started are `KSQL_UNAVAILABLE`.' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -155,7 +157,7 @@ export function codeForKsqlError(errorCode: number | undefined, httpStatus?: num
 
 // ------------------------------------------------------------ recognition
 
-type ClientErrorKind = 'server' | 'transport' | 'timeout' | 'abort' | 'protocol' | 'too-large';
+type ClientErrorKind = 'server' | 'transport' | 'timeout' | 'abort' | 'protocol' | 'too-large' | 'connection-lost';
 
 const KIND_BY_CODE = new Map<string, ClientErrorKind>([
   [KsqlClientErrorCode.SERVER_ERROR, 'server'],
@@ -172,7 +174,10 @@ const KIND_BY_CODE = new Map<string, ClientErrorKind>([
 function classify(error: unknown): ClientErrorKind | undefined {
   if (!(error instanceof Error) || error instanceof GraphQLError) return undefined;
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? KIND_BY_CODE.get(code) : undefined;
+  const kind = typeof code === 'string' ? KIND_BY_CODE.get(code) : undefined;
+  // A transport failure after a /query header: the query was running and died with its connection.
+  if (kind === 'transport' && (error as { inStream?: unknown }).inStream === true) return 'connection-lost';
+  return kind;
 }
 
 /** The innermost non-GraphQL error of a GraphQLError chain (or the error itself). */
@@ -265,6 +270,11 @@ export function translateError(error: unknown): GraphQLError | undefined {
         ...(typeof reason === 'string' && reason !== '' ? { reason } : {}),
       });
     }
+    case 'connection-lost':
+      return finalError('The connection to the ksqlDB server running this query broke; subscribe (or run the query) again.', error, {
+        code: GatewayErrorCode.KSQL_CONNECTION_LOST,
+        retryable: true,
+      });
     case 'protocol':
       return finalError('ksqlDB sent a response the gateway could not understand.', error, {
         code: GatewayErrorCode.KSQL_BAD_RESPONSE,

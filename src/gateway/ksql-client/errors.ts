@@ -69,6 +69,8 @@ export interface KsqlTransportErrorOptions extends RequestErrorOptions {
    * @default derived from the codes of `cause`'s chain and `causeCode` ({@link transportReason})
    */
   readonly reason?: string | undefined;
+  /** The connection broke after a `/query` header had arrived. @default false */
+  readonly inStream?: boolean | undefined;
 }
 
 /** The request did not get a complete response: connect, DNS, reset, closed socket. */
@@ -85,6 +87,13 @@ export class KsqlTransportError extends GatewayError {
   readonly reason: string;
   /** True for {@link KsqlTimeoutError}. */
   readonly timeout: boolean = false;
+  /**
+   * The connection broke after the `/query` response's header had arrived:
+   * the query was running on that server and has ended with the connection
+   * (a push query must be opened again). False for failures before any
+   * response, where nothing ran.
+   */
+  readonly inStream: boolean;
 
   constructor(message: string, options: KsqlTransportErrorOptions = {}) {
     super(KsqlClientErrorCode.TRANSPORT, message, options);
@@ -92,6 +101,7 @@ export class KsqlTransportError extends GatewayError {
     this.path = options.path;
     this.causeCode = options.causeCode;
     this.reason = options.reason ?? transportReason(options.cause, options.causeCode);
+    this.inStream = options.inStream ?? false;
   }
 }
 
@@ -345,6 +355,8 @@ export interface TranslateContext extends RequestInfo {
   /** True when our own timeout fired. */
   readonly timedOut?: boolean | undefined;
   readonly timeoutMs?: number | undefined;
+  /** A `/query` header had arrived: a transport failure is marked `inStream`. */
+  readonly inStream?: boolean | undefined;
 }
 
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -395,5 +407,6 @@ export function toKsqlClientError(err: unknown, ctx: TranslateContext): GatewayE
     ...info,
     cause: err,
     causeCode,
+    inStream: ctx.inStream,
   });
 }

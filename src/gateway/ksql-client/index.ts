@@ -6,6 +6,7 @@
  * @module
  */
 export { createKsqlClient, type KsqlClientOptions } from './client.js';
+export { createKsqlCluster, type KsqlCluster, type KsqlClusterOptions } from './cluster.js';
 export { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
 export type { KsqlTlsOptions, Pem } from './tls.js';
 export { transportReason } from './transport-reason.js';
@@ -29,6 +30,7 @@ export {
 export type {
   CallOptions,
   KsqlClient,
+  KsqlServerState,
   PullQueryResult,
   QueryEvent,
   QueryHeader,

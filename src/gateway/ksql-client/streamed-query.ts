@@ -357,7 +357,8 @@ class KsqlQueryStream implements QueryStream {
     this.#responseDone = true;
     if (this.#phase === 'open') {
       const { method, path, origin } = this.#opts.request;
-      const error = toKsqlClientError(err, { method, path, origin, callerSignal: this.#opts.signal });
+      // After the header the query was running: the error says so (KSQL_CONNECTION_LOST upstairs).
+      const error = toKsqlClientError(err, { method, path, origin, callerSignal: this.#opts.signal, inStream: this.#sawHeader });
       if (this.#inboxBytes === 0 || this.#opts.signal?.aborted) {
         this.#fail(error);
         return;

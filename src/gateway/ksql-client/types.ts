@@ -90,3 +90,15 @@ export interface KsqlClient {
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
+
+/** What is known of one ksqlDB server of a cluster (see `createKsqlCluster`). */
+export interface KsqlServerState {
+  /** The server's base URL (never with credentials: the client refuses those). */
+  readonly url: string;
+  /** Its last health check answered `isHealthy: true`, and no call has failed to reach it since. */
+  readonly healthy: boolean;
+  /** When its last health check ended (ms since the epoch); null before the first. */
+  readonly lastCheckAt: number | null;
+  /** Why it is not healthy, as a short plain reason (`connection refused`, `HTTP 503`, ...); null when healthy. */
+  readonly lastError: string | null;
+}

@@ -4,10 +4,14 @@
  * Liveness (`GET /health`, always 200 while the process serves) is yoga's
  * built-in health check.
  *
+ * With `servers` (several ksqlDB servers, see `createKsqlCluster`) nothing is
+ * called: the servers' polled states are reported, and the gateway is ready
+ * while at least one is healthy.
+ *
  * @module
  */
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import type { KsqlClient } from '../ksql-client/types.js';
+import type { KsqlClient, KsqlServerState } from '../ksql-client/types.js';
 import { errorMessage } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 
@@ -32,6 +36,22 @@ export interface KsqlReadinessOptions {
   readonly draining?: (() => boolean) | undefined;
   /** Where a change of readiness is logged, with its cause. */
   readonly logger?: Logger | undefined;
+  /**
+   * The states of several ksqlDB servers, kept by their own health checks.
+   * When given, readiness reports them instead of calling `client.healthcheck`.
+   * @default undefined (one server: its `/healthcheck` is called)
+   */
+  readonly servers?: (() => readonly KsqlServerState[]) | undefined;
+}
+
+/** A server as `/readiness` shows it. */
+function serverView(state: KsqlServerState) {
+  return {
+    url: state.url,
+    healthy: state.healthy,
+    lastCheckAt: state.lastCheckAt === null ? null : new Date(state.lastCheckAt).toISOString(),
+    lastError: state.lastError,
+  };
 }
 
 export function useKsqlReadiness({
@@ -41,6 +61,7 @@ export function useKsqlReadiness({
   typedSchema,
   draining,
   logger = silentLogger,
+  servers,
 }: KsqlReadinessOptions): Plugin {
   // Logged when it changes, not at every probe.
   let lastReason: string | undefined = 'unknown';
@@ -62,6 +83,21 @@ export function useKsqlReadiness({
       if (draining?.()) {
         report('the gateway is shutting down');
         return json(503, { ready: false, reason: 'The gateway is shutting down.' });
+      }
+      if (servers) {
+        const states = servers();
+        const isHealthy = states.some((state) => state.healthy);
+        const typed = typedSchema?.();
+        const ready = isHealthy && (typed === undefined || typed.ready);
+        report(ready ? undefined : isHealthy ? 'the typed schema has not been built yet' : 'no ksqlDB server is healthy');
+        return json(ready ? 200 : 503, {
+          ready,
+          ksql: { isHealthy, servers: states.map(serverView) },
+          ...(typed === undefined ? {} : { typedSchema: typed }),
+          ...(ready
+            ? {}
+            : { reason: isHealthy ? 'The typed schema has not been built yet.' : 'No ksqlDB server is healthy.' }),
+        });
       }
       try {
         const health = await client.healthcheck({ timeoutMs });
