@@ -118,11 +118,20 @@ export function createMetrics({
     labelNames: ['transport'] as const,
     registers,
   });
+  // Every event of every subscriber passes here: a plain increment, added
+  // to the counter at scrape time (prom-client hashes the labels per call).
+  const eventsSinceScrape: Record<SubscriptionTransport, number> = { 'graphql-ws': 0, sse: 0 };
   const subscriptionEvents = new Counter({
     name: 'ksqldb_gateway_subscription_events_total',
     help: 'Results sent to subscribers (one per graphql-ws or SSE "next" message, errors included), by transport.',
     labelNames: ['transport'] as const,
     registers,
+    collect() {
+      for (const transport of TRANSPORTS) {
+        this.inc({ transport }, eventsSinceScrape[transport]);
+        eventsSinceScrape[transport] = 0;
+      }
+    },
   });
   for (const transport of TRANSPORTS) {
     // Every series from the start: a dashboard shows 0, not "no data".
@@ -277,7 +286,7 @@ export function createMetrics({
           setResult(releasing(result, () => activeSubscriptions.dec({ transport })));
           // onNext sees the results the transport sends, after every plugin's
           // changes (the error translation's final error result included).
-          return { onNext: () => subscriptionEvents.inc({ transport }) };
+          return { onNext: () => void eventsSinceScrape[transport]++ };
         },
       };
     },
