@@ -214,6 +214,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       readOnly: config.readOnly,
       limits: config.limits,
       persistedDocuments: persistedDocuments && { documents: persistedDocuments, only: config.onlyPersisted },
+      metrics: config.metrics && { endpoint: config.metricsPath },
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

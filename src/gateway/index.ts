@@ -10,6 +10,7 @@ export {
   type GatewayAddress,
   type GatewayGraphiQLOptions,
   type GatewayLimits,
+  type GatewayMetricsOptions,
   type GatewayOptions,
   type GatewayPersistedDocuments,
 } from './server.js';

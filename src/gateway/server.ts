@@ -24,14 +24,17 @@ import type { AddressInfo, Socket } from 'node:net';
 import { assertValidSchema, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { Registry } from 'prom-client';
 import type { GatewayContext } from './context.js';
 import { maskError } from './errors/index.js';
+import { observeClient } from './ksql-client/observe.js';
 import type { KsqlClient, KsqlServerState } from './ksql-client/types.js';
 import {
   ADMIN_SECRET_HEADER,
   corsOptionsFor,
   CSRF_HEADERS,
   createAdminPolicy,
+  createMetrics,
   createPersistedDocuments,
   createSchemaSlot,
   createShutdown,
@@ -46,6 +49,8 @@ import {
   useOperationLog,
   useSchemaReadiness,
   type AdminApiPolicy,
+  type Metrics,
+  type MetricsOptions,
   type OperationLimits,
 } from './plugins/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
@@ -271,7 +276,16 @@ export interface GatewayOptions {
   readonly limits?: GatewayLimits | undefined;
   /** Persisted documents; none by default. */
   readonly persistedDocuments?: GatewayPersistedDocuments | undefined;
+  /**
+   * Prometheus metrics (docs/operations.md#metrics), served unauthenticated
+   * at `endpoint`; `false` collects none.
+   * @default true (served at '/metrics', with the process metrics)
+   */
+  readonly metrics?: boolean | GatewayMetricsOptions | undefined;
 }
+
+/** Metrics settings; see {@link GatewayOptions.metrics}. */
+export type GatewayMetricsOptions = Pick<MetricsOptions, 'endpoint' | 'processMetrics'>;
 
 export interface GatewayAddress {
   /** The GraphQL endpoint URL, e.g. `http://127.0.0.1:4000/graphql` (`ws:` for graphql-ws on the same path). */
@@ -297,6 +311,8 @@ export interface Gateway {
   setSchemaParts(parts: readonly SchemaPart[]): GraphQLSchema;
   /** The admin API policy in force now (settled by {@link listen} when not set). */
   readonly adminApi: AdminApiPolicy;
+  /** The gateway's Prometheus metrics (without the process metrics); undefined when off. */
+  readonly metricsRegistry: Registry | undefined;
   /** Subscriptions running now (over graphql-ws and SSE). */
   readonly activeSubscriptions: number;
   /** The typed schema's manager (refresh, state, change events); undefined when turned off. */
@@ -441,6 +457,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     adminSecret,
     readOnly = false,
     persistedDocuments,
+    metrics: metricsOption = true,
   } = options;
   const limits = resolveLimits(options.limits);
   // Until listen() tells where the gateway is reachable from, assume anywhere.
@@ -452,8 +469,24 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   const logger = resolveLogger(logging);
   const registry = new SubscriptionRegistry();
-  const hub = sharePushQueries
-    ? new PushQueryHub({ registry, logger: logger.child({ component: 'push-hub' }), closeQueryTimeoutMs, subscriberBufferSize })
+  const metrics: Metrics | undefined =
+    metricsOption === false
+      ? undefined
+      : createMetrics({
+          ...(metricsOption === true ? {} : metricsOption),
+          // Read at scrape time, when the hub and the manager exist.
+          sharedPushQueries: sharePushQueries ? () => hub?.subscriberCounts() ?? [] : undefined,
+          typedSchemaVersion: typedSchema === false ? undefined : () => manager?.current.version ?? 0,
+        });
+  // What the resolvers and the typed schema call; readiness probes keep the bare client.
+  const ksqlClient = metrics ? observeClient(client, metrics.observeKsqlCall) : client;
+  const hub: PushQueryHub | undefined = sharePushQueries
+    ? new PushQueryHub({
+        registry,
+        logger: logger.child({ component: 'push-hub' }),
+        closeQueryTimeoutMs, subscriberBufferSize,
+        onSubscriberTooSlow: metrics?.subscriberTooSlow,
+      })
     : undefined;
   const typedOptions: TypedSchemaOptions | undefined =
     typedSchema === false ? undefined : typedSchema === true ? {} : typedSchema;
@@ -491,7 +524,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
     });
     manager = new TypedSchemaManager({
-      client,
+      client: ksqlClient,
       logger: logger.child({ component: 'typed-schema' }),
       build: (catalog: Catalog) =>
         catalog.sources.length === 0 ? [] : [buildTypedPart(catalog, { subscriptions: subscriptionsOfSources, readOnly })],
@@ -505,6 +538,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       refreshIntervalMs: typedOptions.refreshIntervalMs,
       retryInitialMs: typedOptions.retryInitialMs,
       retryMaxMs: typedOptions.retryMaxMs,
+      onRefresh: metrics && ((result) => metrics.typedSchemaRefreshed(result)),
     });
   }
 
@@ -543,7 +577,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     renderGraphiQL: cachedGraphiQL(),
     plugins: [
       slot.plugin,
-      // Probes answer whatever the Host (kubelets use the pod address).
+      // Probes and scrapes answer whatever the Host (kubelets and Prometheus use the pod address).
+      ...(metrics ? [metrics.plugin] : []),
       useKsqlReadiness({
         client,
         endpoint: readinessEndpoint,
@@ -557,7 +592,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       ...(persisted ? [persisted.plugin] : []),
       useOperationLimits(limits),
       ...(manager ? [useSchemaReadiness({ ready: () => manager!.ready })] : []),
-      useKsqlContext({ client, maxUpstreamCalls: limits.maxUpstreamCalls }),
+      useKsqlContext({ client: ksqlClient, maxUpstreamCalls: limits.maxUpstreamCalls }),
       // Before the plugins that refuse operations: it logs those too.
       useOperationLog({ logger: logger.child({ component: 'operations' }) }),
       lifecycle.plugin,
@@ -717,6 +752,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return schema;
     },
     typedSchema: manager,
+    metricsRegistry: metrics?.registry,
     get adminApi() {
       return adminPolicy;
     },

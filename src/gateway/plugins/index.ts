@@ -26,6 +26,13 @@ export {
   type PersistedDocumentsGuard,
   type PersistedDocumentsOptions,
 } from './use-persisted-documents.js';
+export {
+  createMetrics,
+  type Metrics,
+  type MetricsOptions,
+  type SubscriptionTransport,
+  type TypedSchemaRefreshResult,
+} from './use-metrics.js';
 export { createSubscriptionCaps, type SubscriptionCaps, type SubscriptionCapsOptions } from './use-subscription-caps.js';
 export { withUpstreamBudget } from './upstream-budget.js';
 export { callerHeader, connectionOf, type InitialContext } from './initial-context.js';

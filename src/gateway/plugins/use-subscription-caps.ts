@@ -30,8 +30,8 @@ export interface SubscriptionCaps {
   readonly active: number;
 }
 
-/** Calls `release` once, when `source` ends or is returned. */
-function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
+/** Calls `release` once, when `source` ends, fails or is returned (also used by use-metrics). */
+export function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let released = false;
   const done = () => {

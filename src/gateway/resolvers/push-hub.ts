@@ -56,6 +56,8 @@ export interface PushQueryHubOptions {
    * @default 1000
    */
   readonly subscriberBufferSize?: number | undefined;
+  /** Called each time a subscriber is ended with `SUBSCRIBER_TOO_SLOW` (metrics). */
+  readonly onSubscriberTooSlow?: (() => void) | undefined;
 }
 
 /** The default of {@link PushQueryHubOptions.subscriberBufferSize}. */
@@ -209,6 +211,7 @@ export class PushQueryHub {
   readonly #logger: Logger;
   readonly #closeQueryTimeoutMs: number;
   readonly #bufferSize: number;
+  readonly #onSubscriberTooSlow: (() => void) | undefined;
 
   constructor(options: PushQueryHubOptions) {
     this.#registry = options.registry;
@@ -219,11 +222,17 @@ export class PushQueryHub {
       throw new RangeError(`subscriberBufferSize must be an integer >= 1, got ${bufferSize}`);
     }
     this.#bufferSize = bufferSize;
+    this.#onSubscriberTooSlow = options.onSubscriberTooSlow;
   }
 
   /** Upstream queries running now. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** The subscriber count of each upstream query running now (read at each metrics scrape). */
+  subscriberCounts(): number[] {
+    return Array.from(this.#entries.values(), (entry) => entry.subscribers.size);
   }
 
   /** Subscribers of the query with `key` (0 if none runs). */
@@ -364,6 +373,7 @@ export class PushQueryHub {
           `push query ${entry.queryId ?? '(starting)'}: a subscriber fell ${this.#bufferSize} events behind and was ended`,
         );
         subscriber.queue.fail(subscriberTooSlow(this.#bufferSize));
+        this.#onSubscriberTooSlow?.();
       }
     }
   }

@@ -237,4 +237,23 @@ describe('TypedSchemaManager', () => {
     expect(manager.catalog?.sources.map((s) => s.name)).toEqual(['A']);
     manager.close();
   });
+
+  it('tells onRefresh how each refresh ended: changed, unchanged or error', async () => {
+    const state = { sources: [description('A')], down: false, reads: 0 };
+    const results: string[] = [];
+    const manager = new TypedSchemaManager({
+      client: scriptedClient(state),
+      logger: silentLogger,
+      build: () => [],
+      apply: () => {},
+      refreshIntervalMs: 0,
+      onRefresh: (result) => results.push(result),
+    });
+    await manager.refresh();
+    await manager.refresh();
+    state.down = true;
+    await expect(manager.refresh()).rejects.toBeInstanceOf(KsqlTransportError);
+    expect(results).toEqual(['changed', 'unchanged', 'error']);
+    manager.close();
+  });
 });

@@ -66,6 +66,11 @@ export interface TypedSchemaManagerOptions {
   readonly retryMaxMs?: number | undefined;
   /** Timeout of one catalog read. @default 10000 (ms) */
   readonly readTimeoutMs?: number | undefined;
+  /**
+   * Called as each refresh ends (metrics): it swapped a new schema in, found
+   * the catalog unchanged, or failed (the old schema stays).
+   */
+  readonly onRefresh?: ((result: 'changed' | 'unchanged' | 'error') => void) | undefined;
 }
 
 const CHANGE_BUFFER = 64;
@@ -169,7 +174,7 @@ export class TypedSchemaManager {
   refresh(): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
     if (!this.#running) {
-      this.#running = this.#refreshOnce().finally(() => {
+      this.#running = this.#reported(this.#refreshOnce()).finally(() => {
         this.#running = undefined;
       });
       return this.#running;
@@ -183,6 +188,19 @@ export class TypedSchemaManager {
         return this.refresh();
       });
     return this.#queued;
+  }
+
+  /** Tells `onRefresh` how `refresh` ended. */
+  async #reported(refresh: Promise<boolean>): Promise<boolean> {
+    let swapped: boolean;
+    try {
+      swapped = await refresh;
+    } catch (err) {
+      this.#options.onRefresh?.('error');
+      throw err;
+    }
+    this.#options.onRefresh?.(swapped ? 'changed' : 'unchanged');
+    return swapped;
   }
 
   async #refreshOnce(): Promise<boolean> {
