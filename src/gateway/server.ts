@@ -35,6 +35,7 @@ import {
   createPersistedDocuments,
   createSchemaSlot,
   createSubscriptionCaps,
+  createTracing,
   defaultAdminPolicy,
   DEFAULT_OPERATION_LIMITS,
   useErrorTranslation,
@@ -44,6 +45,7 @@ import {
   useOperationLimits,
   type AdminApiPolicy,
   type OperationLimits,
+  type TracingOptions,
 } from './plugins/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
@@ -260,6 +262,14 @@ export interface GatewayOptions {
   readonly limits?: GatewayLimits | undefined;
   /** Persisted documents; none by default. */
   readonly persistedDocuments?: GatewayPersistedDocuments | undefined;
+  /**
+   * OpenTelemetry spans: one per operation, under the caller's `traceparent`,
+   * and one per ksqlDB call under it (docs/operations.md#traces). `true`
+   * uses the global tracer provider and propagator (the SDK the CLI starts).
+   * `false` adds nothing to the request path.
+   * @default false
+   */
+  readonly tracing?: boolean | TracingOptions | undefined;
 }
 
 export interface GatewayAddress {
@@ -430,6 +440,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     adminSecret,
     readOnly = false,
     persistedDocuments,
+    tracing = false,
   } = options;
   const limits = resolveLimits(options.limits);
   // Until listen() tells where the gateway is reachable from, assume anywhere.
@@ -500,6 +511,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const graphiqlOptions: GatewayGraphiQLOptions | false =
     graphiql === false ? false : graphiql === true ? {} : graphiql;
 
+  const tracer = tracing === false ? undefined : createTracing(tracing === true ? {} : tracing);
   const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
   const caps = createSubscriptionCaps(limits);
   const persisted = persistedDocuments
@@ -541,7 +553,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
       useHttpEdge({ allowedHosts: () => hosts, contentTypes: requestContentTypes }),
       ...(persisted ? [persisted.plugin] : []),
       useOperationLimits(limits),
-      useKsqlContext({ client, maxUpstreamCalls: limits.maxUpstreamCalls }),
+      // Before the plugins that refuse operations, so that refusals get a span too.
+      ...(tracer ? [tracer.plugin] : []),
+      useKsqlContext({ client, maxUpstreamCalls: limits.maxUpstreamCalls, decorateClient: tracer?.traceClient }),
       admin.plugin,
       caps.plugin,
       ...plugins,

@@ -28,4 +28,5 @@ export {
 } from './use-persisted-documents.js';
 export { createSubscriptionCaps, type SubscriptionCaps, type SubscriptionCapsOptions } from './use-subscription-caps.js';
 export { withUpstreamBudget } from './upstream-budget.js';
+export { createTracing, TraceAttribute, type Tracing, type TracingOptions } from './use-tracing.js';
 export { callerHeader, connectionOf, type InitialContext } from './initial-context.js';
