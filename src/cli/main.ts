@@ -19,6 +19,7 @@ import {
 import { loadPersistedDocuments } from '../gateway/config/persisted-documents.js';
 import { buildGateway, createKsqlClient, type Gateway } from '../gateway/index.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { startTracing, type StartedTracing } from './tracing.js';
 
 export interface Running {
   /** The URL printed on stdout. */
@@ -55,8 +56,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   };
 }
 
+export interface ServeOptions {
+  /**
+   * Give the gateway the tracing plugin, over the global tracer provider
+   * (started by {@link main} when the OTEL_* variables ask for traces).
+   * @default false
+   */
+  readonly tracing?: boolean | undefined;
+}
+
 /** Starts the gateway, and the embedded engine behind it when no --ksql-url is given. */
-export async function startServe(config: ServeConfig, logger: Logger): Promise<Running> {
+export async function startServe(config: ServeConfig, logger: Logger, { tracing = false }: ServeOptions = {}): Promise<Running> {
   let engine: EngineServer | undefined;
   let gateway: Gateway | undefined;
   // Read before anything starts: a broken manifest is a configuration error.
@@ -100,6 +110,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       readOnly: config.readOnly,
       limits: config.limits,
       persistedDocuments: persistedDocuments && { documents: persistedDocuments, only: config.onlyPersisted },
+      tracing,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;
@@ -170,10 +181,19 @@ export async function main(
   // otherwise exist) must close them in order, not kill the process.
   const signals = signalLatch();
   let running: Running;
+  let tracing: StartedTracing | undefined;
   try {
-    running = config.command === 'engine' ? await startEngine(config, logger) : await startServe(config, logger);
+    if (config.command === 'serve') {
+      tracing = await startTracing(env, logger.child({ component: 'tracing' }), { serviceVersion: version() });
+    }
+    running =
+      config.command === 'engine'
+        ? await startEngine(config, logger)
+        : await startServe(config, logger, { tracing: tracing !== undefined });
+    if (tracing) running = flushingLast(running, tracing);
   } catch (err) {
     signals.dispose();
+    await tracing?.shutdown();
     if (err instanceof ConfigError) {
       process.stderr.write(`ksqldb-gateway: ${err.message}\n`);
       return 2;
@@ -203,6 +223,11 @@ export async function main(
   });
   signals.dispose();
   return code;
+}
+
+/** `running`, whose close exports the last spans once everything else is closed (so that those of the operations it ended are in). */
+function flushingLast(running: Running, tracing: StartedTracing): Running {
+  return { ...running, close: () => running.close().finally(() => tracing.shutdown()) };
 }
 
 interface SignalLatch {
