@@ -29,6 +29,7 @@ import {
   type KsqlTlsOptions,
 } from '../gateway/index.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { startTracing, type StartedTracing } from './tracing.js';
 
 export interface Running {
   /** The URL printed on stdout. */
@@ -150,8 +151,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   };
 }
 
+export interface ServeOptions {
+  /**
+   * Give the gateway the tracing plugin, over the global tracer provider
+   * (started by {@link main} when the OTEL_* variables ask for traces).
+   * @default false
+   */
+  readonly tracing?: boolean | undefined;
+}
+
 /** Starts the gateway, and the embedded engine behind it when no --ksql-url is given. */
-export async function startServe(config: ServeConfig, logger: Logger): Promise<Running> {
+export async function startServe(config: ServeConfig, logger: Logger, { tracing = false }: ServeOptions = {}): Promise<Running> {
   let engine: EngineServer | undefined;
   let gateway: Gateway | undefined;
   let client: KsqlClient | undefined;
@@ -215,6 +225,7 @@ export async function startServe(config: ServeConfig, logger: Logger): Promise<R
       limits: config.limits,
       persistedDocuments: persistedDocuments && { documents: persistedDocuments, only: config.onlyPersisted },
       metrics: config.metrics && { endpoint: config.metricsPath },
+      tracing,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;
@@ -287,10 +298,19 @@ export async function main(
   // otherwise exist) must close them in order, not kill the process.
   const signals = signalLatch();
   let running: Running;
+  let tracing: StartedTracing | undefined;
   try {
-    running = config.command === 'engine' ? await startEngine(config, logger) : await startServe(config, logger);
+    if (config.command === 'serve') {
+      tracing = await startTracing(env, logger.child({ component: 'tracing' }), { serviceVersion: version() });
+    }
+    running =
+      config.command === 'engine'
+        ? await startEngine(config, logger)
+        : await startServe(config, logger, { tracing: tracing !== undefined });
+    if (tracing) running = flushingLast(running, tracing);
   } catch (err) {
     signals.dispose();
+    await tracing?.shutdown();
     if (err instanceof ConfigError) {
       process.stderr.write(`ksqldb-gateway: ${err.message}\n`);
       return 2;
@@ -330,6 +350,11 @@ export async function main(
   });
   signals.dispose();
   return code;
+}
+
+/** `running`, whose close exports the last spans once everything else is closed (so that those of the operations it ended are in). */
+function flushingLast(running: Running, tracing: StartedTracing): Running {
+  return { ...running, close: () => running.close().finally(() => tracing.shutdown()) };
 }
 
 interface SignalLatch {

@@ -14,7 +14,7 @@ export {
   type GatewayOptions,
   type GatewayPersistedDocuments,
 } from './server.js';
-export { ADMIN_SECRET_HEADER, CSRF_HEADERS, type AdminApiPolicy } from './plugins/index.js';
+export { ADMIN_SECRET_HEADER, CSRF_HEADERS, TraceAttribute, type AdminApiPolicy, type TracingOptions } from './plugins/index.js';
 export type { GatewayContext } from './context.js';
 export { ERROR_CODES, GatewayErrorCode, type ErrorCodeEntry } from './errors/index.js';
 export { typeDefs, makeGatewaySchema, type SchemaPart, type ResolverMap } from './schema/index.js';

@@ -39,6 +39,7 @@ import {
   createSchemaSlot,
   createShutdown,
   createSubscriptionCaps,
+  createTracing,
   defaultAdminPolicy,
   DEFAULT_OPERATION_LIMITS,
   useErrorTranslation,
@@ -52,6 +53,7 @@ import {
   type Metrics,
   type MetricsOptions,
   type OperationLimits,
+  type TracingOptions,
 } from './plugins/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
@@ -282,6 +284,14 @@ export interface GatewayOptions {
    * @default true (served at '/metrics', with the process metrics)
    */
   readonly metrics?: boolean | GatewayMetricsOptions | undefined;
+  /**
+   * OpenTelemetry spans: one per operation, under the caller's `traceparent`,
+   * and one per ksqlDB call under it (docs/operations.md#traces). `true`
+   * uses the global tracer provider and propagator (the SDK the CLI starts).
+   * `false` adds nothing to the request path.
+   * @default false
+   */
+  readonly tracing?: boolean | TracingOptions | undefined;
 }
 
 /** Metrics settings; see {@link GatewayOptions.metrics}. */
@@ -458,6 +468,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     readOnly = false,
     persistedDocuments,
     metrics: metricsOption = true,
+    tracing = false,
   } = options;
   const limits = resolveLimits(options.limits);
   // Until listen() tells where the gateway is reachable from, assume anywhere.
@@ -546,6 +557,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     graphiql === false ? false : graphiql === true ? {} : graphiql;
 
   const lifecycle = createShutdown();
+  const tracer = tracing === false ? undefined : createTracing(tracing === true ? {} : tracing);
   const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
   const caps = createSubscriptionCaps(limits);
   const persisted = persistedDocuments
@@ -591,8 +603,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
       useHttpEdge({ allowedHosts: () => hosts, contentTypes: requestContentTypes }),
       ...(persisted ? [persisted.plugin] : []),
       useOperationLimits(limits),
+      // Before the plugins that refuse operations, so that refusals get a span too.
+      ...(tracer ? [tracer.plugin] : []),
       ...(manager ? [useSchemaReadiness({ ready: () => manager!.ready })] : []),
-      useKsqlContext({ client: ksqlClient, maxUpstreamCalls: limits.maxUpstreamCalls }),
+      useKsqlContext({ client: ksqlClient, maxUpstreamCalls: limits.maxUpstreamCalls, decorateClient: tracer?.traceClient }),
       // Before the plugins that refuse operations: it logs those too.
       useOperationLog({ logger: logger.child({ component: 'operations' }) }),
       lifecycle.plugin,

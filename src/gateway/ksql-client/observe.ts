@@ -49,11 +49,51 @@ export interface KsqlCallOutcome {
  */
 export type KsqlCallObserver = (call: KsqlCall) => ((outcome: KsqlCallOutcome) => void) | void;
 
-const KEYWORD_PAIRS = new Set(['CREATE', 'DROP', 'ALTER', 'DESCRIBE', 'SHOW', 'LIST', 'TERMINATE', 'ASSERT', 'PAUSE', 'RESUME']);
+const LISTED = new Set(['STREAMS', 'TABLES', 'TOPICS', 'ALL', 'QUERIES', 'PROPERTIES', 'FUNCTIONS', 'TYPES', 'CONNECTORS', 'SOURCE', 'SINK', 'VARIABLES']);
+
+/**
+ * The keywords that may follow each statement's first one in a kind. Any
+ * other word is an identifier (`DESCRIBE users`, `TERMINATE CSAS_1`) and is
+ * left out: a kind names the statement, never what it is about.
+ */
+const SECOND_KEYWORDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  CREATE: new Set(['STREAM', 'TABLE', 'TYPE', 'CONNECTOR', 'SOURCE', 'SINK', 'OR']),
+  DROP: new Set(['STREAM', 'TABLE', 'TYPE', 'CONNECTOR']),
+  ALTER: new Set(['STREAM', 'TABLE', 'SYSTEM']),
+  DESCRIBE: new Set(['STREAMS', 'TABLES', 'FUNCTION', 'CONNECTOR', 'EXTENDED']),
+  SHOW: LISTED,
+  LIST: LISTED,
+  TERMINATE: new Set(['ALL']),
+  PAUSE: new Set(['ALL']),
+  RESUME: new Set(['ALL']),
+  ASSERT: new Set(['TOPIC', 'SCHEMA', 'NOT']),
+};
+
+/** CREATE OR REPLACE, CREATE SOURCE TABLE. */
+const THIRD_KEYWORDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  OR: new Set(['REPLACE']),
+  SOURCE: new Set(['STREAM', 'TABLE', 'CONNECTOR']),
+};
+
+/** Statements' first keywords; any other first word (a typo, text that is no statement) is `OTHER`. */
+const FIRST_KEYWORDS = new Set([
+  ...Object.keys(SECOND_KEYWORDS),
+  'SELECT',
+  'INSERT',
+  'PRINT',
+  'EXPLAIN',
+  'SET',
+  'UNSET',
+  'DEFINE',
+  'UNDEFINE',
+  'RUN',
+]);
 
 /**
  * The leading keywords of each statement of `sql` (`CREATE STREAM`,
- * `INSERT`, ...), joined by `;`, at most 5; no identifier or value.
+ * `INSERT`, ...), joined by `;`, at most 5; no identifier or value: words
+ * that are not ksqlDB keywords in that place are left out, and a statement
+ * that does not start with one is `OTHER`.
  */
 export function statementKind(sql: string): string {
   const kinds: string[] = [];
@@ -63,16 +103,16 @@ export function statementKind(sql: string): string {
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'|`(?:[^`]|``)*`|"(?:[^"]|"")*"/g, ' x ');
   for (const statement of text.split(';')) {
-    const words = statement.trim().split(/\s+/, 4).map((w) => w.toUpperCase());
-    const first = words[0];
-    if (!first || !/^[A-Z]+$/.test(first)) continue;
-    let kind = first;
-    const second = words[1];
-    if (KEYWORD_PAIRS.has(first) && second && /^[A-Z]+$/.test(second)) {
-      kind = `${first} ${second}`;
-      // CREATE OR REPLACE STREAM, CREATE SOURCE TABLE
-      const third = words[2];
-      if ((second === 'OR' || second === 'SOURCE') && third && /^[A-Z]+$/.test(third)) kind = `${first} ${second} ${third}`;
+    const words = statement.trim().split(/\s+/, 3).map((w) => w.toUpperCase());
+    const [first = '', second = '', third = ''] = words;
+    if (first === '') continue;
+    let kind = 'OTHER';
+    if (FIRST_KEYWORDS.has(first)) {
+      kind = first;
+      if (SECOND_KEYWORDS[first]?.has(second)) {
+        kind = `${first} ${second}`;
+        if (THIRD_KEYWORDS[second]?.has(third)) kind = `${first} ${second} ${third}`;
+      }
     }
     kinds.push(kind);
     if (kinds.length === 5) break;

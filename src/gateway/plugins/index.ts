@@ -35,6 +35,7 @@ export {
 } from './use-metrics.js';
 export { createSubscriptionCaps, type SubscriptionCaps, type SubscriptionCapsOptions } from './use-subscription-caps.js';
 export { withUpstreamBudget } from './upstream-budget.js';
+export { createTracing, TraceAttribute, type Tracing, type TracingOptions } from './use-tracing.js';
 export { callerHeader, connectionOf, type InitialContext } from './initial-context.js';
 export { createShutdown, type Shutdown } from './use-shutdown.js';
 export { codesOf, useOperationLog, type OperationLogOptions } from './use-operation-log.js';

@@ -24,17 +24,24 @@ export interface KsqlContextOptions {
    * @default 0
    */
   readonly maxUpstreamCalls?: number | undefined;
+  /**
+   * Wraps the client for each operation (`context`: its GraphQL context),
+   * inside the call budget, so that calls the budget refuses never reach it:
+   * the ksqlDB call spans of use-tracing.ts.
+   * @default none
+   */
+  readonly decorateClient?: ((client: KsqlClient, context: object) => KsqlClient) | undefined;
 }
 
 export function authorizationOf(context: InitialContext): string | undefined {
   return callerHeader(context, 'authorization');
 }
 
-export function useKsqlContext({ client, maxUpstreamCalls = 0 }: KsqlContextOptions): Plugin {
+export function useKsqlContext({ client, maxUpstreamCalls = 0, decorateClient }: KsqlContextOptions): Plugin {
   return {
     onContextBuilding({ context, extendContext }) {
       const initial = context as InitialContext;
-      const budget = withUpstreamBudget(client, maxUpstreamCalls);
+      const budget = withUpstreamBudget(decorateClient ? decorateClient(client, context) : client, maxUpstreamCalls);
       const extension: GatewayContext = {
         ksqlClient: budget.client,
         ksqlCalls: budget.calls,
