@@ -140,6 +140,24 @@ describe('subscriptions', () => {
     await it.return(undefined).catch(() => {});
     await eventually(() => pushQueryCount(stack), (n) => n === 0);
   });
+
+  it('answers 406 to a subscription that accepts no stream, and closes what it started', async () => {
+    const name = await createStream();
+    const res = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query: `subscription { pushQuery(sql: "SELECT * FROM ${name} EMIT CHANGES;") { __typename } }` }),
+    });
+    expect(res.status).toBe(406);
+    await res.arrayBuffer();
+    // Neither the upstream push query nor the subscription slot outlives the refusal.
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+    const active = () =>
+      fetch(`${stack.url}/metrics`)
+        .then((r) => r.text())
+        .then((text) => /^ksqldb_gateway_subscriptions_active\{transport="sse"\} (\d+)/m.exec(text)?.[1] ?? '0');
+    await eventually(active, (n) => n === '0');
+  });
 });
 
 describe('errors', () => {

@@ -18,6 +18,11 @@
  *   passing CORS first; else `CSRF_HEADER_REQUIRED` (403). GET never runs a
  *   mutation (yoga answers 405).
  *
+ * - **Unservable streams**: a subscription whose request accepts no
+ *   streaming media type (e.g. `Accept: application/json` only) gets yoga's
+ *   406, after it has started; its event stream is closed at once, so that
+ *   it frees its subscription slot and its ksqlDB push query.
+ *
  * CORS itself is yoga's `cors` option ({@link corsOptionsFor}): foreign
  * origins get no CORS headers unless listed, and only listed ones get
  * `Access-Control-Allow-Credentials`.
@@ -26,7 +31,7 @@
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { hostHeaderName, hostMatches } from '../../shared/net.js';
 import { refusal } from '../errors/index.js';
 
@@ -114,6 +119,13 @@ export function useHttpEdge({ allowedHosts, contentTypes }: HttpEdgeOptions): Pl
           `This request could be forged by another site: send it as a POST with content-type application/json, or add one of the headers ${CSRF_HEADERS.join(', ')}.`,
           { httpStatus: 403 },
         );
+      }
+    },
+    // Runs after yoga's own result processors (user plugins come after them):
+    // none chosen means the 406 that follows would leave the stream running.
+    onResultProcess({ result, resultProcessor }) {
+      if (resultProcessor === undefined && isAsyncIterable(result)) {
+        void result[Symbol.asyncIterator]().return?.();
       }
     },
   };
