@@ -35,6 +35,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { drainOrClose } from '../../src/shared/drain.js';
 
 export type QueryMisbehaviour = 'normal' | 'endless-line' | 'flood' | 'huge-body' | 'slow-drip' | 'html-502';
 export type KsqlMisbehaviour = 'normal' | 'huge-body' | 'html-502' | 'wrong-catalog';
@@ -173,15 +174,7 @@ export async function startHostileKsql(initial: HostileBehaviour = {}): Promise<
     if (res.destroyed || stopped.has(res)) return false;
     bytesSent += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
     if (!res.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+      await drainOrClose(res);
     }
     return !res.destroyed && !stopped.has(res);
   };

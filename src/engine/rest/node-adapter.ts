@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.js';
 import type { FetchHandler } from './handler.js';
+import { drainOrClose } from '../../shared/drain.js';
 
 export interface NodeAdapterOptions {
   /**
@@ -42,18 +43,6 @@ function toHeaders(req: IncomingMessage): Headers {
     else h.set(k, v);
   }
   return h;
-}
-
-function waitForDrainOrClose(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 export function toNodeListener(handler: FetchHandler, options: NodeAdapterOptions = {}): NodeListener {
@@ -105,7 +94,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
           const { done, value } = await reader.read();
           if (done) break;
           if (res.destroyed) break;
-          if (!res.write(value)) await waitForDrainOrClose(res);
+          if (!res.write(value)) await drainOrClose(res);
           if (res.destroyed) break;
         }
         responded = true;

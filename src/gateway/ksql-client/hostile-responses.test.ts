@@ -10,8 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKsqlClient, type KsqlClientOptions } from './client.js';
 import { KsqlResponseTooLargeError, KsqlServerError } from './errors.js';
 import { Disposer, send, startReplayServer, type ReplayServer, type Route } from './replay-server.test-helper.js';
-import { openQueryStream } from './streamed-query.js';
+import { fakeQueryResponse } from './fake-query-response.test-helper.js';
 import type { KsqlClient, QueryEvent } from './types.js';
+import { drainOrClose } from '../../shared/drain.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.disposeAll());
@@ -34,15 +35,7 @@ async function writeUpTo(res: ServerResponse, unit: Buffer | string, total: numb
   while (written < total && !res.destroyed) {
     written += piece.length;
     if (!res.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+      await drainOrClose(res);
     }
   }
   return written;
@@ -223,48 +216,8 @@ describe('non-ksqlDB error bodies become short plain summaries', () => {
 });
 
 describe('parsing yields to the event loop', () => {
-  /** A dispatcher that hands its handler to the test (see streamed-query.test.ts). */
-  function fakeResponse() {
-    let handler: Dispatcher.DispatchHandler | undefined;
-    let paused = false;
-    const controller: Dispatcher.DispatchController = {
-      aborted: false,
-      get paused() {
-        return paused;
-      },
-      reason: null,
-      abort: () => {},
-      pause: () => (paused = true),
-      resume: () => (paused = false),
-    };
-    const dispatcher = {
-      dispatch(_options: Dispatcher.DispatchOptions, h: Dispatcher.DispatchHandler) {
-        handler = h;
-        h.onRequestStart?.(controller, {});
-        h.onResponseStart?.(controller, 200, {});
-        return true;
-      },
-    } as unknown as Dispatcher;
-    const stream = openQueryStream({
-      dispatcher,
-      request: { origin: 'http://ksql.test', path: '/query', method: 'POST' },
-      signal: undefined,
-      timeoutMs: 0,
-      timeoutCoversBody: false,
-      bufferBatches: 256, // far above what this test queues: only the yield pauses
-    });
-    return {
-      stream,
-      data: (chunk: Buffer) => handler?.onResponseData?.(controller, chunk),
-      end: () => handler?.onResponseEnd?.(controller, {}),
-      get paused() {
-        return paused;
-      },
-    };
-  }
-
   it('one 8 MiB chunk is parsed over several turns, pausing the response meanwhile', async () => {
-    const r = fakeResponse();
+    const r = fakeQueryResponse(256 /* far above what this test queues: only the yield pauses */);
     const row = `{"row":{"columns":["${'r'.repeat(4 * 1024 - 30)}"]}},\n`;
     const rows = Math.floor((8 * 1024 * 1024) / row.length);
     r.data(Buffer.from(HEADER_LINE));

@@ -14,8 +14,10 @@ import {
   type ReplayServer,
   type Route,
 } from './replay-server.test-helper.js';
+import { fakeQueryResponse } from './fake-query-response.test-helper.js';
 import { openQueryStream } from './streamed-query.js';
 import type { KsqlClient, QueryEvent, QueryStream } from './types.js';
+import { drainOrClose } from '../../shared/drain.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.disposeAll());
@@ -478,15 +480,7 @@ describe('query(): backpressure', () => {
       while (open && written < 512 * 1024 * 1024) {
         written += block.length;
         if (!res.write(block)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
+          await drainOrClose(res);
         }
       }
     });
@@ -509,76 +503,13 @@ describe('query(): backpressure', () => {
   });
 });
 
-/**
- * A dispatcher that hands its handler to the test, which plays the response
- * chunk by chunk and sees every pause() and resume().
- */
-function fakeResponse(bufferBatches: number): {
-  stream: QueryStream;
-  data(text: string): void;
-  end(): void;
-  readonly paused: boolean;
-  readonly pauses: number;
-  readonly resumes: number;
-} {
-  let handler: Dispatcher.DispatchHandler | undefined;
-  let paused = false;
-  let pauses = 0;
-  let resumes = 0;
-  const controller: Dispatcher.DispatchController = {
-    aborted: false,
-    get paused() {
-      return paused;
-    },
-    reason: null,
-    abort: () => {},
-    pause: () => {
-      paused = true;
-      pauses++;
-    },
-    resume: () => {
-      paused = false;
-      resumes++;
-    },
-  };
-  const dispatcher = {
-    dispatch(_options: Dispatcher.DispatchOptions, h: Dispatcher.DispatchHandler) {
-      handler = h;
-      h.onRequestStart?.(controller, {});
-      h.onResponseStart?.(controller, 200, {});
-      return true;
-    },
-  } as unknown as Dispatcher;
-  const stream = openQueryStream({
-    dispatcher,
-    request: { origin: 'http://ksql.test', path: '/query', method: 'POST' },
-    signal: undefined,
-    timeoutMs: 0,
-    timeoutCoversBody: false,
-    bufferBatches,
-  });
-  return {
-    stream,
-    data: (text) => handler?.onResponseData?.(controller, Buffer.from(text)),
-    end: () => handler?.onResponseEnd?.(controller, {}),
-    get paused() {
-      return paused;
-    },
-    get pauses() {
-      return pauses;
-    },
-    get resumes() {
-      return resumes;
-    },
-  };
-}
 
 const ROW_LINE = '{"row":{"columns":["v"]}},\n';
 
 describe('query(): backpressure counts events, with hysteresis', () => {
   it('pauses at bufferBatches × 256 queued events and resumes only at a quarter of that', async () => {
     // One HTTP chunk per row, as ksqlDB sends them.
-    const r = fakeResponse(2); // pause at 512 events, resume at 128
+    const r = fakeQueryResponse(2); // pause at 512 events, resume at 128
     r.data(HEADER_LINE);
     expect((await r.stream.next()).value).toMatchObject({ kind: 'header' });
     for (let i = 0; i < 511; i++) r.data(ROW_LINE);
@@ -603,7 +534,7 @@ describe('query(): backpressure counts events, with hysteresis', () => {
   });
 
   it('a slow consumer costs one pause/resume cycle per ~3/4 of the budget, not one per row', async () => {
-    const r = fakeResponse(8); // 2048 / 512
+    const r = fakeQueryResponse(8); // 2048 / 512
     r.data(HEADER_LINE);
     await r.stream.next();
     const total = 20_000;
@@ -629,7 +560,7 @@ describe('query(): backpressure counts events, with hysteresis', () => {
   });
 
   it('bounds the bytes queued too: large rows pause long before the event budget', async () => {
-    const r = fakeResponse(1); // 256 events or 128 KiB; resume at 64 events and 32 KiB
+    const r = fakeQueryResponse(1); // 256 events or 128 KiB; resume at 64 events and 32 KiB
     r.data(HEADER_LINE);
     await r.stream.next();
     const big = '{"row":{"columns":["' + 'x'.repeat(64 * 1024) + '"]}},\n';
@@ -659,15 +590,7 @@ describe('query(): backpressure counts events, with hysteresis', () => {
       while (open && written < 5_000_000) {
         written++;
         if (!res.write(row)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
+          await drainOrClose(res);
         } else if (written % 1000 === 0) {
           await new Promise<void>((resolve) => setImmediate(resolve));
         }

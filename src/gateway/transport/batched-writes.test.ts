@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKsqlClient } from '../ksql-client/client.js';
 import { Disposer, send, startReplayServer, type ReplayServer } from '../ksql-client/replay-server.test-helper.js';
 import { buildGateway, type GatewayAddress } from '../server.js';
+import { drainOrClose } from '../../shared/drain.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.disposeAll());
@@ -47,15 +48,7 @@ async function startUpstream(limit: number): Promise<Upstream> {
     while (open && written < limit) {
       const ok = res.write(rowLine(written++));
       if (!ok) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+        await drainOrClose(res);
       } else if (written % 500 === 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
