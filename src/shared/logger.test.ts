@@ -14,6 +14,14 @@ describe('logger', () => {
     expect(json()).toEqual([expect.objectContaining({ level: 30, name: 'ksqldb-gateway', component: 'hub', queries: 2, msg: 'started', time: expect.any(Number) })]);
   });
 
+  it("gives a child's component in place of its parent's, each key once per line", () => {
+    const { logger, lines } = capture();
+    logger.child({ component: 'gateway', instance: 1 }).child({ component: 'typed-schema' }).info('built');
+    const [line] = lines;
+    expect(line?.match(/"component"/g)).toHaveLength(1);
+    expect(JSON.parse(line ?? '')).toMatchObject({ component: 'typed-schema', instance: 1, msg: 'built' });
+  });
+
   it('takes yoga-style arguments: an Error, strings and values, BigInts included', () => {
     const { logger, json } = capture();
     logger.warn('refresh failed:', new Error('boom'));

@@ -7,7 +7,8 @@
  * optional object of fields and/or an Error, in any order, e.g.
  * `logger.info('typed schema rebuilt', { version: 3 })`,
  * `logger.warn('refresh failed:', err)`, `logger.error(err)`. Components log
- * through `logger.child({ component: 'push-hub' })`.
+ * through `logger.child({ component: 'push-hub' })` (a child's component
+ * replaces its parent's).
  *
  * Nothing secret reaches a line: fields named like credentials are censored
  * (pino's `redact`), and every line is scrubbed before it is written of the
@@ -104,7 +105,13 @@ function toPino(args: readonly unknown[]): [LogFields, string] {
   return [fields, message];
 }
 
-function wrap(p: Pino): Logger {
+/**
+ * `root.child(bindings)` with everything bound so far: pino would repeat a
+ * key bound twice in one line (`"component":"gateway","component":"push-hub"`),
+ * so a child of a child is made from the root and its bindings win.
+ */
+function wrap(root: Pino, bound: LogFields = {}): Logger {
+  const p = Object.keys(bound).length === 0 ? root : root.child(bound);
   return {
     debug: (...args) => {
       if (p.isLevelEnabled('debug')) p.debug(...toPino(args));
@@ -118,7 +125,7 @@ function wrap(p: Pino): Logger {
     error: (...args) => {
       if (p.isLevelEnabled('error')) p.error(...toPino(args));
     },
-    child: (bindings) => wrap(p.child(bindings)),
+    child: (bindings) => wrap(root, { ...bound, ...bindings }),
   };
 }
 
