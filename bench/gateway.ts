@@ -24,6 +24,10 @@
  *   direct-xK   K concurrent direct queries (aggregate rows/s)
  *   ws-xK       K concurrent graphql-ws subscribers, each on its own socket
  *               and its own upstream query (aggregate rows/s)
+ *   fanout, fanout-typed, info, pull: see bench/scenarios.ts (many
+ *               subscribers on one upstream query, heap after they leave;
+ *               `{ info }` at 20 connections and a pull-query key lookup,
+ *               each side by side with ksqlDB called directly)
  *
  * For every mode: rows/s, ratio to the direct figure, CPU time per row of the
  * gateway, the engine and the driver (from /proc/<pid>/stat and
@@ -41,7 +45,11 @@
  *
  * Flags: --rows N (200000)  --runs N (3)  --warmup-rows N (min(20000, rows))
  *        --concurrency K (10)  --concurrent-rows N (rows per subscriber, default rows/K*2)
- *        --modes direct,ws,sse,ws-typed,direct-x,ws-x  --batch N (5000 rows per produce)
+ *        --modes direct,ws,sse,ws-typed,direct-x,ws-x,fanout,fanout-typed,info,pull
+ *        --batch N (5000 rows per produce)
+ *        --fanout 10000x100,1000x1000 (subscribers x rows, each a fan-out run)
+ *        --fanout-per-socket N (100 subscriptions per graphql-ws socket)
+ *        --info-concurrency N (20)  --seconds N (3: length of the info and pull runs)
  *        --values typical|fast (fast: no value the lossless JSON path must handle)
  *        --dist | --tsx: run the children from dist/ (bin/ksqldb-gateway.js, after
  *          `npm run build`) or from src/ through tsx (bench/cli.ts). Default: dist/
@@ -63,6 +71,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { cpuMs, cpuTimes, killAll, resetPeak, startChild, statusKb, syscalls, type Child } from './process.js';
 import { formatSummary, loadProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { fanout, info, pull, type FanoutResult, type LatencyResult } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** tsx's loader, resolved here so that the children need not run in the tree. */
@@ -95,6 +104,10 @@ interface Options {
    * instead; e.g. a patched copy of the tree: /tmp/proto/bench/cli.ts.
    */
   gatewayEntry: string | undefined;
+  fanout: Array<{ subscribers: number; rows: number }>;
+  fanoutPerSocket: number;
+  infoConcurrency: number;
+  seconds: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -124,7 +137,9 @@ function parseOptions(argv: readonly string[]): Options {
     warmupRows: int('warmup-rows', Math.min(20_000, rows)),
     concurrency,
     concurrentRows: int('concurrent-rows', Math.max(1, Math.round((rows / concurrency) * 2))),
-    modes: new Set((get('modes') ?? 'direct,ws,sse,ws-typed,direct-x,ws-x').split(',').map((s) => s.trim())),
+    modes: new Set(
+      (get('modes') ?? 'direct,ws,sse,ws-typed,direct-x,ws-x,fanout,fanout-typed,info,pull').split(',').map((s) => s.trim()),
+    ),
     batch: int('batch', 5_000),
     values,
     dist: has('dist') || (!has('tsx') && distIsFresh()),
@@ -135,6 +150,16 @@ function parseOptions(argv: readonly string[]): Options {
     verbose: has('verbose'),
     gatewayNodeArgs: (get('gateway-node-args') ?? '').split(' ').filter((a) => a !== ''),
     gatewayEntry: get('gateway-entry'),
+    fanout: (get('fanout') ?? '10000x100,1000x1000').split(',').map((pair) => {
+      const [subscribers, rows] = pair.split('x').map(Number);
+      if (!Number.isInteger(subscribers) || !Number.isInteger(rows) || !(subscribers! > 0) || !(rows! > 0)) {
+        throw new Error(`--fanout: expected SUBSCRIBERSxROWS pairs, got ${pair}`);
+      }
+      return { subscribers: subscribers!, rows: rows! };
+    }),
+    fanoutPerSocket: int('fanout-per-socket', 100),
+    infoConcurrency: int('info-concurrency', 20),
+    seconds: int('seconds', 3),
   };
 }
 
@@ -578,7 +603,23 @@ async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?
   const eng = engine ?? (await startChildFor('engine', ENGINE_ARGS, opts));
   const gateway = await startChildFor(
     'gateway',
-    ['serve', '--port', '0', '--ksql-url', eng.url, '--log-level', 'warn', '--no-graphiql', '--schema-refresh-ms', '200'],
+    [
+      'serve',
+      '--port',
+      '0',
+      '--ksql-url',
+      eng.url,
+      '--log-level',
+      'warn',
+      '--no-graphiql',
+      '--schema-refresh-ms',
+      '200',
+      // the fan-out runs hold 10,000 subscriptions at once
+      '--max-subscriptions',
+      '0',
+      '--max-subscriptions-per-connection',
+      '0',
+    ],
     opts,
     [...opts.gatewayNodeArgs, ...gatewayNodeArgs],
     opts.gatewayEntry,
@@ -692,6 +733,8 @@ async function main(): Promise<void> {
     log(`ingest: ${fmtInt(opts.rows)} rows in ${ing.seconds.toFixed(2)} s = ${fmtInt(ing.rowsPerSec)} rows/s (POST /topics, ${opts.batch} rows/batch)`);
 
     const results: ModeResult[] = [];
+    const fanouts: FanoutResult[] = [];
+    const latencies: LatencyResult[] = [];
     let gatewayCpuTotalMs = NaN;
     let gatewayPeakRssMb = NaN;
     let engineRssMb = NaN;
@@ -707,8 +750,23 @@ async function main(): Promise<void> {
         log(`  ${r.label}: ${fmtInt(r.median.rowsPerSec)} rows/s (runs: ${r.samples.map((s) => fmtInt(s.rowsPerSec)).join(', ')})`);
       }
       gatewayCpuTotalMs = cpuMs(stack.gateway.pid) - gwCpu0;
+      for (const typed of [false, true]) {
+        if (!opts.modes.has(typed ? 'fanout-typed' : 'fanout')) continue;
+        for (const f of opts.fanout) {
+          const r = await fanout(stack, { ...f, perSocket: opts.fanoutPerSocket, typed });
+          fanouts.push(r);
+          log(
+            `  ${r.label}: delivered in ${r.deliverSeconds.toFixed(2)} s (subscribing took ${r.subscribeSeconds.toFixed(1)} s); gateway peak RSS ${r.gatewayPeakRssMb.toFixed(0)} MB; heap ${r.heapIdleMb.toFixed(0)} MB idle, ${r.heapAfterLeaveMb.toFixed(0)} MB after all left (RSS ${r.rssAfterLeaveMb.toFixed(0)} MB)`,
+          );
+        }
+      }
+      if (opts.modes.has('info')) latencies.push(...(await info(stack, opts.infoConcurrency, opts.seconds)));
+      if (opts.modes.has('pull')) latencies.push(...(await pull(stack, opts.seconds)));
       // The whole-run peak cannot be read after per-mode resets; report the max of the per-mode peaks.
-      gatewayPeakRssMb = Math.max(...results.filter((r) => !r.mode.startsWith('direct')).map((r) => r.gatewayPeakRssMb));
+      gatewayPeakRssMb = Math.max(
+        ...results.filter((r) => !r.mode.startsWith('direct')).map((r) => r.gatewayPeakRssMb),
+        ...fanouts.map((f) => f.gatewayPeakRssMb),
+      );
       engineRssMb = statusKb(engine.pid, 'VmHWM') / 1024;
       await stack.gateway.stop();
       stack = undefined;
@@ -719,6 +777,13 @@ async function main(): Promise<void> {
       for (const r of results.filter((x) => !x.mode.startsWith('direct'))) {
         const base = r.subscribers > 1 ? results.find((x) => x.mode === 'direct-x') : direct;
         if (base) log(`ratio ${r.label} / ${base.label}: ${(r.median.rowsPerSec / base.median.rowsPerSec).toFixed(3)}`);
+      }
+      for (let i = 0; i + 1 < latencies.length; i += 2) {
+        const [d, g] = [latencies[i] as LatencyResult, latencies[i + 1] as LatencyResult];
+        for (const r of [d, g]) {
+          log(`${r.label}: ${fmtInt(r.requestsPerSec)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
+        }
+        log(`ratio ${g.label} / ${d.label}: ${(g.requestsPerSec / d.requestsPerSec).toFixed(3)} (p50 +${(g.p50Ms - d.p50Ms).toFixed(2)} ms)`);
       }
       log(`gateway peak RSS (VmHWM, max over modes): ${gatewayPeakRssMb.toFixed(0)} MB; gateway CPU over all modes: ${(gatewayCpuTotalMs / 1000).toFixed(1)} s; engine peak RSS: ${engineRssMb.toFixed(0)} MB`);
     }
@@ -760,6 +825,8 @@ async function main(): Promise<void> {
             ]),
           ),
           ratios: ratios(results),
+          fanout: fanouts.map((f) => ({ ...f, deliverSeconds: round2(f.deliverSeconds), subscribeSeconds: round2(f.subscribeSeconds) })),
+          latency: latencies.map((l) => ({ ...l, requestsPerSec: Math.round(l.requestsPerSec), p50Ms: round2(l.p50Ms), p99Ms: round2(l.p99Ms) })),
           gatewayPeakRssMb: Number.isFinite(gatewayPeakRssMb) ? Math.round(gatewayPeakRssMb) : null,
           gatewayIdleRssMb: Number.isFinite(gatewayIdleRssMb) ? Math.round(gatewayIdleRssMb) : null,
           gatewayCpuSeconds: Number.isFinite(gatewayCpuTotalMs) ? round2(gatewayCpuTotalMs / 1000) : null,
