@@ -162,13 +162,17 @@ function socketSignal(signals: WeakMap<WebSocket, AbortController>, socket: WebS
   return controller.signal;
 }
 
-
 /**
  * The key of the placeholder payload `onNext` hands graphql-ws in place of a
  * result (see {@link Connection.placeholder}). It holds 128 random bits drawn
  * at start-up, so no client can forge it; and graphql-ws puts the payload
  * last in a `next` message, after the operation id, so nothing a client
  * sends can end a message the way a placeholder does.
+ *
+ * Why a placeholder rather than `jsonMessageReplacer`: a replacer returns
+ * values for JSON.stringify to serialise, never JSON text (Node 20 has no
+ * `JSON.rawJSON`), so the payload would still be stringified per subscriber,
+ * and the replacer would be called for every key of it besides.
  */
 const PLACEHOLDER_KEY = `ksqlgw:payload:${randomBytes(16).toString('hex')}`;
 const PLACEHOLDER_MARK = `"payload":{${JSON.stringify(PLACEHOLDER_KEY)}:`;
