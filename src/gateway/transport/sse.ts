@@ -171,6 +171,8 @@ export function streamEvents(
       ahead = undefined;
       for (;;) {
         const step = macrotaskEnd ? await Promise.race([pending, macrotaskEnd]) : await pending;
+        // Cancelled (or the request aborted) meanwhile: the stream takes nothing more.
+        if (finished) return;
         if (step === MACROTASK_END) {
           ahead = pending;
           break;
