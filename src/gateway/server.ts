@@ -57,7 +57,7 @@ import {
 } from './plugins/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
-import { useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
+import { useBatchedSse, useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
 import {
   DEFAULT_EXCLUDED_SOURCES,
   SourceSubscriptions,
@@ -364,31 +364,6 @@ function cachedGraphiQL(): (options: GraphiQLOptions) => string {
   };
 }
 
-/**
- * Coalesces the writes a streamed response makes within one macrotask into
- * one socket write: the socket is corked at the first write and uncorked by
- * setImmediate (Node's own per-write cork lasts only until process.nextTick,
- * and yoga's SSE processor writes two chunks per event, so every row would
- * otherwise cost a write(2)). Backpressure is unchanged: `write()` still
- * returns false past the high-water mark and 'drain' follows the uncork.
- */
-function batchStreamedWrites(res: ServerResponse): void {
-  const write = res.write;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
-  res.write = function (this: ServerResponse, ...args: Parameters<ServerResponse['write']>) {
-    if (!corked && !res.writableEnded && !res.destroyed) {
-      corked = true;
-      res.cork();
-      setImmediate(uncork);
-    }
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as ServerResponse['write'];
-}
-
 /** True when a browser page at `origin` is the gateway's own (same host and port as the request). */
 function sameOrigin(origin: string, host: string | undefined): boolean {
   if (host === undefined) return false;
@@ -397,11 +372,6 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   } catch {
     return false; // "null" (sandboxed or file: pages) and garbage
   }
-}
-
-function isEventStream(req: IncomingMessage): boolean {
-  const accept = req.headers.accept;
-  return accept !== undefined && accept.includes('text/event-stream');
 }
 
 function adminPolicyLine(policy: AdminApiPolicy, explicit: boolean, loopbackOnly: boolean): string {
@@ -589,6 +559,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     renderGraphiQL: cachedGraphiQL(),
     plugins: [
       slot.plugin,
+      // Subscriptions over SSE: one write per macrotask (transport/sse.ts).
+      useBatchedSse(),
       // Probes and scrapes answer whatever the Host (kubelets and Prometheus use the pod address).
       ...(metrics ? [metrics.plugin] : []),
       useKsqlReadiness({
@@ -682,10 +654,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     const loopbackOnly = isLoopbackHost(host);
     if (adminApi === undefined) adminPolicy = defaultAdminPolicy(loopbackOnly, adminSecret !== undefined);
     if (allowedHosts === undefined) hosts = loopbackOnly ? [...LOOPBACK_HOST_NAMES, host] : 'any';
-    const httpServer = createServer((req, res) => {
-      if (isEventStream(req)) batchStreamedWrites(res);
-      return (yoga as unknown as RequestListener)(req, res);
-    });
+    // SSE batching is the useBatchedSse plugin's, through yoga's public hooks.
+    const httpServer = createServer(yoga as unknown as RequestListener);
     server = httpServer;
     trackConnections(httpServer);
     transport = useGraphQLWs({
@@ -698,6 +668,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       verifyUpgrade,
       maxPayloadBytes: limits.maxRequestBytes,
       resolveDocument: persisted ? (payload, context) => persisted.resolve(payload, context) : undefined,
+      onInternalError: (err: unknown) => logger.warn('graphql-ws: internal error, socket closed with 1011:', err),
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

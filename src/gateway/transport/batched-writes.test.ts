@@ -1,6 +1,7 @@
 /**
- * Write batching on the downstream sockets (graphql-ws: corked TCP socket and
- * early send callbacks; SSE: corked ServerResponse), over real sockets with
+ * Write batching on the downstream sockets (graphql-ws: the upgrade's TCP
+ * socket corked per macrotask and sends that wait for 'drain' past a
+ * high-water mark; SSE: one stream chunk per macrotask), over real sockets with
  * the real undici client in front of a replay server that writes one HTTP
  * chunk per row, as ksqlDB does: order of next/complete, backpressure from a
  * client that stops reading all the way to the upstream /query, and prompt

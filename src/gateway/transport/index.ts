@@ -1,6 +1,9 @@
 /**
- * Transport adapters. HTTP and GraphQL over SSE (distinct connections mode,
- * `Accept: text/event-stream`) are yoga's own; graphql-ws is bound here.
+ * Transport adapters. HTTP is yoga's own; GraphQL over SSE (distinct
+ * connections mode, `Accept: text/event-stream`) is yoga's with our batching
+ * result processor for subscriptions (sse.ts); graphql-ws is bound here over
+ * its `makeServer` (graphql-ws.ts). Both write each result's JSON from one
+ * cache (encode.ts).
  *
  * @module
  */
@@ -12,3 +15,5 @@ export {
   type GraphQLWsTransport,
   type UpgradeRefusal,
 } from './graphql-ws.js';
+export { useBatchedSse, streamEvents, type BatchedSseOptions } from './sse.js';
+export { createResultEncoder, encodeResult, type EncodableResult, type ResultEncoder, type ResultEncoderOptions } from './encode.js';
