@@ -1,37 +1,54 @@
 /**
- * Lossless JSON for ksqlDB bodies. BIGINT and DECIMAL values must never pass
- * through a JavaScript number, so numbers that a double cannot reproduce
- * exactly (9007199254740993, 1.10, 0.1000000000000001) are kept as
- * {@link JsonNumber} holding the source text.
+ * The one JSON codec of the project, used by the gateway (ksqlDB client) and
+ * the engine (REST layer, and topic values through engine/types/json.ts), so
+ * that the two sides read the same text as the same values.
+ *
+ * BIGINT and DECIMAL values must never pass through a JavaScript number, so
+ * a number whose text a double does not reproduce exactly
+ * (9007199254740993, 1.10, 0.1000000000000001, 1e400, 1.0E7) is kept as a
+ * {@link JsonNumber}: lossless-json's `LosslessNumber`, holding the source
+ * text. Every other number is a plain `number`.
  *
  * Parsing takes a fast path through the native `JSON.parse` when the text has
  * no token that could lose anything (no run of 16+ digits, no fraction ending
- * in 0); otherwise lossless-json parses it with our number policy. The check
- * may give false positives (digits inside strings), never false negatives:
- * a number of at most 15 significant digits without trailing fractional zeros
- * round-trips through a double and back to the same text.
+ * in 0, no exponent); otherwise lossless-json parses it with our number
+ * policy. The check may give false positives (digits inside strings), never
+ * false negatives: a number of at most 15 significant digits, without
+ * trailing fractional zeros and without exponent, round-trips through a
+ * double and back to the same text. (Without the exponent rule `1e400`
+ * became `Infinity` here while the engine's own parser kept it as text.)
  *
  * @module
  */
-import { parse as losslessParse } from 'lossless-json';
+import { LosslessNumber, isSafeNumber, parse as losslessParse } from 'lossless-json';
 import type { JsonValue } from './rest-types.js';
 
-/** A JSON number kept as its exact source text. */
-export class JsonNumber {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
+/**
+ * A JSON number kept as its exact source text: a lossless-json
+ * `LosslessNumber` (its `value` is the text, and lossless-json's own
+ * `stringify` and `isLosslessNumber` know it).
+ */
+export class JsonNumber extends LosslessNumber {
+  /** The source text (lossless-json's `value`). */
+  get text(): string {
+    return this.value;
   }
   /** Nearest double; lossy by definition, use for DOUBLE columns only. */
   toNumber(): number {
-    return Number(this.text);
+    return Number(this.value);
   }
-  toString(): string {
-    return this.text;
+  /**
+   * The double when it holds this number exactly, digit for digit (`1.0E7`,
+   * `2.5e-3`); undefined when it does not (`9007199254740993`, `1e400`,
+   * `1e-400`, `0.1000000000000000055511151231257827`). A scale is not a
+   * digit: `1.10` gives 1.1, so BIGINT and DECIMAL values read `text`.
+   */
+  exactDouble(): number | undefined {
+    return isSafeNumber(this.value) ? Number(this.value) : undefined;
   }
   /** Plain `JSON.stringify` callers get the text as a string: nothing is lost silently. */
   toJSON(): string {
-    return this.text;
+    return this.value;
   }
 }
 
@@ -39,7 +56,9 @@ export function isJsonNumber(value: unknown): value is JsonNumber {
   return value instanceof JsonNumber;
 }
 
-const RISKY = /\d{16,}|\.\d*0(?!\d)/;
+// Exponents only where a digit precedes the e and a digit (or sign) follows:
+// a bare `[eE]` would send every body with an "e" in a string to the slow parser.
+const RISKY = /\d{16,}|\.\d*0(?!\d)|\d[eE][+-]?\d/;
 
 function parseNumber(text: string): number | JsonNumber {
   const n = Number(text);
@@ -54,9 +73,9 @@ export function parseJson(text: string): JsonValue {
 }
 
 /**
- * Serialises a value as JSON: bigint as its digits, {@link JsonNumber} as its
- * text, anything with `toJSON` through it. Non-finite numbers become `null`,
- * as in `JSON.stringify`.
+ * Serialises a value as JSON: bigint as its digits, {@link JsonNumber} (any
+ * lossless-json `LosslessNumber`) as its text, anything with `toJSON`
+ * through it. Non-finite numbers become `null`, as in `JSON.stringify`.
  */
 export function stringifyJson(value: unknown): string {
   switch (typeof value) {
@@ -72,7 +91,7 @@ export function stringifyJson(value: unknown): string {
       return 'null';
     case 'object': {
       if (value === null) return 'null';
-      if (value instanceof JsonNumber) return value.text;
+      if (value instanceof LosslessNumber) return value.value;
       if (Array.isArray(value)) {
         let out = '[';
         for (let i = 0; i < value.length; i++) {
