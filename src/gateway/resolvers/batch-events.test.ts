@@ -98,15 +98,23 @@ describe('batchEvents', () => {
     await it.return?.();
   });
 
-  it('sends a due batch at once to a consumer that was busy when the delay passed', async () => {
+  it('sends the batch when its delay passes, however steadily rows keep coming', async () => {
     vi.useFakeTimers();
     const src = manualSource<number>();
-    const it = batchEvents(src.iterator, { maxRows: 10, maxDelayMs: 5 });
+    const it = batchEvents(src.iterator, { maxRows: 100, maxDelayMs: 25 });
     const first = it.next();
-    src.push(1);
-    await vi.advanceTimersByTimeAsync(5);
-    expect(await first).toEqual({ value: batch(1), done: false });
-    await it.return?.();
+    for (let i = 1; i <= 5; i++) {
+      src.push(i);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    // Rows at 0, 10 and 20 ms; the delay ends at 25 ms, before the row of 30 ms.
+    expect(await first).toEqual({ value: batch(1, 2, 3), done: false });
+    // Row 4 settles the pull left pending when the delay passed, row 5 waits in the source:
+    // both start the next batch.
+    src.end();
+    expect(await it.next()).toEqual({ value: batch(4, 5), done: false });
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('sends `alone` items by themselves, after the rows read before them', async () => {
