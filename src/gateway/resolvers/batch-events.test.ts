@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferred, type Deferred } from '../../shared/deferred.js';
-import { batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
+import { JsonNumber } from '../../protocol/index.js';
+import { approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
 
 /**
  * A source driven by the test: `push` queues items, `end`/`fail` end it.
@@ -203,5 +204,17 @@ describe('batchArguments', () => {
     } catch (err) {
       expect((err as { extensions: Record<string, unknown> }).extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: name });
     }
+  });
+});
+
+describe('approximateJsonBytes', () => {
+  it('is about the JSON length', () => {
+    for (const value of [['a', 1, true, null], { id: 'k1', n: 2, nested: { list: ['x', 'yy'] } }, 'text', 3.5]) {
+      const exact = JSON.stringify(value).length;
+      expect(approximateJsonBytes(value)).toBeGreaterThanOrEqual(exact * 0.5);
+      expect(approximateJsonBytes(value)).toBeLessThanOrEqual(exact * 2 + 8);
+    }
+    expect(approximateJsonBytes(new JsonNumber('9007199254740993'))).toBe(16);
+    expect(approximateJsonBytes(['x'.repeat(1_000_000)])).toBeGreaterThan(1_000_000);
   });
 });

@@ -28,6 +28,12 @@ export const DEFAULT_BATCH_MAX_DELAY_MS = 50;
 export const BATCH_MAX_ROWS_LIMIT = 10_000;
 /** The largest `maxDelayMs` an operation may ask for. */
 export const BATCH_MAX_DELAY_MS_LIMIT = 60_000;
+/**
+ * Bytes of row values one batch of the fields may hold (by
+ * {@link approximateJsonBytes}), whatever `maxRows`: with large rows a batch
+ * is cut earlier, so one message stays a few MiB.
+ */
+export const BATCH_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface BatchEventsOptions<T> {
   /**
@@ -235,6 +241,42 @@ class BatchIterator<T> implements AsyncIterableIterator<BatchEvent<T>> {
  */
 export function batchEvents<T>(source: AsyncIterator<T>, options: BatchEventsOptions<T> = {}): AsyncIterableIterator<BatchEvent<T>> {
   return new BatchIterator(source, options);
+}
+
+/**
+ * About the length of `value` written as JSON, in bytes (strings counted in
+ * UTF-16 units, numbers as 8): cheap enough to run on every row, close
+ * enough to bound a batch. Objects with a `text` (JsonNumber) count it.
+ */
+export function approximateJsonBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'number':
+    case 'bigint':
+      return 8;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let n = 2;
+        for (const item of value) n += approximateJsonBytes(item) + 1;
+        return n;
+      }
+      const text = (value as { text?: unknown }).text;
+      if (typeof text === 'string') return text.length;
+      let n = 2;
+      for (const key in value) {
+        if (Object.prototype.hasOwnProperty.call(value, key)) {
+          n += key.length + 4 + approximateJsonBytes((value as Record<string, unknown>)[key]);
+        }
+      }
+      return n;
+    }
+    default:
+      return 0;
+  }
 }
 
 /**

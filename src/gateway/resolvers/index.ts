@@ -21,10 +21,12 @@ export {
   type PushQueryHubOptions,
 } from './push-hub.js';
 export {
+  BATCH_MAX_BYTES,
   BATCH_MAX_DELAY_MS_LIMIT,
   BATCH_MAX_ROWS_LIMIT,
   DEFAULT_BATCH_MAX_DELAY_MS,
   DEFAULT_BATCH_MAX_ROWS,
+  approximateJsonBytes,
   batchArguments,
   batchEvents,
   type BatchEvent,

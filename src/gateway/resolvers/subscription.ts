@@ -8,7 +8,7 @@
  */
 import type { GatewayContext } from '../context.js';
 import { objectArgument } from './args.js';
-import { batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
+import { BATCH_MAX_BYTES, approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { HeaderView, QueryEventView, RowView } from './rows.js';
@@ -54,7 +54,12 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
           // Checked before the upstream query starts.
           const batching = batchArguments(args);
           // The same events as pushQuery (shared through the hub when unbounded), batched on the way out.
-          return batchEvents(subscribe(args, context), { ...batching, alone: (event) => event.kind === 'header' });
+          return batchEvents(subscribe(args, context), {
+            ...batching,
+            maxBytes: BATCH_MAX_BYTES,
+            sizeOf: (event) => (event.kind === 'row' ? approximateJsonBytes(event.columns) : 0),
+            alone: (event) => event.kind === 'header',
+          });
         },
         resolve: (event: BatchEvent<QueryEventView>): QueryBatchEventView =>
           event.kind === 'alone' ? (event.item as HeaderView) : { kind: 'batch', rows: event.items as readonly RowView[] },

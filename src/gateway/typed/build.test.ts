@@ -209,6 +209,27 @@ describe('typed Subscription fields', () => {
     expect(await sse.next()).toBeUndefined();
   });
 
+  it('cuts a batch of large rows before maxRows, at about 4 MiB', async () => {
+    const { client, gateway } = setup();
+    await gateway.typedSchema?.refresh();
+    const sse = readSse(
+      gateway.fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { clicksBatches(maxRows: 100, maxDelayMs: 60000) { url } }` }),
+      }),
+    );
+    const first = sse.next();
+    const stream = await client.nextStream();
+    stream.sendHeader('`URL` STRING');
+    const big = (c: string) => c.repeat(2 * 1024 * 1024);
+    for (const c of ['a', 'b', 'c']) stream.sendRow([big(c)]);
+    const batch = (r: GraphQLResponse | undefined) => (r?.data?.clicksBatches as Array<{ url: string }>).map((x) => x.url[0]);
+    expect(batch(await first)).toEqual(['a', 'b']);
+    stream.finish();
+    expect(batch(await sse.next())).toEqual(['c']);
+  });
+
   it('refuses batch arguments out of range with BAD_USER_INPUT before any upstream query', async () => {
     const { client, gateway } = setup();
     for (const args of ['maxRows: 0', 'maxRows: 10001', 'maxDelayMs: -1', 'maxDelayMs: 60001']) {

@@ -51,10 +51,12 @@ import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
 import {
+  BATCH_MAX_BYTES,
   BATCH_MAX_DELAY_MS_LIMIT,
   BATCH_MAX_ROWS_LIMIT,
   DEFAULT_BATCH_MAX_DELAY_MS,
   DEFAULT_BATCH_MAX_ROWS,
+  approximateJsonBytes,
   batchArguments,
   batchEvents,
   type BatchEvent,
@@ -175,7 +177,7 @@ function batchTwin(
         // Checked before the upstream query starts.
         const batching = batchArguments(a);
         const rows = subscribe(root, a, context, info) as AsyncIterator<Record<string, unknown>>;
-        return batchEvents(rows, batching);
+        return batchEvents(rows, { ...batching, maxBytes: BATCH_MAX_BYTES, sizeOf: approximateJsonBytes });
       },
       resolve: (event: unknown) => {
         const e = event as BatchEvent<Record<string, unknown>>;
