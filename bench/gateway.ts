@@ -21,6 +21,9 @@
  *   sse         the same subscription over GraphQL-over-SSE (fetch)
  *   ws-typed    the typed field Subscription.benchRows over graphql-ws (every
  *               column selected, typed scalars)
+ *   ws-batches, ws-typed-batches
+ *               the same two over their batched twins (pushQueryBatches,
+ *               benchRowsBatches; maxRows 500); opt-in through --modes
  *   direct-xK   K concurrent direct queries (aggregate rows/s)
  *   ws-xK       K concurrent graphql-ws subscribers, each on its own socket
  *               and its own upstream query (aggregate rows/s)
@@ -45,7 +48,7 @@
  *
  * Flags: --rows N (200000)  --runs N (3)  --warmup-rows N (min(20000, rows))
  *        --concurrency K (10)  --concurrent-rows N (rows per subscriber, default rows/K*2)
- *        --modes direct,ws,sse,ws-typed,direct-x,ws-x,fanout,fanout-typed,info,pull
+ *        --modes direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull
  *        --batch N (5000 rows per produce)
  *        --fanout 10000x100,1000x1000 (subscribers x rows, each a fan-out run)
  *        --fanout-per-socket N (100 subscriptions per graphql-ws socket)
@@ -138,7 +141,7 @@ function parseOptions(argv: readonly string[]): Options {
     concurrency,
     concurrentRows: int('concurrent-rows', Math.max(1, Math.round((rows / concurrency) * 2))),
     modes: new Set(
-      (get('modes') ?? 'direct,ws,sse,ws-typed,direct-x,ws-x,fanout,fanout-typed,info,pull').split(',').map((s) => s.trim()),
+      (get('modes') ?? 'direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull').split(',').map((s) => s.trim()),
     ),
     batch: int('batch', 5_000),
     values,
@@ -407,6 +410,42 @@ async function drainWsTyped(wsUrl: string, limit: number): Promise<number> {
   }
 }
 
+/** The batched twins (docs/subscriptions.md): `pushQueryBatches` and `benchRowsBatches`, 500 rows a message at most. */
+const BATCH_SUBSCRIPTION = /* GraphQL */ `
+  subscription BenchBatches($sql: String!, $p: JSON) {
+    pushQueryBatches(sql: $sql, properties: $p, maxRows: 500) { ... on QueryRowBatch { rows { row } } }
+  }
+`;
+const TYPED_BATCH_SUBSCRIPTION = /* GraphQL */ `
+  subscription BenchTypedBatches($limit: Int!) {
+    benchRowsBatches(fromBeginning: true, limit: $limit, maxRows: 500) { id qty ts price name amount }
+  }
+`;
+
+/** Drains a batched subscription over graphql-ws; `rowsOf` counts the rows of one result. */
+async function drainWsBatches(
+  wsUrl: string,
+  request: { query: string; variables: Record<string, unknown> },
+  rowsOf: (data: Record<string, unknown> | null | undefined) => number,
+): Promise<number> {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  try {
+    return await new Promise<number>((res, rej) => {
+      let count = 0;
+      client.subscribe<Record<string, unknown>>(request, {
+        next: (result) => {
+          if (result.errors) rej(new Error(`graphql-ws errors: ${JSON.stringify(result.errors)}`));
+          else count += rowsOf(result.data);
+        },
+        error: (err: unknown) => rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+        complete: () => res(count),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
 async function drainSse(graphqlUrl: string, limit: number): Promise<number> {
   const res = await fetch(graphqlUrl, {
     method: 'POST',
@@ -572,6 +611,30 @@ function modes(stack: Stack, opts: Options): Mode[] {
       drain: async (n) => {
         await waitForTypedField(stack.graphqlUrl);
         return drainWsTyped(stack.wsUrl, n);
+      },
+    },
+    {
+      key: 'ws-batches',
+      label: 'gateway graphql-ws, pushQueryBatches (500)',
+      subscribers: 1,
+      rowsEach: opts.rows,
+      drain: (n) =>
+        drainWsBatches(stack.wsUrl, { query: BATCH_SUBSCRIPTION, variables: { sql: sqlFor(n), p: PROPS } }, (data) => {
+          const event = data?.pushQueryBatches as { rows?: unknown[] } | undefined;
+          return event?.rows?.length ?? 0;
+        }),
+    },
+    {
+      key: 'ws-typed-batches',
+      label: 'gateway graphql-ws, typed benchRowsBatches (500)',
+      subscribers: 1,
+      rowsEach: opts.rows,
+      drain: async (n) => {
+        await waitForTypedField(stack.graphqlUrl);
+        return drainWsBatches(stack.wsUrl, { query: TYPED_BATCH_SUBSCRIPTION, variables: { limit: n } }, (data) => {
+          const rows = data?.benchRowsBatches as unknown[] | undefined;
+          return rows?.length ?? 0;
+        });
       },
     },
     {

@@ -7,17 +7,9 @@
  *
  * @module
  */
-import type { JsonNumber } from './json.js';
+import type { JsonValue } from './json.js';
 
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | JsonNumber
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+export type { JsonValue };
 
 export type JsonObject = { [key: string]: JsonValue };
 

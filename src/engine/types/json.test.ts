@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from './decimal.js';
-import { encodeJson, encodeRowJson, formatJavaDouble, NumberText, parseJsonTree, stringifyJsonTree } from './json.js';
+import { JsonNumber, parseJson } from '../../shared/json.js';
+import {
+  encodeJson,
+  encodeRowJson,
+  formatJavaDouble,
+  jsonNumberToDecimal,
+  jsonNumberToDouble,
+  NumberText,
+  parseJsonTree,
+  stringifyJsonTree,
+} from './json.js';
 import { SqlTypes } from './sql-type.js';
 import { makeStruct } from './value.js';
 
@@ -28,6 +38,27 @@ describe('parseJsonTree', () => {
     expect(v['c']).toBe(1);
     expect(v['d']).toBe(2.5);
     expect(stringifyJsonTree(v as never)).toBe('{"a":9007199254740993,"b":1.10,"c":1,"d":2.5}');
+  });
+});
+
+describe('parseJsonTree and the protocol codec', () => {
+  // The cases of src/shared/json.test.ts (DIVERGENT_NUMBERS), through the engine's use.
+  it.each(['1e400', '-1e400', '9007199254740993', '0.1000000000000000055511151231257827'])(
+    'reads %s as the gateway does: the same JsonNumber class, the same text',
+    (text) => {
+      const tree = parseJsonTree(`{"v":[${text}]}`) as { v: unknown[] };
+      const wire = parseJson(`{"v":[${text}]}`) as { v: unknown[] };
+      expect(tree.v[0]).toBeInstanceOf(JsonNumber);
+      expect(tree.v[0]).toEqual(wire.v[0]);
+      expect(String(tree.v[0])).toBe(text);
+      expect(stringifyJsonTree(tree as never)).toBe(`{"v":[${text}]}`);
+    },
+  );
+
+  it('reads a huge JSON number into a DOUBLE column as ksqlDB does, and into a DECIMAL exactly', () => {
+    const [big, long] = parseJsonTree('[1e400, 0.1000000000000000055511151231257827]') as NumberText[];
+    expect(jsonNumberToDouble(big as NumberText)).toBe(Infinity);
+    expect(jsonNumberToDecimal(long as NumberText).toString()).toBe('0.1000000000000000055511151231257827');
   });
 });
 

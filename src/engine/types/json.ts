@@ -1,8 +1,9 @@
 /**
  * JSON text ⇄ engine values.
  *
- * - {@link parseJsonTree}: lossless parse; numbers a double cannot hold
- *   exactly stay {@link NumberText}.
+ * - {@link parseJsonTree}: lossless parse through the project's one JSON
+ *   codec (src/shared/json.ts, shared with the REST layer and the
+ *   gateway); numbers a double cannot hold exactly stay {@link NumberText}.
  * - {@link encodeJson}: typed encoding of a value, in one of two dialects:
  *   `'rest'` is what ksqlDB prints in `/query` rows (spec §5.4: TIMESTAMP
  *   `yyyy-MM-ddTHH:mm:ss.SSS`, DATE `yyyy-MM-dd`, TIME `LocalTime.toString`),
@@ -12,7 +13,7 @@
  *
  * @module
  */
-import { parse as losslessParse } from 'lossless-json';
+import { JsonNumber, parseJson, stringifyJson } from '../../shared/json.js';
 import { Decimal } from './decimal.js';
 import type { SqlType } from './sql-type.js';
 import {
@@ -25,16 +26,12 @@ import {
   type Value,
 } from './value.js';
 
-/** A JSON number kept as its source text. */
-export class NumberText {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-  toString(): string {
-    return this.text;
-  }
-}
+/**
+ * A JSON number kept as its source text (`.text`): the protocol's
+ * {@link JsonNumber}, so that the engine and the gateway hold one class.
+ */
+export { JsonNumber as NumberText };
+type NumberText = JsonNumber;
 
 export type JsonTree =
   | null
@@ -45,36 +42,18 @@ export type JsonTree =
   | readonly JsonTree[]
   | { readonly [key: string]: JsonTree };
 
-// Exponents only where a digit precedes the e and a digit (or sign) follows: a
-// bare `[eE]` sent every record with an "e" in a string to the slow parser.
-const RISKY = /\d{16,}|\.\d*0(?!\d)|\d[eE][+-]?\d/;
-
-function parseNumber(text: string): number | NumberText {
-  const n = Number(text);
-  if (String(n) === text && (Number.isSafeInteger(n) || !Number.isInteger(n))) return n;
-  return new NumberText(text);
-}
-
 /** Parses JSON text; throws SyntaxError when malformed. */
 export function parseJsonTree(text: string): JsonTree {
-  if (!RISKY.test(text)) return JSON.parse(text) as JsonTree;
-  return losslessParse(text, null, parseNumber) as JsonTree;
+  return parseJson(text) as JsonTree;
 }
 
 export function isJsonObject(v: JsonTree): v is { readonly [key: string]: JsonTree } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof NumberText);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
 }
 
 /** Writes an untyped JSON tree back to text, numbers verbatim. */
 export function stringifyJsonTree(v: JsonTree): string {
-  if (v === null) return 'null';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v instanceof NumberText) return v.text;
-  if (Array.isArray(v)) return '[' + v.map(stringifyJsonTree).join(',') + ']';
-  const obj = v as { readonly [key: string]: JsonTree };
-  return '{' + Object.keys(obj).map((k) => JSON.stringify(k) + ':' + stringifyJsonTree(obj[k] as JsonTree)).join(',') + '}';
+  return stringifyJson(v);
 }
 
 // ------------------------------------------------------------- encoding
@@ -174,7 +153,7 @@ export function encodeRowJson(values: readonly Value[], types: readonly SqlType[
 
 /** Lenient numeric view of a JSON number (for DOUBLE columns). */
 export function jsonNumberToDouble(v: number | NumberText): number {
-  return typeof v === 'number' ? v : Number(v.text);
+  return typeof v === 'number' ? v : v.toNumber();
 }
 
 export function jsonNumberToDecimal(v: number | NumberText): Decimal {

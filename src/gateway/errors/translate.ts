@@ -102,7 +102,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
   { code: 'SOURCE_DROPPED', ksqlErrorCodes: '-', meaning: 'The stream or table a typed subscription reads was dropped (or renamed away by a filter change); the subscription ends with this error. `source` names it.' },
   { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object, `eq: null` in a `where` filter, an unknown column).' },
-  { code: 'FORBIDDEN', ksqlErrorCodes: '-', meaning: 'The operation selects an admin field (`execute`, `terminateCluster`, `pushQuery`, `pullQuery`) and the admin API is off, or the request did not carry the right `x-admin-secret` (docs/security.md).' },
+  { code: 'FORBIDDEN', ksqlErrorCodes: '-', meaning: 'The operation selects an admin field (`execute`, `terminateCluster`, `pushQuery`, `pushQueryBatches`, `pullQuery`) and the admin API is off, or the request did not carry the right `x-admin-secret` (docs/security.md).' },
   { code: 'HOST_NOT_ALLOWED', ksqlErrorCodes: '-', meaning: 'HTTP 403: the `Host` header names a host not in `--allowed-hosts` (DNS-rebinding protection; on loopback only loopback names are accepted by default).' },
   { code: 'ORIGIN_NOT_ALLOWED', ksqlErrorCodes: '-', meaning: 'HTTP 403 to a WebSocket upgrade: the page\'s `Origin` is neither the gateway\'s own nor in `--cors-origins`.' },
   { code: 'UNSUPPORTED_CONTENT_TYPE', ksqlErrorCodes: '-', meaning: 'HTTP 415: a POST body type not in `--request-content-types` (default: `application/json` only).' },

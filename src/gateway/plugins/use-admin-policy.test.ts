@@ -38,6 +38,10 @@ describe('adminFieldsOf', () => {
     expect(adminFieldsOf(parse('{ info { version } healthcheck { isHealthy } }'), undefined)).toEqual([]);
   });
 
+  it('counts the batched raw-SQL subscription as an admin field', () => {
+    expect(adminFieldsOf(parse('subscription { pushQueryBatches(sql: "x") { __typename } }'), undefined)).toEqual(['pushQueryBatches']);
+  });
+
   it('ignores fields of the same name below the root', () => {
     expect(adminFieldsOf(parse('{ info { execute: version } }'), undefined)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
  * The admin API policy. `execute`, `terminateCluster` and the raw-SQL
- * `pushQuery` / `pullQuery` run any statement ksqlDB accepts, so they are
+ * `pushQuery` (and its batched twin `pushQueryBatches`) / `pullQuery` run any statement ksqlDB accepts, so they are
  * gated (docs/security.md):
  *
  * - `open`: anyone may use them (the default on a loopback-only listener);
@@ -33,7 +33,7 @@ export const ADMIN_SECRET_HEADER = 'x-admin-secret';
 export const ADMIN_FIELDS: Readonly<Record<OperationTypeNode, readonly string[]>> = Object.freeze({
   query: ['pullQuery'],
   mutation: ['execute', 'terminateCluster'],
-  subscription: ['pushQuery'],
+  subscription: ['pushQuery', 'pushQueryBatches'],
 } as Record<OperationTypeNode, readonly string[]>);
 
 /**

@@ -20,6 +20,18 @@ export {
   shareKey,
   type PushQueryHubOptions,
 } from './push-hub.js';
+export {
+  BATCH_MAX_BYTES,
+  BATCH_MAX_DELAY_MS_LIMIT,
+  BATCH_MAX_ROWS_LIMIT,
+  DEFAULT_BATCH_MAX_DELAY_MS,
+  DEFAULT_BATCH_MAX_ROWS,
+  approximateJsonBytes,
+  batchArguments,
+  batchEvents,
+  type BatchEvent,
+  type BatchEventsOptions,
+} from './batch-events.js';
 export type { SubscriptionOptions } from './subscription.js';
 export type { MutationOptions } from './mutation.js';
 export type { HeaderView, QueryEventView, RowView } from './rows.js';

@@ -41,6 +41,9 @@ export const rowResolvers = {
   PushQueryEvent: {
     __resolveType: (event: QueryEventView) => (event.kind === 'header' ? 'QueryHeader' : 'QueryRow'),
   },
+  PushQueryBatchEvent: {
+    __resolveType: (event: { readonly kind: 'header' | 'batch' }) => (event.kind === 'header' ? 'QueryHeader' : 'QueryRowBatch'),
+  },
   QueryRow: {
     row: (row: RowView) => rowObject(row.names, row.columns),
   },

@@ -8,9 +8,10 @@
  */
 import type { GatewayContext } from '../context.js';
 import { objectArgument } from './args.js';
+import { BATCH_MAX_BYTES, approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
-import type { QueryEventView } from './rows.js';
+import type { HeaderView, QueryEventView, RowView } from './rows.js';
 import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
@@ -26,18 +27,42 @@ export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptio
   readonly schemaChanges?: (() => AsyncIterableIterator<unknown>) | undefined;
 }
 
+/** A `PushQueryBatchEvent`: the header alone, or a `QueryRowBatch`. */
+export type QueryBatchEventView = HeaderView | { readonly kind: 'batch'; readonly rows: readonly RowView[] };
+
+interface PushQueryArgs {
+  readonly sql: string;
+  readonly properties?: unknown;
+}
+
 export function createSubscriptionResolvers(options: SubscriptionOptions) {
   const hub = options.sharePushQueries === false ? undefined : (options.hub ?? new PushQueryHub(options));
+  const subscribe = (args: PushQueryArgs, context: GatewayContext): AsyncIterableIterator<QueryEventView> => {
+    const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
+    const key = hub && shareKey(request, context.authorization);
+    if (hub && key !== undefined) return hub.subscribe(key, request, context);
+    return subscribePushQuery(request, context, options);
+  };
   return {
     Subscription: {
       pushQuery: {
-        subscribe(_root: unknown, args: { sql: string; properties?: unknown }, context: GatewayContext) {
-          const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
-          const key = hub && shareKey(request, context.authorization);
-          if (hub && key !== undefined) return hub.subscribe(key, request, context);
-          return subscribePushQuery(request, context, options);
-        },
+        subscribe: (_root: unknown, args: PushQueryArgs, context: GatewayContext) => subscribe(args, context),
         resolve: (event: QueryEventView) => event,
+      },
+      pushQueryBatches: {
+        subscribe(_root: unknown, args: PushQueryArgs & { maxRows?: unknown; maxDelayMs?: unknown }, context: GatewayContext) {
+          // Checked before the upstream query starts.
+          const batching = batchArguments(args);
+          // The same events as pushQuery (shared through the hub when unbounded), batched on the way out.
+          return batchEvents(subscribe(args, context), {
+            ...batching,
+            maxBytes: BATCH_MAX_BYTES,
+            sizeOf: (event) => (event.kind === 'row' ? approximateJsonBytes(event.columns) : 0),
+            alone: (event) => event.kind === 'header',
+          });
+        },
+        resolve: (event: BatchEvent<QueryEventView>): QueryBatchEventView =>
+          event.kind === 'alone' ? (event.item as HeaderView) : { kind: 'batch', rows: event.items as readonly RowView[] },
       },
       schemaChanged: {
         subscribe() {

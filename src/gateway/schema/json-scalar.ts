@@ -11,6 +11,8 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { JsonNumber, type JsonValue } from '../../protocol/index.js';
 
+const EXPONENT = /[eE]/;
+
 /**
  * A deep copy-on-write normalisation of a value for `JSON.stringify`:
  * {@link JsonNumber} → its text (a string), `bigint` → a number when it is a
@@ -31,7 +33,9 @@ export function toJsonSafe(value: unknown): unknown {
         : value.toString();
     case 'object': {
       if (value === null) return null;
-      if (value instanceof JsonNumber) return value.text;
+      // An exponent form a double holds (`1.0E7`, a DOUBLE as Java prints it) stays a number,
+      // as it was before the codec kept exponents as text; the scale of a plain `1.10` is kept.
+      if (value instanceof JsonNumber) return (EXPONENT.test(value.text) ? value.exactDouble() : undefined) ?? value.text;
       if (Array.isArray(value)) {
         let out: unknown[] | undefined;
         for (let i = 0; i < value.length; i++) {

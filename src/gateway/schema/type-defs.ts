@@ -113,6 +113,32 @@ type Subscription {
   ): PushQueryEvent!
 
   """
+  \`pushQuery\` with its rows in batches: one message carries many rows. The
+  first event is the \`QueryHeader\`, alone; then one \`QueryRowBatch\` at a
+  time, sent when it holds \`maxRows\` rows or \`maxDelayMs\` after its first
+  row, whichever comes first. Every row arrives once, in order; the rows read
+  before the end of the query, or before an error, are sent first. Unbounded
+  queries share their upstream query with \`pushQuery\` subscribers of the
+  same statement.
+  """
+  pushQueryBatches(
+    """One SELECT ... EMIT CHANGES statement, ending with a semicolon."""
+    sql: String!
+
+    """Query-scoped properties (ksqlDB \`streamsProperties\`), e.g. \`{"ksql.streams.auto.offset.reset": "earliest"}\`."""
+    properties: JSON
+
+    """Rows per batch at most, from 1 to 10000 (default 500)."""
+    maxRows: Int
+
+    """
+    Milliseconds a batch waits after its first row before it is sent, full or
+    not, from 0 to 60000 (default 50).
+    """
+    maxDelayMs: Int
+  ): PushQueryBatchEvent!
+
+  """
   Tells when the typed part of this schema (one type and root fields per
   ksqlDB stream or table) changes: the first event describes the schema
   served now, then one event per swap (after DDL run through the gateway, on
@@ -253,6 +279,17 @@ type PullQueryResult {
 
 """An event of \`Subscription.pushQuery\`: one \`QueryHeader\` first, then \`QueryRow\`s."""
 union PushQueryEvent = QueryHeader | QueryRow
+
+"""
+An event of \`Subscription.pushQueryBatches\`: one \`QueryHeader\` first, then \`QueryRowBatch\`es.
+"""
+union PushQueryBatchEvent = QueryHeader | QueryRowBatch
+
+"""Consecutive rows of a push query, sent in one message."""
+type QueryRowBatch {
+  """The rows, in the order ksqlDB sent them; never empty."""
+  rows: [QueryRow!]!
+}
 
 """The first element of a query response: the query id and the columns of every following row."""
 type QueryHeader {

@@ -101,3 +101,26 @@ describe('JSONScalar.serialize: foreign values', () => {
     expect(JSONScalar.serialize('s')).toBe('s');
   });
 });
+
+describe('the numbers the two sides used to read differently, through the gateway', () => {
+  // The cases of src/shared/json.test.ts, as the ksqlDB client parses them (parseJson).
+  const [huge, minusHuge, bigint, long] = parseJson('[1e400, -1e400, 9007199254740993, 0.1000000000000000055511151231257827]') as JsonValue[];
+
+  it('keeps BIGINT and DECIMAL exact, and reads DOUBLE columns as a double (JSON null when infinite)', () => {
+    const shape = createRowShape(parseSchemaString('`B` BIGINT, `DEC` DECIMAL(36, 34), `D1` DOUBLE, `D2` DOUBLE'));
+    expect(shape.encode([bigint as JsonValue, long as JsonValue, huge as JsonValue, minusHuge as JsonValue])).toEqual([
+      '9007199254740993',
+      '0.1000000000000000055511151231257827',
+      Infinity,
+      -Infinity,
+    ]);
+    expect(JSON.stringify(JSONScalar.serialize(shape.encode([bigint as JsonValue, long as JsonValue, huge as JsonValue, minusHuge as JsonValue])))).toBe(
+      '["9007199254740993","0.1000000000000000055511151231257827",null,null]',
+    );
+  });
+
+  it('sends untyped ones as their exact text (1e400 was Infinity, hence null), and a Java double like 1.0E7 as a number', () => {
+    expect(JSONScalar.serialize([huge, minusHuge, bigint, long])).toEqual(['1e400', '-1e400', '9007199254740993', '0.1000000000000000055511151231257827']);
+    expect(JSONScalar.serialize(parseJson('{"d":1.0E7,"e":2.5e-3,"tiny":1e-400}'))).toEqual({ d: 10000000, e: 0.0025, tiny: '1e-400' });
+  });
+});

@@ -175,4 +175,67 @@ describe('typed Subscription fields', () => {
     expect(await sse.next()).toBeUndefined();
     await stream.returned;
   });
+
+  it('has a Batches twin per field, with the same arguments plus maxRows and maxDelayMs, and the same statement', async () => {
+    const { client, gateway } = setup();
+    const res = await post(gateway, `{ __type(name: "Subscription") { fields { name args { name } type { kind ofType { kind ofType { kind ofType { name } } } } } } }`);
+    type Field = { name: string; args: Array<{ name: string }>; type: unknown };
+    const fields = (res.data?.__type as { fields: Field[] }).fields;
+    const byName = new Map(fields.map((f) => [f.name, f]));
+    for (const plain of ['users', 'perMinute', 'clicks']) {
+      const twin = byName.get(`${plain}Batches`);
+      expect(twin?.args.map((a) => a.name)).toEqual([...(byName.get(plain)?.args.map((a) => a.name) ?? []), 'maxRows', 'maxDelayMs']);
+    }
+    expect(byName.get('clicksBatches')?.type).toEqual({ kind: 'NON_NULL', ofType: { kind: 'LIST', ofType: { kind: 'NON_NULL', ofType: { name: 'Clicks' } } } });
+
+    const sse = readSse(
+      gateway.fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { clicksBatches(where: { url: { startsWith: "https" } }, maxRows: 2) { url } }` }),
+      }),
+    );
+    const first = sse.next();
+    const stream = await client.nextStream();
+    expect(stream.request.ksql).toBe("SELECT `URL` FROM `CLICKS` WHERE (INSTR(`URL`, 'https') = 1) EMIT CHANGES;");
+    stream.sendHeader('`URL` STRING');
+    stream.sendRow(['https://a']);
+    stream.sendRow(['https://b']);
+    expect(await first).toEqual({ data: { clicksBatches: [{ url: 'https://a' }, { url: 'https://b' }] } });
+    stream.sendRow(['https://c']);
+    stream.finish();
+    // The partial batch is flushed before the end.
+    expect(await sse.next()).toEqual({ data: { clicksBatches: [{ url: 'https://c' }] } });
+    expect(await sse.next()).toBeUndefined();
+  });
+
+  it('cuts a batch of large rows before maxRows, at about 4 MiB', async () => {
+    const { client, gateway } = setup();
+    await gateway.typedSchema?.refresh();
+    const sse = readSse(
+      gateway.fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: `subscription { clicksBatches(maxRows: 100, maxDelayMs: 60000) { url } }` }),
+      }),
+    );
+    const first = sse.next();
+    const stream = await client.nextStream();
+    stream.sendHeader('`URL` STRING');
+    const big = (c: string) => c.repeat(2 * 1024 * 1024);
+    for (const c of ['a', 'b', 'c']) stream.sendRow([big(c)]);
+    const batch = (r: GraphQLResponse | undefined) => (r?.data?.clicksBatches as Array<{ url: string }>).map((x) => x.url[0]);
+    expect(batch(await first)).toEqual(['a', 'b']);
+    stream.finish();
+    expect(batch(await sse.next())).toEqual(['c']);
+  });
+
+  it('refuses batch arguments out of range with BAD_USER_INPUT before any upstream query', async () => {
+    const { client, gateway } = setup();
+    for (const args of ['maxRows: 0', 'maxRows: 10001', 'maxDelayMs: -1', 'maxDelayMs: 60001']) {
+      const res = await post(gateway, `subscription { clicksBatches(${args}) { url } }`);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: args.split(':')[0] });
+    }
+    expect(client.callsOf('query')).toEqual([]);
+  });
 });

@@ -31,6 +31,7 @@ import {
   type DocumentNode,
   type FieldNode,
   type GraphQLArgumentConfig,
+  type GraphQLFieldConfig,
   type GraphQLFieldConfigMap,
   type GraphQLInputType,
   type GraphQLResolveInfo,
@@ -49,6 +50,17 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import {
+  BATCH_MAX_BYTES,
+  BATCH_MAX_DELAY_MS_LIMIT,
+  BATCH_MAX_ROWS_LIMIT,
+  DEFAULT_BATCH_MAX_DELAY_MS,
+  DEFAULT_BATCH_MAX_ROWS,
+  approximateJsonBytes,
+  batchArguments,
+  batchEvents,
+  type BatchEvent,
+} from '../resolvers/index.js';
 
 /** Type names the typed schema defines itself, whatever the catalog. */
 export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison'];
@@ -127,6 +139,54 @@ function positiveInt(value: unknown, name: string): number | undefined {
   return value;
 }
 
+/** The arguments a `...Batches` twin adds to its field's (batch-events.ts). */
+const BATCH_ARGS: Record<string, GraphQLArgumentConfig> = {
+  maxRows: {
+    type: GraphQLInt,
+    description: `Rows per batch at most, from 1 to ${BATCH_MAX_ROWS_LIMIT} (default ${DEFAULT_BATCH_MAX_ROWS}).`,
+  },
+  maxDelayMs: {
+    type: GraphQLInt,
+    description:
+      'Milliseconds a batch waits after its first row before it is sent, full or not, ' +
+      `from 0 to ${BATCH_MAX_DELAY_MS_LIMIT} (default ${DEFAULT_BATCH_MAX_DELAY_MS}).`,
+  },
+};
+
+/**
+ * `<field>Batches`: the typed subscription `field` with its rows in batches.
+ * It runs the plain field's own `subscribe` (same arguments, same upstream
+ * query, shared alike) and batches its rows on the way out.
+ */
+function batchTwin(
+  field: string,
+  plain: GraphQLFieldConfig<unknown, GatewayContext>,
+): { readonly name: string; readonly config: GraphQLFieldConfig<unknown, GatewayContext> } {
+  const subscribe = plain.subscribe;
+  if (subscribe === undefined) throw new Error(`Invariant violated: subscription field ${field} has no subscribe`);
+  return {
+    name: `${field}Batches`,
+    config: {
+      type: new GraphQLNonNull(new GraphQLList(plain.type)),
+      description:
+        `\`${field}\` with its rows in batches: one event per batch, sent when it holds \`maxRows\` rows ` +
+        'or `maxDelayMs` after its first row, whichever comes first. Every row arrives once, in order; ' +
+        'the rows read before the end, or before an error, are sent first.',
+      args: { ...plain.args, ...BATCH_ARGS },
+      subscribe: (root, a: Record<string, unknown>, context, info) => {
+        // Checked before the upstream query starts.
+        const batching = batchArguments(a);
+        const rows = subscribe(root, a, context, info) as AsyncIterator<Record<string, unknown>>;
+        return batchEvents(rows, { ...batching, maxBytes: BATCH_MAX_BYTES, sizeOf: approximateJsonBytes });
+      },
+      resolve: (event: unknown) => {
+        const e = event as BatchEvent<Record<string, unknown>>;
+        return e.kind === 'batch' ? e.items : [e.item];
+      },
+    },
+  };
+}
+
 const WINDOW_OPS: ReadonlyArray<[string, string]> = [
   ['eq', '='],
   ['gt', '>'],
@@ -194,6 +254,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
   const entities: EntitySpec[] = [];
   const typeNames = new Map<string, string>();
   const extraResolvers: ResolverMap = {};
+  const batchTwins: Array<{ readonly name: string; readonly config: GraphQLFieldConfig<unknown, GatewayContext> }> = [];
 
   for (const name of claimOrder(byName.keys(), toFieldName)) {
     const source = byName.get(name) as CatalogSource;
@@ -349,6 +410,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
       },
       resolve: (row: unknown) => row,
     };
+    batchTwins.push(batchTwin(subscriptionField, subscriptionFields[subscriptionField] as GraphQLFieldConfig<unknown, GatewayContext>));
 
     // ---------------------------------------------------------- Mutation (insert)
     if (!options.readOnly && source.insertable && t.input !== undefined) {
@@ -368,6 +430,10 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
       };
     }
   }
+
+  // The twins claim their names after every source's own field, so that a
+  // source named like another's twin keeps its plain name.
+  for (const twin of batchTwins) subscriptionFields[subscriptionScope.claim(twin.name)] = twin.config;
 
   const roots = {
     Query: new GraphQLObjectType({ name: 'Query', fields: queryFields }),
