@@ -74,7 +74,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { cpuMs, cpuTimes, killAll, resetPeak, startChild, statusKb, syscalls, type Child } from './process.js';
 import { formatSummary, loadProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { fanout, info, pull, type FanoutResult, type LatencyResult } from './scenarios.js';
+import { fanout, info, ksql, pull, type FanoutResult, type LatencyResult } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** tsx's loader, resolved here so that the children need not run in the tree. */
@@ -262,17 +262,6 @@ function produceBodies(rows: number, batch: number, values: Options['values']): 
     bodies.push(`{"records":[${records.join(',')}]}`);
   }
   return bodies;
-}
-
-async function ksql(engineUrl: string, statement: string): Promise<unknown> {
-  const res = await request(`${engineUrl}/ksql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: statement, streamsProperties: {} }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`ksql ${statement} → ${res.statusCode}: ${text}`);
-  return JSON.parse(text) as unknown;
 }
 
 async function ingest(engineUrl: string, opts: Options): Promise<{ rowsPerSec: number; seconds: number }> {

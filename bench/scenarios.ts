@@ -31,7 +31,8 @@ export interface ScenarioStack {
   readonly wsUrl: string;
 }
 
-async function ksql(engineUrl: string, statement: string): Promise<void> {
+/** One statement on the engine's /ksql; its parsed answer. */
+export async function ksql(engineUrl: string, statement: string): Promise<unknown> {
   const res = await request(`${engineUrl}/ksql`, {
     method: 'POST',
     headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
@@ -39,6 +40,7 @@ async function ksql(engineUrl: string, statement: string): Promise<void> {
   });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`ksql ${statement} → ${res.statusCode}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as unknown;
 }
 
 async function produce(engineUrl: string, topic: string, records: string[]): Promise<void> {

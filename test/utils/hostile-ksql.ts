@@ -35,6 +35,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { sourceDescription } from '../../src/gateway/testing/catalog.js';
 import { drainOrClose } from '../../src/shared/drain.js';
 
 export type QueryMisbehaviour = 'normal' | 'endless-line' | 'flood' | 'huge-body' | 'slow-drip' | 'html-502';
@@ -86,31 +87,13 @@ export interface HostileKsql {
 
 const ORDERS_SCHEMA = '`ID` STRING, `AMOUNT` DOUBLE';
 
-const ORDERS_DESCRIPTION = {
-  name: 'ORDERS',
-  windowType: null,
-  readQueries: [],
-  writeQueries: [],
+const ORDERS_DESCRIPTION = sourceDescription('ORDERS', {
   fields: [
-    { name: 'ID', schema: { type: 'STRING', fields: null, memberSchema: null }, type: 'KEY' },
-    { name: 'AMOUNT', schema: { type: 'DOUBLE', fields: null, memberSchema: null } },
+    ['ID', 'STRING', 'KEY'],
+    ['AMOUNT', 'DOUBLE'],
   ],
-  type: 'STREAM',
-  timestamp: '',
-  statistics: '',
-  errorStats: '',
-  extended: true,
-  keyFormat: 'KAFKA',
-  valueFormat: 'JSON',
-  topic: 'orders',
-  partitions: 1,
-  replication: 1,
   statement: "CREATE STREAM ORDERS (ID STRING KEY, AMOUNT DOUBLE) WITH (kafka_topic='orders', value_format='JSON');",
-  queryOffsetSummaries: [],
-  sourceConstraints: [],
-  clusterStatistics: [],
-  clusterErrorStats: [],
-};
+});
 
 /** What nginx sends when its upstream is down: the page the gateway must not copy. */
 export const HTML_502_PAGE =
