@@ -100,6 +100,29 @@ describe('ksqlDB client over HTTP/2', () => {
     expect(error?.status === 'error' && error.error.code).toBe('KSQL_SERVER_ERROR');
   });
 
+  it('a push query whose consumer is behind stalls only its own stream: another on the same connection flows', async () => {
+    const { server, sockets } = await engineWithStream();
+    const ksql = createKsqlClient({ baseUrl: server.url, queryBufferChunks: 1 });
+    disposers.push(() => ksql.close());
+    const slow = ksql.query(PUSH);
+    await firstRow(slow);
+    const fast = ksql.query({ ksql: "SELECT * FROM S WHERE ID = 999 EMIT CHANGES;" });
+    await fast.header;
+    // 4 MiB of rows for the slow query: far past its read-ahead (128 KiB), the HTTP/2
+    // stream window (256 KiB) and the connection window (512 KiB) together.
+    const big = 'x'.repeat(16 * 1024);
+    const records = Array.from({ length: 256 }, (_, i) => ({ key: i + 100, value: { V: big } }));
+    const produced = await fetch(`${server.url}/topics/s`, { method: 'POST', body: JSON.stringify({ records }) });
+    expect(produced.status).toBe(200);
+    await fetch(`${server.url}/topics/s`, { method: 'POST', body: JSON.stringify({ records: [{ key: 999, value: { V: 'fast' } }] }) });
+    expect((await firstRow(fast)).at(-1)).toEqual({ kind: 'row', columns: [999, 'fast'], tombstone: false });
+    // The slow one still has its rows, in order, once it reads.
+    expect((await firstRow(slow))[0]).toMatchObject({ kind: 'row', columns: [100, big] });
+    expect(sockets.filter((s) => s.remotePort === sockets[0]?.remotePort)).toHaveLength(1);
+    await slow.return();
+    await fast.return();
+  });
+
   it("http2: 'off' uses /query over HTTP/1.1 (a socket per push query) and has no insertsStream", async () => {
     const { server, sockets } = await engineWithStream();
     const ksql = client(server, 'off');
