@@ -346,7 +346,8 @@ class UndiciKsqlClient implements KsqlClient {
     const h2 = this.#http2;
     if (h2 === undefined || h2.known === false) return this.#openQuery(request, options, false);
     return new FallbackQueryStream(async () => {
-      if (!(await h2.supported())) return this.#openQuery(request, options, false);
+      // A client closed meanwhile: the HTTP/1.1 path fails the stream as closed (and opens nothing).
+      if (!(await h2.supported()) || this.#closing !== undefined) return this.#openQuery(request, options, false);
       const stream = this.#openQuery(request, options, false, h2);
       try {
         await stream.header;
@@ -386,7 +387,7 @@ class UndiciKsqlClient implements KsqlClient {
 
   async closeQuery(queryId: string, options?: CallOptions): Promise<void> {
     // The queries /query-stream started are closed on their own connection; no socket is opened for it.
-    const dispatcher = this.#http2?.known === true ? this.#h2Dispatcher(this.#http2) : this.#dispatcher;
+    const dispatcher = this.#closing === undefined && this.#http2?.known === true ? this.#h2Dispatcher(this.#http2) : this.#dispatcher;
     await this.#call('POST', this.#path(Paths.CLOSE_QUERY), { queryId }, options, true, dispatcher);
   }
 

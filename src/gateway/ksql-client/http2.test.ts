@@ -76,6 +76,15 @@ describe('HTTP/2 fallback', () => {
     expect(server.paths).toEqual([]);
   });
 
+  it('close() while a push query waits for the probe fails it as closed, and sends nothing', async () => {
+    const server = await http1Only();
+    const ksql = createKsqlClient({ baseUrl: server.url });
+    const stream = ksql.query({ ksql: 'SELECT * FROM Q EMIT CHANGES;' });
+    await ksql.close();
+    await expect(stream.next()).rejects.toMatchObject({ code: 'KSQL_ABORTED' });
+    expect(server.paths).toEqual([]);
+  });
+
   it('return() while the probe runs ends the stream at once, and no query is sent', async () => {
     const server = await http1Only();
     const ksql = client(server.url);

@@ -120,7 +120,8 @@ export class Http2Upstream {
     this.#closed = true;
     const client = this.#client;
     this.#client = undefined;
-    if (client !== undefined) await client.close().catch(() => client.destroy());
+    // The client has already ended its streams; a probe still waiting is cut, not awaited.
+    if (client !== undefined) await client.destroy().catch(() => {});
   }
 
   async #probe(): Promise<boolean> {
@@ -128,6 +129,8 @@ export class Http2Upstream {
     // Over TLS, ask ALPN first: an undici Client that fell back to HTTP/1.1
     // would serialise every push query on its one connection.
     if (origin.startsWith('https:') && !(await this.#alpnH2(probeTimeoutMs))) return false;
+    // Closed while asking: open no connection that nobody would close.
+    if (this.#closed) return false;
     const signal = AbortSignal.timeout(probeTimeoutMs);
     const response = await this.dispatcher.request({
       origin,
