@@ -287,7 +287,13 @@ class UndiciKsqlClient implements KsqlClient {
       });
       this.#http2 =
         http2 === 'auto'
-          ? new Http2Upstream({ origin: this.#endpoint.origin, basePath: this.#endpoint.basePath, tls: tlsOptions })
+          ? new Http2Upstream({
+              origin: this.#endpoint.origin,
+              basePath: this.#endpoint.basePath,
+              tls: tlsOptions,
+              // The probe delays the first push query: never by more than a call's budget.
+              probeTimeoutMs: this.#timeoutMs > 0 ? Math.min(this.#timeoutMs, 5_000) : 5_000,
+            })
           : undefined;
       base = this.#owned.compose(alerts.interceptor());
     } else {
