@@ -84,8 +84,9 @@ export interface KsqlClientOptions {
    * a `MockAgent`, ...). The client composes its error interceptor onto it
    * and never closes it.
    * @default an `Agent` owned and closed by the client: HTTP/1.1,
-   *   pipelining 1, unlimited connections (each running push query holds
-   *   one), keep-alive 10 s, TLS as `tls` says.
+   *   pipelining 1, unlimited connections (each push query on /query holds
+   *   one), keep-alive 10 s, TLS as `tls` says; plus, with `http2: 'auto'`,
+   *   one HTTP/2 connection for every push query when the server speaks it.
    */
   readonly dispatcher?: Dispatcher | undefined;
   /**
