@@ -4,6 +4,7 @@
  * formats, /close-query, /inserts-stream with acks and a bad row.
  */
 import { connect, type ClientHttp2Session } from 'node:http2';
+import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineServer, type EngineServer } from './server.js';
 
@@ -154,5 +155,26 @@ describe('HTTP/2 (h2c prior knowledge) and HTTP/1.1 on one port', () => {
     expect(await inserts.json()).toMatchObject({ error_code: 40004 });
     const q = await fetch(`${server.url}/query-stream`, { method: 'POST', body: PUSH });
     expect((await q.text()).trim().split('\n')).toHaveLength(3);
+  });
+
+  it('survives connections reset mid-preface, and reads a request whose first bytes come alone', async () => {
+    const { port } = server;
+    const reset = netConnect(port, '127.0.0.1');
+    await new Promise((resolve) => reset.once('connect', resolve));
+    reset.write('PRI * HTTP/2.0\r\n');
+    reset.resetAndDestroy();
+    const split = netConnect(port, '127.0.0.1');
+    await new Promise((resolve) => split.once('connect', resolve));
+    let text = '';
+    split.setEncoding('utf8');
+    split.on('data', (c: string) => (text += c));
+    const closed = new Promise((resolve) => split.once('close', resolve));
+    split.write('P');
+    setImmediate(() => split.write('OST /close-query HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'));
+    await closed;
+    // The HTTP/1.1 server read the whole request: 400 for the missing queryId, not a parse error.
+    expect(text).toMatch(/^HTTP\/1\.1 400/);
+    expect(text).toContain('queryId');
+    expect((await fetch(`${server.url}/info`)).status).toBe(200);
   });
 });

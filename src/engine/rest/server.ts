@@ -99,6 +99,9 @@ export interface EngineServer {
   onConnection(listener: (socket: Socket) => void): () => void;
 }
 
+/** How long a new connection may stay silent before its protocol is known. */
+const SNIFF_TIMEOUT_MS = 60_000;
+
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -112,6 +115,8 @@ function sniffPreface(socket: Socket, route: (h2: boolean) => void): void {
   const done = (h2: boolean) => {
     socket.off('data', onData);
     socket.off('end', onEnd);
+    socket.off('error', onError);
+    socket.setTimeout(0);
     socket.pause();
     if (head.length > 0) socket.unshift(head);
     route(h2);
@@ -124,8 +129,13 @@ function sniffPreface(socket: Socket, route: (h2: boolean) => void): void {
   };
   // A connection that ends before it said anything: HTTP/1.1 closes it politely.
   const onEnd = () => done(false);
+  // No server owns the socket yet: without a listener a reset would be an uncaught error.
+  const onError = () => socket.destroy();
   socket.on('data', onData);
   socket.on('end', onEnd);
+  socket.on('error', onError);
+  // A connection that never says anything is not kept (node:http's headersTimeout starts only once it has it).
+  socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
 }
 
 export async function startEngineServer(options: EngineServerOptions = {}): Promise<EngineServer> {
