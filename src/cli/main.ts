@@ -188,6 +188,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       ...(config.credentials ? { credentials: config.credentials } : {}),
       maxLineBytes: config.ksqlMaxLineBytes,
       maxBodyBytes: config.ksqlMaxBodyBytes,
+      http2: config.ksqlHttp2,
       // Only for --ksql-url: the embedded engine speaks plain HTTP on loopback.
       ...(tls !== undefined && engine === undefined ? { tls } : {}),
     };

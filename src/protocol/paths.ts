@@ -14,6 +14,8 @@ export const Paths = {
   QUERY: '/query',
   QUERY_STREAM: '/query-stream',
   CLOSE_QUERY: '/close-query',
+  /** HTTP/2 only in ksqlDB (400, error code 40004, over HTTP/1.1). */
+  INSERTS_STREAM: '/inserts-stream',
   STATUS: '/status',
   IS_VALID_PROPERTY: '/is_valid_property',
   /** Embedded-engine extension: Kafka REST Proxy v2 style produce. */

@@ -36,6 +36,37 @@ export interface CloseQueryRequest {
   queryId: string;
 }
 
+/**
+ * The first line of a `POST /inserts-stream` body (spec §6.4); each
+ * following line is one row, a JSON object keyed by column name (unquoted
+ * names are uppercased, `` `quoted` `` ones kept).
+ */
+export interface InsertsStreamArgs {
+  target: string;
+  properties?: Record<string, unknown> | undefined;
+}
+
+/** The acknowledgement of row `seq` (0-based, in the order sent). */
+export interface InsertAck {
+  status: 'ok';
+  seq: number;
+}
+
+/**
+ * The error of row `seq` (seq -1 when no row is to blame, e.g. a body that is
+ * not JSON); ksqlDB ends the response after it.
+ */
+export interface InsertError {
+  '@type': 'InsertError';
+  error_code: number;
+  message: string;
+  status: 'error';
+  seq: number;
+}
+
+/** One element of an `/inserts-stream` response. */
+export type InsertResponse = InsertAck | InsertError;
+
 export interface TerminateClusterRequest {
   deleteTopicList?: string[] | undefined;
 }

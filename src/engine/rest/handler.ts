@@ -29,6 +29,7 @@ import { silentLogger, type Logger } from '../../shared/logger.js';
 import type { Engine, EngineRequest, ProduceInput } from '../index.js';
 import { toEntity } from './entities.js';
 import { badRequest, errorResponse, type Endpoint } from './errors.js';
+import { INSERTS_STREAM_PRODUCES, InsertsStreamRequestError, openInsertsStream } from './inserts-stream.js';
 import { queryBody, type QueryFormat } from './query-response.js';
 
 export interface HandlerOptions {
@@ -37,7 +38,12 @@ export interface HandlerOptions {
   readonly logger?: Logger | undefined;
 }
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+/** What the node binding knows of the connection; absent in process (then nothing is refused for it). */
+export interface ConnectionInfo {
+  readonly httpVersion: '1.1' | '2';
+}
+
+export type FetchHandler = (request: Request, connection?: ConnectionInfo) => Promise<Response>;
 
 const JSON_TYPE = 'application/json';
 const OLD_API_PRODUCES = [ContentType.KSQL_V1_JSON, ContentType.JSON];
@@ -206,6 +212,26 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
     }
   }
 
+  async function insertsStream(request: Request, connection: ConnectionInfo | undefined): Promise<Response> {
+    const refuse = (errorCode: number, message: string) =>
+      // Written by Vert.x's FailureHandler: no Content-Type.
+      new Response(utf8(stringifyJson({ '@type': 'generic_error', error_code: errorCode, message })), { status: 400 });
+    if (connection?.httpVersion === '1.1') {
+      void request.body?.cancel().catch(() => {});
+      return refuse(ErrorCode.HTTP2_ONLY, 'This endpoint is only available when using HTTP2');
+    }
+    const chosen = negotiate(request.headers.get('accept'), INSERTS_STREAM_PRODUCES);
+    if (chosen === undefined) return notFound();
+    const format = chosen === ContentType.JSON ? 'json' : 'delimited';
+    try {
+      const body = await openInsertsStream(request.body ?? new Response('').body!, { engine, format, logger });
+      return new Response(body, { status: 200, headers: { 'content-type': format === 'json' ? ContentType.JSON : ContentType.DELIMITED } });
+    } catch (err) {
+      if (err instanceof InsertsStreamRequestError) return refuse(err.errorCode, err.message);
+      return fail(err, 'other');
+    }
+  }
+
   function status(pathname: string): Response {
     const id = commandIdFromStatusPath(pathname);
     if (id === undefined) return notFound();
@@ -300,7 +326,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
     }
   }
 
-  return async function handle(request: Request): Promise<Response> {
+  return async function handle(request: Request, connection?: ConnectionInfo): Promise<Response> {
     const url = new URL(request.url);
     const path = stripTrailingSlash(url.pathname);
     const method = request.method.toUpperCase();
@@ -320,6 +346,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
       if (method === 'POST' && path === '/query') return await query(request, 'query');
       if (method === 'POST' && path === '/query-stream') return await query(request, 'query-stream');
       if (method === 'POST' && path === '/close-query') return await closeQuery(request);
+      if (method === 'POST' && path === '/inserts-stream') return await insertsStream(request, connection);
 
       // The old-API routes below all declare v1+json and json.
       const oldApi = (method === 'POST' && (path === '/ksql' || path === '/ksql/terminate' || path === '/heartbeat' || path === '/lag')) ||

@@ -1,5 +1,10 @@
 /**
- * Binds a fetch handler to node:http. Streams response bodies with
+ * Binds a fetch handler to node:http and to node:http2's compatibility API
+ * (the same request/response members; HTTP/2 pseudo-headers are not passed
+ * on). The handler learns the protocol through {@link ConnectionInfo}.
+ * Request bodies are read whole, bounded in bytes, except `/inserts-stream`,
+ * whose body is handed on as a stream: its acks answer rows while the client
+ * is still sending. Streams response bodies with
  * backpressure (waits for `drain`) and, when the client goes away before the
  * response is done, aborts the request signal and cancels the body stream,
  * so a push query's iterator `return()` runs and the query is deregistered
@@ -8,6 +13,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { Readable } from 'node:stream';
 import type { Logger } from '../../shared/logger.js';
 import type { FetchHandler } from './handler.js';
 import { drainOrClose } from '../../shared/drain.js';
@@ -21,9 +28,12 @@ export interface NodeAdapterOptions {
   readonly logger?: Logger | undefined;
 }
 
-export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+export type NodeListener = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+/** Paths whose request body the handler reads as a stream. */
+const STREAMED_BODY_PATHS = new Set(['/inserts-stream', '/inserts-stream/']);
+
+async function readBody(req: IncomingMessage | Http2ServerRequest, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -35,10 +45,11 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | und
   return Buffer.concat(chunks);
 }
 
-function toHeaders(req: IncomingMessage): Headers {
+function toHeaders(req: IncomingMessage | Http2ServerRequest): Headers {
   const h = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
+    // HTTP/2 pseudo-headers (`:path`, ...) are not header names for fetch.
+    if (v === undefined || k.startsWith(':')) continue;
     if (Array.isArray(v)) for (const x of v) h.append(k, x);
     else h.set(k, v);
   }
@@ -58,11 +69,20 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
       let response: Response;
       try {
         const method = req.method ?? 'GET';
-        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-        const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes);
-        const init: RequestInit = { method, headers: toHeaders(req), signal: controller.signal };
-        if (body !== undefined) init.body = Uint8Array.from(body);
-        response = await handler(new Request(url, init));
+        const authority = req.headers.host ?? (req.headers as Record<string, string | string[] | undefined>)[':authority'];
+        const url = new URL(req.url ?? '/', `http://${typeof authority === 'string' ? authority : 'localhost'}`);
+        const httpVersion = req.httpVersionMajor === 2 ? '2' : '1.1';
+        const init: RequestInit & { duplex?: 'half' } = { method, headers: toHeaders(req), signal: controller.signal };
+        if (method !== 'GET' && method !== 'HEAD') {
+          if (method === 'POST' && STREAMED_BODY_PATHS.has(url.pathname)) {
+            // The handler bounds what it reads (per line); a fetch body stream needs duplex 'half'.
+            init.body = Readable.toWeb(req as Readable) as ReadableStream<Uint8Array>;
+            init.duplex = 'half';
+          } else {
+            init.body = Uint8Array.from(await readBody(req, maxBodyBytes));
+          }
+        }
+        response = await handler(new Request(url, init), { httpVersion });
       } catch (err) {
         logger?.error('request failed', err);
         if (!res.headersSent) {
@@ -83,7 +103,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
         res.end();
         return;
       }
-      res.flushHeaders();
+      (res as ServerResponse).flushHeaders();
       const reader = stream.getReader();
       const onClose = () => {
         if (!res.writableFinished) void reader.cancel().catch(() => {});
@@ -94,7 +114,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
           const { done, value } = await reader.read();
           if (done) break;
           if (res.destroyed) break;
-          if (!res.write(value)) await drainOrClose(res);
+          if (!(res as ServerResponse).write(value)) await drainOrClose(res);
           if (res.destroyed) break;
         }
         responded = true;

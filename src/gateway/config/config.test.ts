@@ -191,3 +191,12 @@ describe('flags (node:util parseArgs)', () => {
     expect(() => loadConfig(parseArgs(['engine', '--tls-client-ca-file', 'ca.pem']), {})).toThrow(/needs --tls-cert-file/);
   });
 });
+
+describe('--ksql-http2', () => {
+  it('defaults to auto, reads off from the flag or the environment, and refuses anything else', () => {
+    expect((loadConfig(parseArgs(['serve']), {}) as ServeConfig).ksqlHttp2).toBe('auto');
+    expect((loadConfig(parseArgs(['serve', '--ksql-http2', 'off']), {}) as ServeConfig).ksqlHttp2).toBe('off');
+    expect((loadConfig(parseArgs(['serve']), { KSQLDB_GATEWAY_KSQL_HTTP2: 'off' }) as ServeConfig).ksqlHttp2).toBe('off');
+    expect(() => loadConfig(parseArgs(['serve', '--ksql-http2', 'on']), {})).toThrow(/--ksql-http2 must be auto or off/);
+  });
+});

@@ -377,6 +377,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'PATH',
   },
   {
+    flag: 'ksql-http2',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'auto: push queries share one HTTP/2 connection per ksqlDB server (/query-stream; h2c, or ALPN h2 over https) when the server speaks it, else /query over HTTP/1.1; multi-row inserts use /inserts-stream. off: HTTP/1.1 only.',
+    defaults: { serve: 'auto' },
+    valueName: 'auto|off',
+  },
+  {
     flag: 'shutdown-timeout-ms',
     kind: 'integer',
     commands: ['serve', 'engine'],
@@ -502,6 +511,8 @@ export interface ServeConfig {
   readonly ksqlHealthIntervalMs: number;
   readonly ksqlMaxLineBytes: number;
   readonly ksqlMaxBodyBytes: number;
+  /** HTTP/2 towards ksqlDB (`--ksql-http2`). */
+  readonly ksqlHttp2: 'auto' | 'off';
   readonly metrics: boolean;
   readonly metricsPath: string;
   readonly shutdownTimeoutMs: number;
@@ -912,6 +923,10 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError('--only-persisted needs --persisted-documents FILE');
   }
   const allowedHostsRaw = get('allowed-hosts');
+  const ksqlHttp2 = get('ksql-http2') as string;
+  if (ksqlHttp2 !== 'auto' && ksqlHttp2 !== 'off') {
+    throw new ConfigError(`--ksql-http2 must be auto or off, got "${ksqlHttp2}"`);
+  }
   return Object.freeze({
     command,
     port,
@@ -921,6 +936,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ksqlHealthIntervalMs: positive('ksql-health-interval-ms'),
     ksqlMaxLineBytes: positive('ksql-max-line-bytes'),
     ksqlMaxBodyBytes: positive('ksql-max-body-bytes'),
+    ksqlHttp2,
     metrics: get('metrics') as boolean,
     metricsPath,
     shutdownTimeoutMs,

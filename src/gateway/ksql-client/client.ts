@@ -18,6 +18,15 @@
  * budget ends once its header element has arrived: push-query bodies never
  * time out (undici `bodyTimeout: 0`; ksqlDB sends no keep-alives).
  *
+ * HTTP/2 (`http2: 'auto'`, see ./http2.ts): push queries (`query()`) go
+ * over ONE HTTP/2 connection per server to `/query-stream` (asking for the
+ * `application/vnd.ksql.v1+json` StreamedRow array, the same elements as
+ * `/query`, so the header, rows, final message, errors, bounds and
+ * backpressure are those of `/query`), `closeQuery` goes over it too, and
+ * `insertsStream` needs it. A server that does not speak HTTP/2, or answers
+ * `/query-stream` with 404, gets `/query` over HTTP/1.1 as before, and the
+ * answer is remembered. Everything else stays on HTTP/1.1.
+ *
  * Bounds: every body read whole (statements, `/info`, `pullQuery`'s rows,
  * ...) stops at `maxBodyBytes` and every `/query` line at `maxLineBytes`;
  * past either the request is aborted and the call fails with
@@ -30,6 +39,7 @@ import { Agent, type Dispatcher } from 'undici';
 import {
   CLIENT_ACCEPT,
   ContentType,
+  ErrorCode,
   Paths,
   parseJson,
   statusPath,
@@ -49,14 +59,18 @@ import {
   KsqlClientConfigError,
   KsqlProtocolError,
   KsqlResponseTooLargeError,
+  KsqlServerError,
+  serverErrorFromObject,
   toKsqlClientError,
   type GatewayError,
 } from './errors.js';
+import { FallbackQueryStream } from './fallback-query-stream.js';
+import { Http2Upstream } from './http2.js';
 import { declaredLength, readBoundedText } from './bounded-body.js';
 import { ksqlErrorInterceptor } from './ksql-error-interceptor.js';
 import { openQueryStream } from './streamed-query.js';
 import { TlsAlerts, tlsConnectOptions, type KsqlTlsOptions } from './tls.js';
-import type { CallOptions, KsqlClient, PullQueryResult, QueryHeader, QueryRow, QueryStream } from './types.js';
+import type { CallOptions, InsertRowResult, KsqlClient, PullQueryResult, QueryHeader, QueryRow, QueryStream } from './types.js';
 
 export interface KsqlClientOptions {
   /**
@@ -70,8 +84,9 @@ export interface KsqlClientOptions {
    * a `MockAgent`, ...). The client composes its error interceptor onto it
    * and never closes it.
    * @default an `Agent` owned and closed by the client: HTTP/1.1,
-   *   pipelining 1, unlimited connections (each running push query holds
-   *   one), keep-alive 10 s, TLS as `tls` says.
+   *   pipelining 1, unlimited connections (each push query on /query holds
+   *   one), keep-alive 10 s, TLS as `tls` says; plus, with `http2: 'auto'`,
+   *   one HTTP/2 connection for every push query when the server speaks it.
    */
   readonly dispatcher?: Dispatcher | undefined;
   /**
@@ -136,7 +151,20 @@ export interface KsqlClientOptions {
    * @default 67108864 (bytes, 64 MiB)
    */
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * Use HTTP/2 where ksqlDB serves it: `'auto'` sends push queries to
+   * `/query-stream` (and `closeQuery`, `insertsStream`) over one shared
+   * HTTP/2 connection per server when the server speaks it (h2c with prior
+   * knowledge for http, ALPN `h2` for https), else falls back to `/query`
+   * over HTTP/1.1; `'off'` never tries. Only with the Agent the client owns:
+   * a `dispatcher` you pass carries everything, so HTTP/2 is then off.
+   * @default 'auto'
+   */
+  readonly http2?: 'auto' | 'off' | undefined;
 }
+
+/** What `/query-stream` is asked for: the StreamedRow array of `/query` (spec §2). */
+const QUERY_STREAM_ACCEPT = ContentType.KSQL_V1_JSON;
 
 type Method = 'GET' | 'POST';
 
@@ -210,6 +238,8 @@ class UndiciKsqlClient implements KsqlClient {
   readonly #maxLineBytes: number;
   readonly #maxBodyBytes: number;
   readonly #active = new Set<(reason: GatewayError) => void>();
+  readonly #http2: Http2Upstream | undefined;
+  readonly #maxErrorBodyBytes: number;
   #closing: Promise<void> | undefined;
 
   constructor(options: KsqlClientOptions) {
@@ -226,7 +256,12 @@ class UndiciKsqlClient implements KsqlClient {
       maxErrorBodyBytes = 64 * 1024,
       maxLineBytes = 16 * 1024 * 1024,
       maxBodyBytes = 64 * 1024 * 1024,
+      http2 = 'auto',
     } = options;
+    if (http2 !== 'auto' && http2 !== 'off') {
+      throw new KsqlClientConfigError(`http2 must be 'auto' or 'off', got ${String(http2)}`);
+    }
+    this.#maxErrorBodyBytes = maxErrorBodyBytes;
     this.#endpoint = parseBaseUrl(baseUrl);
     this.#timeoutMs = checkDuration('requestTimeoutMs', requestTimeoutMs);
     if (!Number.isInteger(queryBufferChunks) || queryBufferChunks < 1) {
@@ -244,15 +279,27 @@ class UndiciKsqlClient implements KsqlClient {
     let base: Dispatcher;
     if (dispatcher === undefined) {
       const alerts = new TlsAlerts();
+      const tlsOptions = tls === undefined ? undefined : tlsConnectOptions(tls);
       this.#owned = new Agent({
         keepAliveTimeout: 10_000,
         keepAliveMaxTimeout: 60_000,
         pipelining: 1,
-        connect: alerts.connector(tls === undefined ? {} : tlsConnectOptions(tls)),
+        connect: alerts.connector(tlsOptions ?? {}),
       });
+      this.#http2 =
+        http2 === 'auto'
+          ? new Http2Upstream({
+              origin: this.#endpoint.origin,
+              basePath: this.#endpoint.basePath,
+              tls: tlsOptions,
+              // The probe delays the first push query: never by more than a call's budget.
+              probeTimeoutMs: this.#timeoutMs > 0 ? Math.min(this.#timeoutMs, 5_000) : 5_000,
+            })
+          : undefined;
       base = this.#owned.compose(alerts.interceptor());
     } else {
       this.#owned = undefined;
+      this.#http2 = undefined;
       base = dispatcher;
     }
     this.#dispatcher = base.compose(ksqlErrorInterceptor({ maxBodyBytes: maxErrorBodyBytes }));
@@ -303,7 +350,24 @@ class UndiciKsqlClient implements KsqlClient {
   }
 
   query(request: KsqlRequest, options?: CallOptions): QueryStream {
-    return this.#openQuery(request, options, false);
+    const h2 = this.#http2;
+    if (h2 === undefined || h2.known === false) return this.#openQuery(request, options, false);
+    return new FallbackQueryStream(async () => {
+      // A client closed meanwhile: the HTTP/1.1 path fails the stream as closed (and opens nothing).
+      if (!(await h2.supported()) || this.#closing !== undefined) return this.#openQuery(request, options, false);
+      const stream = this.#openQuery(request, options, false, h2);
+      try {
+        await stream.header;
+      } catch (err) {
+        // A server (or proxy) with HTTP/2 but no /query-stream: /query from now on.
+        if (err instanceof KsqlServerError && err.httpStatus === 404 && !err.inStream) {
+          h2.markUnsupported();
+          void stream.return();
+          return this.#openQuery(request, options, false);
+        }
+      }
+      return stream;
+    });
   }
 
   async pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult> {
@@ -329,16 +393,108 @@ class UndiciKsqlClient implements KsqlClient {
   }
 
   async closeQuery(queryId: string, options?: CallOptions): Promise<void> {
-    await this.#call('POST', this.#path(Paths.CLOSE_QUERY), { queryId }, options, true);
+    // The queries /query-stream started are closed on their own connection; no socket is opened for it.
+    const dispatcher = this.#closing === undefined && this.#http2?.known === true ? this.#h2Dispatcher(this.#http2) : this.#dispatcher;
+    await this.#call('POST', this.#path(Paths.CLOSE_QUERY), { queryId }, options, true, dispatcher);
+  }
+
+  async insertsStream(
+    target: string,
+    rows: readonly Readonly<Record<string, unknown>>[],
+    options?: CallOptions,
+  ): Promise<InsertRowResult[] | null> {
+    const h2 = this.#http2;
+    if (h2 === undefined || !(await h2.supported())) return null;
+    const method = 'POST';
+    const path = this.#path(Paths.INSERTS_STREAM);
+    if (this.#closing !== undefined) throw this.#closedError(method, path);
+    const body = [stringifyJson({ target }), ...rows.map((r) => stringifyJson(r))].join('\n') + '\n';
+    const timeoutMs = this.#timeout(options);
+    const callerSignal = options?.signal;
+    const link = linkSignals([callerSignal], timeoutMs);
+    const { origin } = this.#endpoint;
+    let text: string;
+    try {
+      const headers = this.#requestHeaders(options, false);
+      headers['accept'] = ContentType.DELIMITED;
+      const response = await this.#h2Dispatcher(h2).request({
+        origin,
+        path,
+        method,
+        headers,
+        body,
+        signal: link.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const httpStatus = response.statusCode;
+      text = await readBoundedText(response.body, {
+        maxBytes: this.#maxBodyBytes,
+        declaredBytes: declaredLength(response.headers['content-length']),
+        tooLarge: () =>
+          new KsqlResponseTooLargeError(`${method} ${path}: the response body is larger than ${this.#maxBodyBytes} bytes (maxBodyBytes); the request was aborted`, {
+            method,
+            path,
+            httpStatus,
+            limit: 'maxBodyBytes',
+            limitBytes: this.#maxBodyBytes,
+          }),
+      });
+    } catch (err) {
+      // No /inserts-stream there after all (a proxy, or HTTP/1.1 behind it): the caller sends statements.
+      if (err instanceof KsqlServerError && (err.httpStatus === 404 || err.errorCode === ErrorCode.HTTP2_ONLY)) return null;
+      throw toKsqlClientError(err, { method, path, origin, callerSignal, timedOut: link.signal.aborted && !callerSignal?.aborted, timeoutMs });
+    } finally {
+      link.dispose();
+    }
+    return this.#insertResults(text, rows.length, path);
   }
 
   close(): Promise<void> {
     if (this.#closing === undefined) {
       for (const destroy of [...this.#active]) destroy(this.#closedError('POST', this.#path(Paths.QUERY)));
       this.#active.clear();
-      this.#closing = this.#owned ? this.#owned.close() : Promise.resolve();
+      this.#closing = Promise.all([this.#owned ? this.#owned.close() : undefined, this.#http2?.close()]).then(() => {});
     }
     return this.#closing;
+  }
+
+  /** One result per row from the delimited acks; rows never acknowledged are `skipped`. */
+  #insertResults(text: string, count: number, path: string): InsertRowResult[] {
+    const results: InsertRowResult[] = Array.from({ length: count }, (_, seq) => ({ seq, status: 'skipped' as const }));
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let element: JsonValue;
+      try {
+        element = parseJson(line);
+      } catch (cause) {
+        throw new KsqlProtocolError(`POST ${path}: an acknowledgement is not JSON`, { method: 'POST', path, httpStatus: 200, cause });
+      }
+      if (!isObject(element)) throw this.#shapeError('POST', path, 'acknowledgement objects');
+      const seq = Number(element['seq']);
+      const inRange = Number.isInteger(seq) && seq >= 0 && seq < count;
+      if (element['status'] === 'ok' && inRange) {
+        results[seq] = { seq, status: 'ok' };
+        continue;
+      }
+      const error = serverErrorFromObject(element, { httpStatus: 200, inStream: true, method: 'POST', path });
+      if (error === undefined) throw this.#shapeError('POST', path, 'acknowledgements ({"seq":n,"status":"ok"}) or insert errors');
+      // An error without a row to blame (seq -1: the body itself) fails the call.
+      if (!inRange) throw error;
+      results[seq] = { seq, status: 'error', error };
+    }
+    return results;
+  }
+
+  #h2Dispatcher(h2: Http2Upstream): Dispatcher {
+    return h2.dispatcher.compose(
+      // undici holds a non-idempotent request (POST) until the ones in flight
+      // on the connection are done: right for HTTP/1.1 pipelining, fatal for
+      // open-ended push queries sharing one HTTP/2 connection. Streams are
+      // independent, and nothing here is retried.
+      (dispatch) => (opts, handler) => dispatch({ ...opts, idempotent: true }, handler),
+      ksqlErrorInterceptor({ maxBodyBytes: this.#maxErrorBodyBytes }),
+    );
   }
 
   // ------------------------------------------------------------ plumbing
@@ -372,6 +528,7 @@ class UndiciKsqlClient implements KsqlClient {
     body: unknown,
     options: CallOptions | undefined,
     allowEmpty = false,
+    dispatcher: Dispatcher = this.#dispatcher,
   ): Promise<JsonValue | undefined> {
     if (this.#closing !== undefined) throw this.#closedError(method, path);
     const timeoutMs = this.#timeout(options);
@@ -381,7 +538,7 @@ class UndiciKsqlClient implements KsqlClient {
     let status: number;
     let text: string;
     try {
-      const response = await this.#dispatcher.request({
+      const response = await dispatcher.request({
         origin,
         path,
         method,
@@ -434,17 +591,32 @@ class UndiciKsqlClient implements KsqlClient {
     }
   }
 
-  #openQuery(request: KsqlRequest, options: CallOptions | undefined, collect: boolean): QueryStream {
-    const path = this.#path(Paths.QUERY);
+  /** `/query` over HTTP/1.1, or with `h2` `/query-stream` over the shared HTTP/2 connection. */
+  #openQuery(request: KsqlRequest, options: CallOptions | undefined, collect: boolean, h2?: Http2Upstream): QueryStream {
+    const path = this.#path(h2 === undefined ? Paths.QUERY : Paths.QUERY_STREAM);
     const timeoutMs = this.#timeout(options);
+    const headers = this.#requestHeaders(options, true);
+    let body: string;
+    if (h2 === undefined) {
+      body = stringifyJson(request);
+    } else {
+      headers['accept'] = QUERY_STREAM_ACCEPT;
+      // QueryStreamArgs: `sql` and `properties`, not `ksql` and `streamsProperties` (spec §6.1).
+      body = stringifyJson({
+        sql: request.ksql,
+        properties: request.streamsProperties ?? {},
+        ...(request.sessionVariables === undefined ? {} : { sessionVariables: request.sessionVariables }),
+        ...(request.requestProperties === undefined ? {} : { requestProperties: request.requestProperties }),
+      });
+    }
     return openQueryStream({
-      dispatcher: this.#dispatcher,
+      dispatcher: h2 === undefined ? this.#dispatcher : this.#h2Dispatcher(h2),
       request: {
         origin: this.#endpoint.origin,
         path,
         method: 'POST',
-        headers: this.#requestHeaders(options, true),
-        body: stringifyJson(request),
+        headers,
+        body,
         headersTimeout: timeoutMs,
         // Push-query bodies are open-ended and carry no keep-alives.
         bodyTimeout: collect ? timeoutMs : 0,

@@ -50,6 +50,7 @@ import { createKsqlClient, type KsqlClientOptions } from './client.js';
 import { KsqlAbortError, KsqlClientConfigError, KsqlClientErrorCode, KsqlTransportError } from './errors.js';
 import type {
   CallOptions,
+  InsertRowResult,
   KsqlClient,
   KsqlServerState,
   PullQueryResult,
@@ -413,6 +414,11 @@ class Cluster implements KsqlCluster {
 
   pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult> {
     return this.#retrying('POST /query', options, (c) => c.pullQuery(request, options));
+  }
+
+  /** Writes, like `/ksql`: sent once, to one server (no retry); null when that server offers no `/inserts-stream`. */
+  insertsStream(target: string, rows: readonly Readonly<Record<string, unknown>>[], options?: CallOptions): Promise<InsertRowResult[] | null> {
+    return this.#once(async (c) => (c.insertsStream === undefined ? null : c.insertsStream(target, rows, options)));
   }
 
   query(request: KsqlRequest, options?: CallOptions): QueryStream {

@@ -29,6 +29,7 @@ export {
 } from './errors.js';
 export type {
   CallOptions,
+  InsertRowResult,
   KsqlClient,
   KsqlServerState,
   PullQueryResult,

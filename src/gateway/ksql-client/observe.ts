@@ -12,7 +12,7 @@
  * @module
  */
 import type { KsqlEntity, KsqlRequest } from '../../protocol/index.js';
-import type { CallOptions, KsqlClient, PullQueryResult, QueryEvent, QueryHeader, QueryStream } from './types.js';
+import type { CallOptions, InsertRowResult, KsqlClient, PullQueryResult, QueryEvent, QueryHeader, QueryStream } from './types.js';
 
 export type KsqlEndpoint =
   | '/info'
@@ -22,7 +22,8 @@ export type KsqlEndpoint =
   | '/status'
   | '/ksql/terminate'
   | '/query'
-  | '/close-query';
+  | '/close-query'
+  | '/inserts-stream';
 
 export interface KsqlCall {
   readonly endpoint: KsqlEndpoint;
@@ -251,6 +252,13 @@ class ObservedClient implements KsqlClient {
 
   closeQuery(queryId: string, options?: CallOptions) {
     return this.#observe({ endpoint: '/close-query' }, () => this.#client.closeQuery(queryId, options));
+  }
+
+  insertsStream(target: string, rows: readonly Readonly<Record<string, unknown>>[], options?: CallOptions): Promise<InsertRowResult[] | null> {
+    const client = this.#client;
+    // A client without it is "not offered", as the interface says; nothing to observe.
+    if (client.insertsStream === undefined) return Promise.resolve(null);
+    return this.#observe({ endpoint: '/inserts-stream' }, () => client.insertsStream!(target, rows, options));
   }
 
   /** Closing belongs to whoever made the client: an observed view closes nothing. */

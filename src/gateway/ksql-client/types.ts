@@ -14,6 +14,7 @@ import type {
   ServerInfo,
   WireColumn,
 } from '../../protocol/index.js';
+import type { KsqlServerError } from './errors.js';
 
 export interface CallOptions {
   /** Cancels the call; the HTTP request is aborted at once. */
@@ -65,6 +66,16 @@ export interface QueryStream extends AsyncIterableIterator<QueryEvent> {
   return(value?: unknown): Promise<IteratorResult<QueryEvent>>;
 }
 
+/**
+ * The outcome of one row of {@link KsqlClient.insertsStream}, by `seq` (its
+ * index in the rows given): acknowledged, refused (ksqlDB then stops, so
+ * every later row is `skipped`: never inserted), or skipped.
+ */
+export type InsertRowResult =
+  | { readonly seq: number; readonly status: 'ok' }
+  | { readonly seq: number; readonly status: 'error'; readonly error: KsqlServerError }
+  | { readonly seq: number; readonly status: 'skipped' };
+
 export interface PullQueryResult {
   readonly header: QueryHeader;
   readonly rows: readonly QueryRow[];
@@ -85,8 +96,17 @@ export interface KsqlClient {
   query(request: KsqlRequest, options?: CallOptions): QueryStream;
   /** `POST /query` collected to the end (pull queries, or push queries with LIMIT). */
   pullQuery(request: KsqlRequest, options?: CallOptions): Promise<PullQueryResult>;
-  /** `POST /close-query`. */
+  /** `POST /close-query` (over HTTP/2 when the server is known to speak it). */
   closeQuery(queryId: string, options?: CallOptions): Promise<void>;
+  /**
+   * `POST /inserts-stream` (HTTP/2 only): `rows` into the stream `target`,
+   * one acknowledgement per row. Row keys are column names as ksqlDB reads
+   * them (unquoted names are uppercased; `` `quoted` `` ones are kept).
+   * Resolves `null`, having inserted nothing, when the server does not offer
+   * it (HTTP/1.1 only, or `http2: 'off'`): send `INSERT INTO … VALUES`
+   * statements instead. Optional: clients without it are treated the same.
+   */
+  insertsStream?(target: string, rows: readonly Readonly<Record<string, unknown>>[], options?: CallOptions): Promise<InsertRowResult[] | null>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -174,5 +174,13 @@ export function createFakeKsqlClient(overrides: Partial<KsqlClient> = {}): FakeK
       return impl(...args);
     };
   }
+  // Optional on the interface: present only when the test scripts it (absent means "not offered").
+  const insertsStream = overrides.insertsStream;
+  if (insertsStream !== undefined) {
+    (client as unknown as Record<string, unknown>)['insertsStream'] = (...args: Parameters<typeof insertsStream>) => {
+      record('insertsStream', args.slice(0, 2), args[2]);
+      return insertsStream(...args);
+    };
+  }
   return client;
 }

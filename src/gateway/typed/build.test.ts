@@ -100,7 +100,36 @@ describe('typed Mutation fields', () => {
     expect(client.callsOf('ksql').at(-1)?.options?.authorization).toBe('Basic dTpw');
     const m = await post(gateway, `{ __type(name: "Mutation") { fields { name } } }`);
     const names = (m.data?.__type as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
-    expect(names.filter((n) => n.startsWith('insert'))).toEqual(['insertClicks']);
+    expect(names.filter((n) => n.startsWith('insert'))).toEqual(['insertClicks', 'insertClickss']);
+  });
+
+  it('inserts several rows as statements when the client offers no /inserts-stream, stopping at the first refused row', async () => {
+    const { client, gateway } = setup({
+      ksql: async (request: KsqlRequest) => {
+        if (request.ksql.includes("'bad'")) throw new KsqlServerError('Cannot insert', { httpStatus: 400, errorCode: 40001, ksqlType: 'statement_error' });
+        return catalogAnswer(request);
+      },
+    });
+    const res = await post(gateway, `mutation { insertClickss(rows: [{ id: "a" }, { id: "bad" }, { id: "c" }]) { seq status } }`);
+    expect(res.data).toEqual({ insertClickss: [{ seq: 0, status: 'OK' }, null, { seq: 2, status: 'SKIPPED' }] });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors?.[0]).toMatchObject({ path: ['insertClickss', 1], extensions: { code: 'KSQL_BAD_STATEMENT' } });
+    expect(sqlOf(client, 'ksql').filter((s) => s.startsWith('INSERT'))).toEqual([
+      "INSERT INTO `CLICKS` (`ID`) VALUES ('a');",
+      "INSERT INTO `CLICKS` (`ID`) VALUES ('bad');",
+    ]);
+  });
+
+  it('inserts several rows over /inserts-stream when the client offers it, keys quoted, one result per row', async () => {
+    const { client, gateway } = setup({
+      insertsStream: async (_target, rows) => rows.map((_r, seq) => ({ seq, status: 'ok' as const })),
+    });
+    const res = await post(gateway, `mutation { insertClickss(rows: [{ id: "a", url: "u" }, { id: "b" }]) { seq status } }`, undefined, { authorization: 'Basic dTpw' });
+    expect(res).toEqual({ data: { insertClickss: [{ seq: 0, status: 'OK' }, { seq: 1, status: 'OK' }] } });
+    const [call] = client.callsOf('insertsStream');
+    expect(call?.args).toEqual(['CLICKS', [{ '`ID`': 'a', '`URL`': 'u' }, { '`ID`': 'b' }]]);
+    expect(call?.options?.authorization).toBe('Basic dTpw');
+    expect(sqlOf(client, 'ksql').filter((s) => s.startsWith('INSERT'))).toEqual([]);
   });
 
   it('passes ksqlDB errors through as GraphQL errors with their code', async () => {

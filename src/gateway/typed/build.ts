@@ -8,7 +8,10 @@
  *   asks ksqlDB only for the columns the operation selects; unbounded ones
  *   (no `limit`, not `fromBeginning`) go through the shared push-query hub;
  * - `Mutation.insert<Type>(row)`: `INSERT INTO ... VALUES`, on sources no
- *   persistent query writes to, returning the row written.
+ *   persistent query writes to, returning the row written;
+ * - `Mutation.insert<Type>s(rows)`: several rows in order, over
+ *   `/inserts-stream` when ksqlDB offers it (see insert-rows.ts), one
+ *   `InsertRowResult` (or error) per row.
  *
  * Every statement is built by sql.ts from typed values; identifiers come
  * from the catalog only. The part is returned as SDL (root fields as
@@ -19,6 +22,7 @@
  */
 import {
   GraphQLBoolean,
+  GraphQLEnumType,
   GraphQLInputObjectType,
   GraphQLInt,
   GraphQLList,
@@ -48,6 +52,7 @@ import { DEFAULT_RESERVED_TYPE_NAMES, NameRegistry, NameScope, claimOrder, toFie
 import { typeDefs as genericTypeDefs } from '../schema/type-defs.js';
 import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
+import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
 import {
@@ -63,7 +68,14 @@ import {
 } from '../resolvers/index.js';
 
 /** Type names the typed schema defines itself, whatever the catalog. */
-export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison'];
+export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison', 'InsertRowResult', 'InsertRowStatus'];
+
+/** A value rejected later: handled now, so that it never counts as unhandled before graphql-js awaits it. */
+function rejected(error: unknown): Promise<never> {
+  const p = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  p.catch(() => {});
+  return p;
+}
 
 /** An entity for federation: a materialized, unwindowed table with a key. */
 export interface EntitySpec {
@@ -243,6 +255,22 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
     name: 'WindowBoundComparison',
     description: 'Bounds on a window start or end of a windowed table (epoch milliseconds upstream).',
     fields: Object.fromEntries(WINDOW_OPS.map(([op]) => [op, { type: TimestampScalar }])),
+  });
+
+  const insertRowStatus = new GraphQLEnumType({
+    name: 'InsertRowStatus',
+    values: {
+      OK: { description: 'Written (acknowledged by ksqlDB).' },
+      SKIPPED: { description: 'Not written: an earlier row was refused, and ksqlDB stops there.' },
+    },
+  });
+  const insertRowResult = new GraphQLObjectType({
+    name: 'InsertRowResult',
+    description: 'One row of a plural insert mutation. A refused row is null in the list, with its error at its index.',
+    fields: {
+      seq: { type: new GraphQLNonNull(GraphQLInt), description: 'The index of the row in `rows`.' },
+      status: { type: new GraphQLNonNull(insertRowStatus) },
+    },
   });
 
   const queryScope = new NameScope(GENERIC_ROOT_FIELDS.Query);
@@ -426,6 +454,26 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           if (Object.keys(row).length === 0) throw badUserInput('`row` sets no column.', 'row');
           await context.ksqlClient.ksql({ ksql: buildInsert(name, writable, row) }, callOptions(context));
           return row;
+        },
+      };
+      const pluralField = mutationScope.claim(`insert${typeName}s`);
+      mutationFields[pluralField] = {
+        type: new GraphQLNonNull(new GraphQLList(insertRowResult)),
+        description:
+          `Writes rows to \`${name.replaceAll('`', '``')}\` in order: over ksqlDB's /inserts-stream (HTTP/2, one acknowledgement per row) ` +
+          'when it is offered, else one INSERT INTO ... VALUES per row. Writing stops at the first row refused: its item is null with ' +
+          'the error at its index, and the rows after it are SKIPPED.',
+        args: { rows: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(input))), description: 'The rows; absent columns are not written (NULL).' } },
+        resolve: async (_root, a: { rows: Array<Record<string, unknown>> }, context) => {
+          const rows = a.rows.map((input, i) => {
+            const row = t.rowFromInput(input);
+            if (Object.keys(row).length === 0) throw badUserInput(`\`rows[${i}]\` sets no column.`, 'rows');
+            return row;
+          });
+          // Every value is checked before any row is sent.
+          const statements = rows.map((row) => buildInsert(name, writable, row));
+          const outcomes = await insertRows(context.ksqlClient, name, writable, rows, statements, callOptions(context));
+          return outcomes.map((o) => (o.status === 'error' ? rejected(o.error) : { seq: o.seq, status: o.status === 'ok' ? 'OK' : 'SKIPPED' }));
         },
       };
     }

@@ -1,0 +1,63 @@
+/**
+ * A {@link QueryStream} whose real stream is chosen asynchronously: over
+ * HTTP/2 `/query-stream` once the server is known to speak it, else over
+ * HTTP/1.1 `/query`. `query()` must return at once, and the choice may
+ * need a probe, so the events, `header` and `return()` are forwarded to the
+ * stream once it exists.
+ *
+ * `return()` before then settles a pending `next()` with `done` at once and
+ * closes the stream as soon as it is opened (its `finally`-style cleanup,
+ * the caller's signal and the client's `close()` all still apply to it).
+ *
+ * @module
+ */
+import { deferred } from '../../shared/deferred.js';
+import type { QueryEvent, QueryHeader, QueryStream } from './types.js';
+
+const DONE: IteratorResult<QueryEvent> = { value: undefined, done: true };
+
+export class FallbackQueryStream implements QueryStream {
+  readonly header: Promise<QueryHeader>;
+  readonly #inner: Promise<QueryStream>;
+  readonly #returned = deferred<IteratorResult<QueryEvent>>();
+  #closed = false;
+
+  constructor(open: () => Promise<QueryStream>) {
+    this.#inner = open();
+    this.header = this.#inner.then((s) => s.header);
+    // Nobody has to await `header`: a rejection must not become unhandled.
+    this.header.catch(() => {});
+    void this.#inner.then(
+      (s) => {
+        if (this.#closed) void s.return();
+      },
+      () => {},
+    );
+  }
+
+  async next(): Promise<IteratorResult<QueryEvent>> {
+    if (this.#closed) return DONE;
+    const inner = await Promise.race([this.#inner, this.#returned.promise.then(() => undefined)]);
+    if (inner === undefined || this.#closed) return DONE;
+    return inner.next();
+  }
+
+  return(): Promise<IteratorResult<QueryEvent>> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#returned.resolve(DONE);
+      // An opened stream closes now; one still opening closes when it opens (constructor).
+      void this.#inner.then((s) => s.return(), () => {});
+    }
+    return Promise.resolve(DONE);
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<QueryEvent>> {
+    void this.return();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
