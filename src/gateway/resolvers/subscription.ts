@@ -12,6 +12,7 @@ import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js'
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { QueryEventView } from './rows.js';
 import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
+import { parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
   /**
@@ -31,13 +32,19 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
   return {
     Subscription: {
       pushQuery: {
-        subscribe(_root: unknown, args: { sql: string; properties?: unknown }, context: GatewayContext) {
-          const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
-          const key = hub && shareKey(request, context.authorization);
-          if (hub && key !== undefined) return hub.subscribe(key, request, context);
-          return subscribePushQuery(request, context, options);
-        },
-        resolve: (event: QueryEventView) => event,
+        // One execution may serve several subscribers (gateway/execution)
+        // exactly when the hub would share the upstream query: the same
+        // unbounded push query shows every subscriber the same rows.
+        subscribe: shareableWhen(
+          (_root: unknown, args: { sql: string; properties?: unknown }, context: GatewayContext) => {
+            const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
+            const key = hub && shareKey(request, context.authorization);
+            if (hub && key !== undefined) return hub.subscribe(key, request, context);
+            return subscribePushQuery(request, context, options);
+          },
+          (args) => hub !== undefined && typeof args['sql'] === 'string' && shareKey({ ksql: args['sql'] }, undefined) !== undefined,
+        ),
+        resolve: parentOnly((event: QueryEventView) => event),
       },
       schemaChanged: {
         subscribe() {

@@ -49,6 +49,7 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 /** Type names the typed schema defines itself, whatever the catalog. */
 export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison'];
@@ -317,7 +318,9 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
             }
           : {}),
       },
-      subscribe: (_root, a: Record<string, unknown>, context, info) => {
+      // Shared execution (gateway/execution) only where every subscriber sees
+      // the same events: no limit, no history, no snapshot of its own.
+      subscribe: shareableWhen((_root, a: Record<string, unknown>, context, info) => {
         const filter = a.where === undefined || a.where === null ? undefined : subscriptionFilter.compile(a.where as Record<string, unknown>);
         const limit = positiveInt(a.limit, 'limit');
         const fromBeginning = a.fromBeginning === true;
@@ -346,8 +349,8 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
               }
             : {}),
         });
-      },
-      resolve: (row: unknown) => row,
+      }, (a) => (a['limit'] === undefined || a['limit'] === null) && a['fromBeginning'] !== true && a['snapshot'] !== true),
+      resolve: parentOnly((row: unknown) => row),
     };
 
     // ---------------------------------------------------------- Mutation (insert)
