@@ -55,6 +55,7 @@ import {
   type OperationLimits,
   type TracingOptions,
 } from './plugins/index.js';
+import { createSharedSubscriptions, useCompiledProjection } from './execution/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
 import { useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
@@ -213,6 +214,13 @@ export interface GatewayOptions {
    * @default 1000
    */
   readonly subscriberBufferSize?: number | undefined;
+  /**
+   * Subscribers of the same shareable operation (same document, variables
+   * and `Authorization`; see docs/subscriptions.md) share one execution and
+   * one result object per event. Needs {@link sharePushQueries}.
+   * @default true
+   */
+  readonly sharedExecution?: boolean | undefined;
   /**
    * How long {@link Gateway.close} may take in all: subscriptions end with
    * `SHUTTING_DOWN`, graphql-ws and HTTP connections drain, and whatever is
@@ -455,6 +463,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     closeQueryTimeoutMs = 5_000,
     sharePushQueries = true,
     subscriberBufferSize,
+    sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
     plugins = [],
@@ -486,7 +495,13 @@ export function buildGateway(options: GatewayOptions): Gateway {
       : createMetrics({
           ...(metricsOption === true ? {} : metricsOption),
           // Read at scrape time, when the hub and the manager exist.
-          sharedPushQueries: sharePushQueries ? () => hub?.subscriberCounts() ?? [] : undefined,
+          sharedPushQueries: sharePushQueries
+            ? () => {
+                const counts = hub?.subscriberCounts() ?? [];
+                // A shared execution is one hub subscriber standing for all of its own.
+                return shared && hub ? shared.withSubscribers(counts, (key) => hub.subscriberCount(key)) : counts;
+              }
+            : undefined,
           typedSchemaVersion: typedSchema === false ? undefined : () => manager?.current.version ?? 0,
         });
   // What the resolvers and the typed schema call; readiness probes keep the bare client.
@@ -560,6 +575,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const tracer = tracing === false ? undefined : createTracing(tracing === true ? {} : tracing);
   const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
   const caps = createSubscriptionCaps(limits);
+  // Only what the hub would share upstream is shared (docs/subscriptions.md).
+  const shared =
+    sharedExecution && sharePushQueries ? createSharedSubscriptions({ onSubscriberTooSlow: metrics?.subscriberTooSlow }) : undefined;
   const persisted = persistedDocuments
     ? createPersistedDocuments({
         documents: persistedDocuments.documents,
@@ -588,6 +606,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
       : false,
     renderGraphiQL: cachedGraphiQL(),
     plugins: [
+      // These two make the subscribe function, so they come first: every
+      // other plugin wraps it, per subscriber.
+      useCompiledProjection({ onExecution: metrics?.subscriptionExecuted }),
+      ...(shared ? [shared.plugin] : []),
       slot.plugin,
       // Probes and scrapes answer whatever the Host (kubelets and Prometheus use the pod address).
       ...(metrics ? [metrics.plugin] : []),

@@ -40,15 +40,44 @@ export function isParentOnly(fn: unknown): boolean {
  */
 export type ShareRule = (args: Readonly<Record<string, unknown>>) => boolean;
 
-const shareRules = new WeakMap<AnyFunction, ShareRule>();
+export interface Sharing {
+  readonly rule: ShareRule;
+  /**
+   * The stream's first event describes the stream (a push query's header):
+   * a subscriber that joins later gets that event first, then the events
+   * from its join on.
+   * @default false
+   */
+  readonly replayFirst: boolean;
+}
+
+const sharing = new WeakMap<AnyFunction, Sharing>();
 
 /** Declares when the streams of the subscribe function `fn` may be shared; returns `fn`. */
-export function shareableWhen<F extends AnyFunction>(fn: F, rule: ShareRule): F {
-  shareRules.set(fn, rule);
+export function shareableWhen<F extends AnyFunction>(fn: F, rule: ShareRule, options: { readonly replayFirst?: boolean } = {}): F {
+  sharing.set(fn, { rule, replayFirst: options.replayFirst ?? false });
   return fn;
 }
 
-/** The rule declared for `fn`, if any. */
-export function shareRuleOf(fn: unknown): ShareRule | undefined {
-  return typeof fn === 'function' ? shareRules.get(fn) : undefined;
+/** The sharing declared for `fn`, if any. */
+export function sharingOf(fn: unknown): Sharing | undefined {
+  return typeof fn === 'function' ? sharing.get(fn) : undefined;
+}
+
+const UPSTREAM = Symbol('upstream listener');
+
+/**
+ * A copy of `context` whose subscribe functions report the upstream stream
+ * they read through {@link noteUpstream} (a shared execution learns which
+ * shared push query it reads, so that subscriber metrics count its
+ * subscribers, not just itself).
+ */
+export function listeningUpstream<C extends object>(context: C, listener: (key: string) => void): C {
+  return { ...context, [UPSTREAM]: listener };
+}
+
+/** Tells the listener of `context`, if any, the key of the upstream stream a subscribe function joined. */
+export function noteUpstream(context: unknown, key: string): void {
+  const listener = (context as { [UPSTREAM]?: unknown } | null | undefined)?.[UPSTREAM];
+  if (typeof listener === 'function') (listener as (key: string) => void)(key);
 }

@@ -12,7 +12,7 @@ import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js'
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { QueryEventView } from './rows.js';
 import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
-import { parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
+import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
   /**
@@ -39,10 +39,15 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
           (_root: unknown, args: { sql: string; properties?: unknown }, context: GatewayContext) => {
             const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
             const key = hub && shareKey(request, context.authorization);
-            if (hub && key !== undefined) return hub.subscribe(key, request, context);
+            if (hub && key !== undefined) {
+              noteUpstream(context, key);
+              return hub.subscribe(key, request, context);
+            }
             return subscribePushQuery(request, context, options);
           },
           (args) => hub !== undefined && typeof args['sql'] === 'string' && shareKey({ ksql: args['sql'] }, undefined) !== undefined,
+          // The header, as the hub gives it to a late joiner.
+          { replayFirst: true },
         ),
         resolve: parentOnly((event: QueryEventView) => event),
       },

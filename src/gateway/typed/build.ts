@@ -49,7 +49,8 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
-import { parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
+import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
+import { shareKey } from '../resolvers/index.js';
 
 /** Type names the typed schema defines itself, whatever the catalog. */
 export const TYPED_FIXED_TYPE_NAMES: readonly string[] = [...COMPARISON_TYPE_NAMES, 'WindowBoundComparison'];
@@ -332,13 +333,18 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         // With a snapshot the gateway counts the limit (snapshot rows included),
         // and the push query stays unbounded so that it can be shared.
         const ksql = buildSelect({ source: name, columns, where: filter, limit: snapshot ? undefined : limit, emitChanges: true });
+        const request = {
+          ksql,
+          ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
+        };
+        // A late joiner of a from-the-beginning query would miss history.
+        const shareable = (snapshot || limit === undefined) && !fromBeginning;
+        // The hub key the subscription joins (when a hub runs), for a shared execution's metrics.
+        const upstream = shareable ? shareKey(request, context.authorization) : undefined;
+        if (upstream !== undefined) noteUpstream(context, upstream);
         return options.subscriptions.subscribe(rowSource, {
-          request: {
-            ksql,
-            ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
-          },
-          // A late joiner of a from-the-beginning query would miss history.
-          shareable: (snapshot || limit === undefined) && !fromBeginning,
+          request,
+          shareable,
           limited: !snapshot && limit !== undefined,
           context,
           ...(snapshot
