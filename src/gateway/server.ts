@@ -55,7 +55,7 @@ import {
   type OperationLimits,
   type TracingOptions,
 } from './plugins/index.js';
-import { createSharedSubscriptions, useCompiledProjection } from './execution/index.js';
+import { createSharedSubscriptions, useCompiledProjection, type SharedSubscriptionsOptions } from './execution/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
 import { useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
@@ -217,10 +217,11 @@ export interface GatewayOptions {
   /**
    * Subscribers of the same shareable operation (same document, variables
    * and `Authorization`; see docs/subscriptions.md) share one execution and
-   * one result object per event. Needs {@link sharePushQueries}.
+   * one result object per event. Needs {@link sharePushQueries}. An object
+   * turns it on with these settings.
    * @default true
    */
-  readonly sharedExecution?: boolean | undefined;
+  readonly sharedExecution?: boolean | SharedExecutionOptions | undefined;
   /**
    * How long {@link Gateway.close} may take in all: subscriptions end with
    * `SHUTTING_DOWN`, graphql-ws and HTTP connections drain, and whatever is
@@ -301,6 +302,9 @@ export interface GatewayOptions {
    */
   readonly tracing?: boolean | TracingOptions | undefined;
 }
+
+/** Shared execution settings; see {@link GatewayOptions.sharedExecution}. */
+export type SharedExecutionOptions = Pick<SharedSubscriptionsOptions, 'maxBytes'>;
 
 /** Metrics settings; see {@link GatewayOptions.metrics}. */
 export type GatewayMetricsOptions = Pick<MetricsOptions, 'endpoint' | 'processMetrics'>;
@@ -577,7 +581,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const caps = createSubscriptionCaps(limits);
   // Only what the hub would share upstream is shared (docs/subscriptions.md).
   const shared =
-    sharedExecution && sharePushQueries ? createSharedSubscriptions({ onSubscriberTooSlow: metrics?.subscriberTooSlow }) : undefined;
+    sharedExecution !== false && sharePushQueries
+      ? createSharedSubscriptions({
+          ...(sharedExecution === true ? {} : sharedExecution),
+          onSubscriberTooSlow: metrics?.subscriberTooSlow,
+        })
+      : undefined;
   const persisted = persistedDocuments
     ? createPersistedDocuments({
         documents: persistedDocuments.documents,
