@@ -10,7 +10,15 @@
  *
  * @module
  */
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { compileProjection, type Projection } from './compile-projection.js';
 
@@ -31,17 +39,36 @@ export interface CompiledProjectionOptions {
 type Result = ExecutionResult;
 
 /**
+ * A source error as yoga's executor (@graphql-tools/executor) reports it:
+ * a GraphQLError located at the operation, the original as its cause. The
+ * gateway's clients saw that before this plugin; they still do.
+ */
+function sourceError(error: unknown, operation: OperationDefinitionNode | null | undefined): GraphQLError {
+  const original = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(original.message, { originalError: original, ...(operation ? { nodes: [operation] } : {}) });
+}
+
+/**
  * graphql-js `mapAsyncIterator`, which graphql does not export: `map` runs
  * once per source event; `return()` goes to the source at once.
  */
-function mapEvents(source: AsyncIterable<unknown>, map: (event: unknown) => Result | Promise<Result>): AsyncIterableIterator<Result> {
+function mapEvents(
+  source: AsyncIterable<unknown>,
+  map: (event: unknown) => Result | Promise<Result>,
+  operation: OperationDefinitionNode | null | undefined,
+): AsyncIterableIterator<Result> {
   const iterator = source[Symbol.asyncIterator]();
   const close = async () => {
     await iterator.return?.();
   };
   return {
     async next(): Promise<IteratorResult<Result>> {
-      const step = await iterator.next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        throw sourceError(error, operation);
+      }
       if (step.done) return { value: undefined, done: true };
       try {
         return { value: await map(step.value), done: false };
@@ -88,7 +115,7 @@ export async function subscribeCompiled(
     }
     onExecution?.('executed');
     return execute({ ...args, rootValue: event }) as Result | Promise<Result>;
-  });
+  }, getOperationAST(args.document, args.operationName ?? undefined));
 }
 
 export function useCompiledProjection(options: CompiledProjectionOptions = {}): Plugin {
