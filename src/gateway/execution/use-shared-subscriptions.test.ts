@@ -17,6 +17,9 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { KsqlServerError } from '../ksql-client/errors.js';
+import type { KsqlRequest } from '../../protocol/index.js';
+import { propertiesEntity, sourceDescription, sourceDescriptionsEntity } from '../testing/catalog.js';
+import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { gatewayFactory } from '../testing/gateways.js';
 import { readSse, type SseReader } from '../testing/http.js';
 import type { Gateway } from '../server.js';
@@ -151,6 +154,38 @@ describe('shared execution', () => {
     expect(results[0]?.[0]).not.toBe(results[1]?.[0]);
     await x.cancel();
     await y.cancel();
+  });
+});
+
+describe('shared execution: typed fields', () => {
+  it('shares typed subscriptions without limit, fromBeginning or snapshot; not the others', async () => {
+    const { plugin, results } = recorder();
+    const client = createFakeKsqlClient({
+      ksql: async (request: KsqlRequest) => {
+        if (request.ksql.startsWith('LIST')) return [sourceDescriptionsEntity([sourceDescription('CLICKS', { fields: [['ID', 'STRING', 'KEY'], ['URL', 'STRING']] })])];
+        if (request.ksql.startsWith('SHOW PROPERTIES')) return [propertiesEntity({})];
+        return [];
+      },
+    });
+    const { gateway } = create({ plugins: [plugin], typedSchema: { refreshIntervalMs: 0 }, client });
+    await gateway.typedSchema?.refresh();
+    const typed = 'subscription { clicks { id url } }';
+    const a = sse(gateway, typed);
+    const b = sse(gateway, typed);
+    const stream = await client.nextStream();
+    stream.sendHeader('`ID` STRING KEY, `URL` STRING');
+    stream.sendRow(['k', 'https://x']);
+    const expected = { data: { clicks: { id: 'k', url: 'https://x' } } };
+    expect(await a.next()).toEqual(expected);
+    expect(await b.next()).toEqual(expected);
+    expect(results[0]?.[0]).toBe(results[1]?.[0]);
+    const limited = sse(gateway, 'subscription { clicks(limit: 5) { id url } }');
+    const own = await client.nextStream();
+    own.sendHeader('`ID` STRING KEY, `URL` STRING');
+    own.sendRow(['k2', 'https://y']);
+    expect(await limited.next()).toEqual({ data: { clicks: { id: 'k2', url: 'https://y' } } });
+    expect(results).toHaveLength(3);
+    for (const r of [a, b, limited]) await r.cancel();
   });
 });
 
