@@ -157,6 +157,29 @@ describe('shared execution', () => {
   });
 });
 
+describe('shared execution: per-subscriber concerns', () => {
+  it('each subscriber holds its own cap slot, and each gets SHUTTING_DOWN when the gateway closes', async () => {
+    const { client, gateway } = create({ limits: { maxSubscriptions: 2 } });
+    const a = sse(gateway);
+    const b = sse(gateway);
+    const stream = await client.nextStream();
+    stream.sendHeader('`N` INTEGER');
+    expect(await a.next()).toEqual(header);
+    expect(await b.next()).toEqual(header);
+    expect(gateway.activeSubscriptions).toBe(2);
+    const third = await sse(gateway).next();
+    expect(third?.errors?.[0]?.extensions?.['code']).toBe('SUBSCRIPTION_LIMIT_EXCEEDED');
+    const closing = gateway.close();
+    for (const reader of [a, b]) {
+      const rest = await reader.all();
+      expect(rest.at(-1)?.errors?.[0]?.extensions?.['code']).toBe('SHUTTING_DOWN');
+    }
+    await closing;
+    expect(stream.returnCalls).toBeGreaterThan(0);
+    expect(gateway.activeSubscriptions).toBe(0);
+  });
+});
+
 describe('shared execution: typed fields', () => {
   it('shares typed subscriptions without limit, fromBeginning or snapshot; not the others', async () => {
     const { plugin, results } = recorder();
