@@ -47,8 +47,9 @@ export default tseslint.config(
             zone('./src/engine/storage', ['./src/engine/sql', './src/engine/catalog', './src/engine/planner', './src/engine/operators', './src/engine/runtime', './src/engine/rest'], 'Storage knows only types.'),
             zone(['./src/engine/catalog', './src/engine/functions', './src/engine/operators', './src/engine/plan', './src/engine/planner', './src/engine/runtime', './src/engine/sql', './src/engine/storage', './src/engine/types', './src/engine/engine.ts', './src/engine/errors.ts', './src/engine/index.ts'], './src/engine/rest', 'Nothing in the engine imports engine/rest: it is a leaf.'),
             zone('./src/engine/rest', ['./src/engine/sql', './src/engine/types', './src/engine/catalog', './src/engine/plan', './src/engine/planner', './src/engine/storage', './src/engine/operators', './src/engine/runtime'], 'engine/rest uses the engine facade (engine/index.ts) only.'),
-            zone('./src/gateway/ksql-client', ['./src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/transport', './src/gateway/server.ts', './src/gateway/config'], 'The ksqlDB client depends only on protocol and shared.'),
-            zone('./src/gateway/config', ['./src/gateway/ksql-client', './src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/transport', './src/gateway/server.ts'], 'Config depends only on shared.'),
+            zone('./src/gateway/ksql-client', ['./src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/execution', './src/gateway/transport', './src/gateway/server.ts', './src/gateway/config'], 'The ksqlDB client depends only on protocol and shared.'),
+            zone('./src/gateway/config', ['./src/gateway/ksql-client', './src/gateway/schema', './src/gateway/resolvers', './src/gateway/errors', './src/gateway/plugins', './src/gateway/execution', './src/gateway/transport', './src/gateway/server.ts'], 'Config depends only on shared.'),
+            zone('./src/gateway/execution/**/!(*.test).ts', ['./src/gateway/schema', './src/gateway/resolvers', './src/gateway/plugins', './src/gateway/typed', './src/gateway/transport', './src/gateway/server.ts', './src/gateway/config'], 'gateway/execution depends on errors, the ksqlDB client interface, shared and graphql only.'),
           ],
         },
       ],
@@ -64,7 +65,7 @@ export default tseslint.config(
     { group: ['ws', 'graphql-ws', 'graphql-ws/*'], message: 'WebSockets belong to gateway/transport only.' },
   ]),
   {
-    files: ['src/gateway/schema/**/*.ts', 'src/gateway/resolvers/**/*.ts', 'src/gateway/errors/**/*.ts', 'src/gateway/plugins/**/*.ts', 'src/gateway/server.ts', 'src/gateway/index.ts', 'src/gateway/config/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/gateway/schema/**/*.ts', 'src/gateway/resolvers/**/*.ts', 'src/gateway/errors/**/*.ts', 'src/gateway/plugins/**/*.ts', 'src/gateway/execution/**/*.ts', 'src/gateway/server.ts', 'src/gateway/index.ts', 'src/gateway/config/**/*.ts', 'src/cli/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

@@ -11,6 +11,7 @@ export {
   type GatewayGraphiQLOptions,
   type GatewayLimits,
   type GatewayMetricsOptions,
+  type SharedExecutionOptions,
   type GatewayOptions,
   type GatewayPersistedDocuments,
 } from './server.js';

@@ -55,6 +55,7 @@ import {
   type OperationLimits,
   type TracingOptions,
 } from './plugins/index.js';
+import { createSharedSubscriptions, useCompiledProjection, type SharedSubscriptionsOptions } from './execution/index.js';
 import { createResolvers, PushQueryHub, SubscriptionRegistry } from './resolvers/index.js';
 import { makeGatewaySchema, type SchemaPart } from './schema/index.js';
 import { useBatchedSse, useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './transport/index.js';
@@ -214,6 +215,14 @@ export interface GatewayOptions {
    */
   readonly subscriberBufferSize?: number | undefined;
   /**
+   * Subscribers of the same shareable operation (same document, variables
+   * and `Authorization`; see docs/subscriptions.md) share one execution and
+   * one result object per event. Needs {@link sharePushQueries}. An object
+   * turns it on with these settings.
+   * @default true
+   */
+  readonly sharedExecution?: boolean | SharedExecutionOptions | undefined;
+  /**
    * How long {@link Gateway.close} may take in all: subscriptions end with
    * `SHUTTING_DOWN`, graphql-ws and HTTP connections drain, and whatever is
    * left then is cut.
@@ -293,6 +302,9 @@ export interface GatewayOptions {
    */
   readonly tracing?: boolean | TracingOptions | undefined;
 }
+
+/** Shared execution settings; see {@link GatewayOptions.sharedExecution}. */
+export type SharedExecutionOptions = Pick<SharedSubscriptionsOptions, 'maxBytes'>;
 
 /** Metrics settings; see {@link GatewayOptions.metrics}. */
 export type GatewayMetricsOptions = Pick<MetricsOptions, 'endpoint' | 'processMetrics'>;
@@ -425,6 +437,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     closeQueryTimeoutMs = 5_000,
     sharePushQueries = true,
     subscriberBufferSize,
+    sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
     plugins = [],
@@ -456,7 +469,13 @@ export function buildGateway(options: GatewayOptions): Gateway {
       : createMetrics({
           ...(metricsOption === true ? {} : metricsOption),
           // Read at scrape time, when the hub and the manager exist.
-          sharedPushQueries: sharePushQueries ? () => hub?.subscriberCounts() ?? [] : undefined,
+          sharedPushQueries: sharePushQueries
+            ? () => {
+                const counts = hub?.subscriberCounts() ?? [];
+                // A shared execution is one hub subscriber standing for all of its own.
+                return shared && hub ? shared.withSubscribers(counts, (key) => hub.subscriberCount(key)) : counts;
+              }
+            : undefined,
           typedSchemaVersion: typedSchema === false ? undefined : () => manager?.current.version ?? 0,
         });
   // What the resolvers and the typed schema call; readiness probes keep the bare client.
@@ -530,6 +549,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const tracer = tracing === false ? undefined : createTracing(tracing === true ? {} : tracing);
   const admin = createAdminPolicy({ policy: () => adminPolicy, secret: adminSecret });
   const caps = createSubscriptionCaps(limits);
+  // Only what the hub would share upstream is shared (docs/subscriptions.md).
+  const shared =
+    sharedExecution !== false && sharePushQueries
+      ? createSharedSubscriptions({
+          ...(sharedExecution === true ? {} : sharedExecution),
+          onSubscriberTooSlow: metrics?.subscriberTooSlow,
+        })
+      : undefined;
   const persisted = persistedDocuments
     ? createPersistedDocuments({
         documents: persistedDocuments.documents,
@@ -558,6 +585,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
       : false,
     renderGraphiQL: cachedGraphiQL(),
     plugins: [
+      // These two make the subscribe function, so they come first: every
+      // other plugin wraps it, per subscriber.
+      useCompiledProjection({ onExecution: metrics?.subscriptionExecuted }),
+      ...(shared ? [shared.plugin] : []),
       slot.plugin,
       // Subscriptions over SSE: one write per macrotask (transport/sse.ts).
       useBatchedSse(),

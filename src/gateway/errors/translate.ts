@@ -326,11 +326,14 @@ export function schemaNotReady(fields: readonly string[]): GraphQLError {
  * A subscriber of a shared push query whose buffer filled: it alone ends
  * with code `SUBSCRIBER_TOO_SLOW`.
  */
-export function subscriberTooSlow(bufferSize: number): GraphQLError {
+export function subscriberTooSlow(bufferSize: number, unit: 'events' | 'bytes' = 'events'): GraphQLError {
+  // A shared execution bounds its log in bytes (gateway/execution), the hub its buffers in events.
   return finalError(
-    `The subscriber fell ${bufferSize} events behind the push query and was ended; subscribe again.`,
+    `The subscriber fell ${bufferSize} ${unit} behind the push query and was ended; subscribe again.`,
     undefined,
-    { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize },
+    unit === 'events'
+      ? { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize }
+      : { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize, bufferUnit: unit },
   );
 }
 

@@ -78,7 +78,18 @@ export interface Metrics {
   subscriberTooSlow(): void;
   /** A typed-schema refresh ended. */
   typedSchemaRefreshed(result: TypedSchemaRefreshResult): void;
+  /**
+   * One subscription event became one result, through the compiled
+   * projection or graphql-js `execute` (gateway/execution); subscribers
+   * sharing an execution count once.
+   */
+  subscriptionExecuted(path: SubscriptionExecutionPath): void;
 }
+
+/** How a subscription event's result was made (gateway/execution/use-compiled-projection.ts). */
+export type SubscriptionExecutionPath = 'compiled' | 'executed';
+
+const EXECUTION_PATHS: readonly SubscriptionExecutionPath[] = ['compiled', 'executed'];
 
 /**
  * Buckets of the ksqlDB call durations, in seconds: the statement and pull
@@ -138,6 +149,21 @@ export function createMetrics({
     activeSubscriptions.set({ transport }, 0);
     subscriptionEvents.inc({ transport }, 0);
   }
+
+  // Once per event of each execution: a plain increment, as for the events above.
+  const executionsSinceScrape: Record<SubscriptionExecutionPath, number> = { compiled: 0, executed: 0 };
+  new Counter({
+    name: 'ksqldb_gateway_subscription_executions_total',
+    help: 'Subscription events turned into results, by path (compiled projection or graphql-js execute); subscribers sharing an execution count once.',
+    labelNames: ['path'] as const,
+    registers,
+    collect() {
+      for (const path of EXECUTION_PATHS) {
+        this.inc({ path }, executionsSinceScrape[path]);
+        executionsSinceScrape[path] = 0;
+      }
+    },
+  });
 
   const tooSlow = new Counter({
     name: 'ksqldb_gateway_subscribers_too_slow_total',
@@ -297,6 +323,7 @@ export function createMetrics({
     registry,
     observeKsqlCall,
     subscriberTooSlow: () => tooSlow.inc(),
+    subscriptionExecuted: (path) => void executionsSinceScrape[path]++,
     typedSchemaRefreshed(result) {
       typedRefreshes?.inc({ result });
       typedLastRefresh?.setToCurrentTime();

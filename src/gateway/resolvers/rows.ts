@@ -8,6 +8,7 @@
  */
 import type { QueryHeader, QueryRow } from '../ksql-client/types.js';
 import { createRowShape, rowObject, type ColumnView, type RowShape } from '../schema/index.js';
+import { parentOnly } from '../../shared/resolver-traits.js';
 
 export interface HeaderView {
   readonly kind: 'header';
@@ -39,12 +40,15 @@ export { createRowShape };
 
 export const rowResolvers = {
   PushQueryEvent: {
-    __resolveType: (event: QueryEventView) => (event.kind === 'header' ? 'QueryHeader' : 'QueryRow'),
+    // Parent-only: the compiled projection (gateway/execution) calls these directly.
+    __resolveType: parentOnly((event: QueryEventView) => (event.kind === 'header' ? 'QueryHeader' : 'QueryRow')),
   },
   PushQueryBatchEvent: {
     __resolveType: (event: { readonly kind: 'header' | 'batch' }) => (event.kind === 'header' ? 'QueryHeader' : 'QueryRowBatch'),
   },
   QueryRow: {
-    row: (row: RowView) => rowObject(row.names, row.columns),
+    // `{ resolve }`, not a bare function: graphql-tools binds bare functions,
+    // which would lose the parentOnly mark.
+    row: { resolve: parentOnly((row: RowView) => rowObject(row.names, row.columns)) },
   },
 };

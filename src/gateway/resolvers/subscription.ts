@@ -13,6 +13,7 @@ import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js'
 import { subscribePushQuery, type PushQueryOptions } from './push-query.js';
 import type { HeaderView, QueryEventView, RowView } from './rows.js';
 import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
+import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
   /**
@@ -40,14 +41,25 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
   const subscribe = (args: PushQueryArgs, context: GatewayContext): AsyncIterableIterator<QueryEventView> => {
     const request = { ksql: args.sql, streamsProperties: objectArgument(args.properties, 'properties') };
     const key = hub && shareKey(request, context.authorization);
-    if (hub && key !== undefined) return hub.subscribe(key, request, context);
+    if (hub && key !== undefined) {
+      noteUpstream(context, key);
+      return hub.subscribe(key, request, context);
+    }
     return subscribePushQuery(request, context, options);
   };
   return {
     Subscription: {
       pushQuery: {
-        subscribe: (_root: unknown, args: PushQueryArgs, context: GatewayContext) => subscribe(args, context),
-        resolve: (event: QueryEventView) => event,
+        // One execution may serve several subscribers (gateway/execution)
+        // exactly when the hub would share the upstream query: the same
+        // unbounded push query shows every subscriber the same rows.
+        subscribe: shareableWhen(
+          (_root: unknown, args: PushQueryArgs, context: GatewayContext) => subscribe(args, context),
+          (args) => hub !== undefined && typeof args['sql'] === 'string' && shareKey({ ksql: args['sql'] }, undefined) !== undefined,
+          // The header, as the hub gives it to a late joiner.
+          { replayFirst: true },
+        ),
+        resolve: parentOnly((event: QueryEventView) => event),
       },
       pushQueryBatches: {
         subscribe(_root: unknown, args: PushQueryArgs & { maxRows?: unknown; maxDelayMs?: unknown }, context: GatewayContext) {

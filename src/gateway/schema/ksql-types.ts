@@ -44,6 +44,7 @@ import {
   type WireType,
 } from '../../protocol/index.js';
 import { FieldNameMap, NameRegistry, claimOrder, toTypeName, type TypeOrigin } from './naming.js';
+import { parentOnly } from '../../shared/resolver-traits.js';
 
 // ---------------------------------------------------------------- scalars
 
@@ -477,8 +478,8 @@ class TypeBuilder {
       outFields[fieldName] = {
         type: child.output,
         description: `ksqlDB ${kind === 'source' ? 'column' : 'field'} \`${ksqlName.replaceAll('`', '``')}\``,
-        resolve: (parent: unknown) =>
-          isPlainObject(parent) ? toOutputValue(wire, parent[ksqlName]) : null,
+        // Parent-only: the compiled projection (gateway/execution) calls it directly.
+        resolve: parentOnly((parent: unknown) => (isPlainObject(parent) ? toOutputValue(wire, parent[ksqlName]) : null)),
       };
       if (inputFields.includes(f)) {
         inFields[fieldName] = { type: child.input };
@@ -486,7 +487,7 @@ class TypeBuilder {
       }
     }
     if (fields.length === 0) {
-      outFields[EMPTY_OBJECT_FIELD] = { type: GraphQLBoolean, description: 'Placeholder: the struct has no fields.', resolve: () => null };
+      outFields[EMPTY_OBJECT_FIELD] = { type: GraphQLBoolean, description: 'Placeholder: the struct has no fields.', resolve: parentOnly(() => null) };
     }
     if (hasInput && Object.keys(inFields).length === 0) {
       inFields[EMPTY_OBJECT_FIELD] = { type: GraphQLBoolean, description: 'Placeholder: ignored.' };

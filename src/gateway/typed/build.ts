@@ -55,6 +55,7 @@ import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 import {
   BATCH_MAX_BYTES,
   BATCH_MAX_DELAY_MS_LIMIT,
@@ -64,6 +65,7 @@ import {
   approximateJsonBytes,
   batchArguments,
   batchEvents,
+  shareKey,
   type BatchEvent,
 } from '../resolvers/index.js';
 
@@ -406,7 +408,9 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
             }
           : {}),
       },
-      subscribe: (_root, a: Record<string, unknown>, context, info) => {
+      // Shared execution (gateway/execution) only where every subscriber sees
+      // the same events: no limit, no history, no snapshot of its own.
+      subscribe: shareableWhen((_root, a: Record<string, unknown>, context, info) => {
         const filter = a.where === undefined || a.where === null ? undefined : subscriptionFilter.compile(a.where as Record<string, unknown>);
         const limit = positiveInt(a.limit, 'limit');
         const fromBeginning = a.fromBeginning === true;
@@ -418,13 +422,18 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         // With a snapshot the gateway counts the limit (snapshot rows included),
         // and the push query stays unbounded so that it can be shared.
         const ksql = buildSelect({ source: name, columns, where: filter, limit: snapshot ? undefined : limit, emitChanges: true });
+        const request = {
+          ksql,
+          ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
+        };
+        // A late joiner of a from-the-beginning query would miss history.
+        const shareable = (snapshot || limit === undefined) && !fromBeginning;
+        // The hub key the subscription joins (when a hub runs), for a shared execution's metrics.
+        const upstream = shareable ? shareKey(request, context.authorization) : undefined;
+        if (upstream !== undefined) noteUpstream(context, upstream);
         return options.subscriptions.subscribe(rowSource, {
-          request: {
-            ksql,
-            ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
-          },
-          // A late joiner of a from-the-beginning query would miss history.
-          shareable: (snapshot || limit === undefined) && !fromBeginning,
+          request,
+          shareable,
           limited: !snapshot && limit !== undefined,
           context,
           ...(snapshot
@@ -435,8 +444,8 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
               }
             : {}),
         });
-      },
-      resolve: (row: unknown) => row,
+      }, (a) => (a['limit'] === undefined || a['limit'] === null) && a['fromBeginning'] !== true && a['snapshot'] !== true),
+      resolve: parentOnly((row: unknown) => row),
     };
     batchTwins.push(batchTwin(subscriptionField, subscriptionFields[subscriptionField] as GraphQLFieldConfig<unknown, GatewayContext>));
 
