@@ -208,11 +208,15 @@ export interface GatewayOptions {
    */
   readonly sharePushQueries?: boolean | undefined;
   /**
-   * Events one subscriber of a shared push query may have waiting before it
-   * alone is ended with `SUBSCRIBER_TOO_SLOW`.
-   * @default 1000
+   * Bytes (approximate) the event log of one shared push query may hold,
+   * whatever its number of subscribers. Past it, a subscriber a whole log
+   * behind another that keeps up is ended alone with `SUBSCRIBER_TOO_SLOW`;
+   * when none keeps up, the upstream query is paused instead.
+   * @default 8388608 (bytes, 8 MiB)
    */
-  readonly subscriberBufferSize?: number | undefined;
+  readonly pushLogBytes?: number | undefined;
+  /** @deprecated Replaced by {@link pushLogBytes} (a bound in bytes per query, not in events per subscriber). */
+  readonly subscriberBufferSize?: never;
   /**
    * How long {@link Gateway.close} may take in all: subscriptions end with
    * `SHUTTING_DOWN`, graphql-ws and HTTP connections drain, and whatever is
@@ -454,7 +458,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     connectionInitWaitTimeoutMs = 3_000,
     closeQueryTimeoutMs = 5_000,
     sharePushQueries = true,
-    subscriberBufferSize,
+    pushLogBytes,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
     plugins = [],
@@ -487,6 +491,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
           ...(metricsOption === true ? {} : metricsOption),
           // Read at scrape time, when the hub and the manager exist.
           sharedPushQueries: sharePushQueries ? () => hub?.subscriberCounts() ?? [] : undefined,
+          sharedPushLogBytes: sharePushQueries ? () => hub?.logBytes() ?? [] : undefined,
           typedSchemaVersion: typedSchema === false ? undefined : () => manager?.current.version ?? 0,
         });
   // What the resolvers and the typed schema call; readiness probes keep the bare client.
@@ -495,7 +500,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     ? new PushQueryHub({
         registry,
         logger: logger.child({ component: 'push-hub' }),
-        closeQueryTimeoutMs, subscriberBufferSize,
+        closeQueryTimeoutMs, pushLogBytes,
         onSubscriberTooSlow: metrics?.subscriberTooSlow,
       })
     : undefined;
@@ -507,7 +512,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     logger,
     closeQueryTimeoutMs,
     sharePushQueries,
-    subscriberBufferSize,
+    pushLogBytes,
     hub,
     schemaChanges: typedOptions ? () => (manager as TypedSchemaManager).changes() : undefined,
     afterCommand: typedOptions

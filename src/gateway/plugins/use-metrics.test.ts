@@ -98,7 +98,7 @@ describe('metrics', () => {
   });
 
   it('counts a subscriber of a shared query ended with SUBSCRIBER_TOO_SLOW', async () => {
-    const { client, gateway } = setup({ subscriberBufferSize: 2 });
+    const { client, gateway } = setup({ pushLogBytes: 300 });
     const fast = readSse(subscribe(gateway, 'SELECT * FROM S EMIT CHANGES;'));
     const upstream = await client.nextStream();
     // SSE pulls the next event only as the body is read: this one never reads.
