@@ -1,8 +1,7 @@
 /**
  * 10,000 graphql-ws subscribers of one push query (10 sockets x 1,000),
  * 100 rows: each gets every row exactly once, in order, from ONE push query
- * in the engine. Its own file: it took 155 s on the shared 2-core machine
- * (subscribing 10,000 operations dominates).
+ * in the engine. Its own file: it took 155 s on the shared 2-core machine.
  *
  * 10,000 is exactly the default --max-subscriptions (the 10,001st would be
  * refused), so only the per-connection cap is lifted.
