@@ -59,7 +59,7 @@ export interface PushQueryHubOptions {
    */
   readonly closeQueryTimeoutMs?: number | undefined;
   /**
-   * Bytes (approximate, see {@link eventBytes}) the event log of one
+   * Bytes (approximate, see {@link jsonBytes}) the event log of one
    * upstream query may hold. Past it, the subscribers at the log's head end
    * with `SUBSCRIBER_TOO_SLOW` while another keeps up; when none keeps up,
    * the upstream is paused instead.
