@@ -227,6 +227,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       persistedDocuments: persistedDocuments && { documents: persistedDocuments, only: config.onlyPersisted },
       metrics: config.metrics && { endpoint: config.metricsPath },
       tracing,
+      pushLogBytes: config.pushLogBytes,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

@@ -209,11 +209,15 @@ export interface GatewayOptions {
    */
   readonly sharePushQueries?: boolean | undefined;
   /**
-   * Events one subscriber of a shared push query may have waiting before it
-   * alone is ended with `SUBSCRIBER_TOO_SLOW`.
-   * @default 1000
+   * Bytes (approximate) the event log of one shared push query may hold,
+   * whatever its number of subscribers. Past it, a subscriber a whole log
+   * behind another that keeps up is ended alone with `SUBSCRIBER_TOO_SLOW`;
+   * when none keeps up, the upstream query is paused instead.
+   * @default 8388608 (bytes, 8 MiB)
    */
-  readonly subscriberBufferSize?: number | undefined;
+  readonly pushLogBytes?: number | undefined;
+  /** @deprecated Replaced by {@link pushLogBytes} (a bound in bytes per query, not in events per subscriber). */
+  readonly subscriberBufferSize?: never;
   /**
    * Subscribers of the same shareable operation (same document, variables
    * and `Authorization`; see docs/subscriptions.md) share one execution and
@@ -436,7 +440,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     connectionInitWaitTimeoutMs = 3_000,
     closeQueryTimeoutMs = 5_000,
     sharePushQueries = true,
-    subscriberBufferSize,
+    pushLogBytes,
     sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
@@ -476,6 +480,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
                 return shared && hub ? shared.withSubscribers(counts, (key) => hub.subscriberCount(key)) : counts;
               }
             : undefined,
+          sharedPushLogBytes: sharePushQueries ? () => hub?.logBytes() ?? [] : undefined,
           typedSchemaVersion: typedSchema === false ? undefined : () => manager?.current.version ?? 0,
         });
   // What the resolvers and the typed schema call; readiness probes keep the bare client.
@@ -484,7 +489,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     ? new PushQueryHub({
         registry,
         logger: logger.child({ component: 'push-hub' }),
-        closeQueryTimeoutMs, subscriberBufferSize,
+        closeQueryTimeoutMs, pushLogBytes,
         onSubscriberTooSlow: metrics?.subscriberTooSlow,
       })
     : undefined;
@@ -496,7 +501,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     logger,
     closeQueryTimeoutMs,
     sharePushQueries,
-    subscriberBufferSize,
+    pushLogBytes,
     hub,
     schemaChanges: typedOptions ? () => (manager as TypedSchemaManager).changes() : undefined,
     afterCommand: typedOptions
@@ -553,6 +558,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const shared =
     sharedExecution !== false && sharePushQueries
       ? createSharedSubscriptions({
+          // One bound for both logs a shared subscription's events pass through.
+          ...(pushLogBytes !== undefined ? { maxBytes: pushLogBytes } : {}),
           ...(sharedExecution === true ? {} : sharedExecution),
           onSubscriberTooSlow: metrics?.subscriberTooSlow,
         })

@@ -37,6 +37,28 @@ describe('FanoutLog', () => {
     expect(l.bytes).toBe(0);
   });
 
+  it('trims to the slowest reader as readers advance, join and leave', async () => {
+    const l = log(1000);
+    const a = l.cursor();
+    const b = l.cursor();
+    for (let i = 0; i < 4; i++) l.append(i, 10);
+    const c = l.cursor(); // at the tail: holds nothing
+    for (let i = 4; i < 6; i++) l.append(i, 10);
+    expect(l.bytes).toBe(60);
+    expect(await drain(a, 3)).toEqual([0, 1, 2]);
+    expect(l.bytes).toBe(60); // b still at 0
+    expect(await drain(b, 1)).toEqual([0]);
+    expect(l.bytes).toBe(50);
+    await b.return(); // the slowest leaves: a (at 3) is the slowest now
+    expect(l.bytes).toBe(30);
+    expect(await drain(a, 3)).toEqual([3, 4, 5]);
+    expect(l.bytes).toBe(20); // c, joined at 4, has read nothing
+    expect(await drain(c, 2)).toEqual([4, 5]);
+    expect(l.bytes).toBe(0);
+    await a.return();
+    await c.return();
+  });
+
   it('a reader joins at the tail', async () => {
     const l = log(1000);
     const a = l.cursor();

@@ -51,6 +51,12 @@ export class FanoutLog<T> {
   #base = 0;
   #bytes = 0;
   #cursors = new Set<LogCursor<T>>();
+  /**
+   * How many cursors are at each absolute position (positions with none are
+   * absent): the head can be trimmed without visiting every cursor on every
+   * read, which made a read O(readers) and a row O(readers²).
+   */
+  #at = new Map<number, number>();
   /** Cursors waiting at the tail for the next item. */
   #waiting = 0;
   #roomWaiters: Array<() => void> = [];
@@ -96,6 +102,7 @@ export class FanoutLog<T> {
   cursor(): LogCursor<T> {
     const cursor = new LogCursor<T>(this, this.tail);
     this.#cursors.add(cursor);
+    this.#count(cursor.position, 1);
     return cursor;
   }
 
@@ -135,12 +142,15 @@ export class FanoutLog<T> {
     if (delta === 1) this.#releaseRoom();
   }
 
-  /** @internal */ advanced(): void {
-    this.#trim();
+  /** @internal a cursor moved from `from` to `from + 1`. */ advanced(from: number): void {
+    this.#count(from, -1);
+    this.#count(from + 1, 1);
+    if (from === this.#base) this.#trim();
   }
 
   /** @internal */ left(cursor: LogCursor<T>): void {
     if (!this.#cursors.delete(cursor)) return;
+    this.#count(cursor.position, -1);
     this.#trim();
     if (this.#cursors.size === 0) {
       // Nothing left to read it: drop everything and let the producer run (or stop).
@@ -159,10 +169,18 @@ export class FanoutLog<T> {
     for (const cursor of [...this.#cursors]) cursor.wake();
   }
 
+  #count(position: number, delta: 1 | -1): void {
+    const n = (this.#at.get(position) ?? 0) + delta;
+    if (n > 0) this.#at.set(position, n);
+    else this.#at.delete(position);
+  }
+
   /** Drops the head slots every cursor has passed. */
   #trim(): void {
-    let min = this.tail;
-    for (const cursor of this.#cursors) if (cursor.position < min) min = cursor.position;
+    // The slowest cursor is at the first position, from the head on, that has one.
+    const tail = this.tail;
+    let min = this.#base;
+    while (min < tail && !this.#at.has(min)) min++;
     const drop = min - this.#base;
     if (drop <= 0) return;
     for (let i = 0; i < drop; i++) this.#bytes -= (this.#slots[i] as Slot<T>).bytes;
@@ -273,7 +291,7 @@ export class LogCursor<T> implements AsyncIterableIterator<T> {
     if (this.#position < this.#log.tail) {
       const item = this.#log.itemAt(this.#position) as T;
       this.#position++;
-      this.#log.advanced();
+      this.#log.advanced(this.#position - 1);
       return { value: item, done: false };
     }
     const ending = this.#log.ending();

@@ -386,6 +386,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'auto|off',
   },
   {
+    flag: 'push-log-bytes',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'Bytes (approximate) the event log of one shared push query may hold, whatever its number of subscribers; a subscriber that falls this far behind another that keeps up ends with SUBSCRIBER_TOO_SLOW.',
+    defaults: { serve: 8388608 },
+    valueName: 'BYTES',
+  },
+  {
     flag: 'shutdown-timeout-ms',
     kind: 'integer',
     commands: ['serve', 'engine'],
@@ -547,6 +556,8 @@ export interface ServeConfig {
   readonly dataDir: string;
   readonly maxSqlTokens: number;
   readonly engineProperties: Readonly<Record<string, string>>;
+  /** Bytes the event log of one shared push query may hold. */
+  readonly pushLogBytes: number;
 }
 
 export interface EngineConfig {
@@ -965,6 +976,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     dataDir,
     maxSqlTokens,
     engineProperties,
+    pushLogBytes: positive('push-log-bytes'),
   });
 }
 

@@ -99,7 +99,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'GATEWAY_CLOSING', ksqlErrorCodes: '-', meaning: 'No longer sent: replaced by `SHUTTING_DOWN`.' },
   { code: 'SHUTTING_DOWN', ksqlErrorCodes: '-', meaning: 'The gateway is shutting down (SIGTERM): new operations are refused and running subscriptions end with it; `retryable: true`, so reconnect (to another instance).' },
   { code: 'SCHEMA_NOT_READY', ksqlErrorCodes: '-', meaning: 'The operation uses root fields of the typed schema, which has not been built yet (the gateway just started, or cannot read the catalog); `retryable: true`. `/readiness` says not ready meanwhile.' },
-  { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell `bufferSize` events behind a shared push query and was ended alone (the query and its other subscribers go on); subscribe again.' },
+  { code: 'SUBSCRIBER_TOO_SLOW', ksqlErrorCodes: '-', meaning: 'The subscriber fell a whole event log (`logBytes`, `--push-log-bytes`) behind a shared push query while another subscriber kept up, and was ended alone (the query and its other subscribers go on); subscribe again.' },
   { code: 'SOURCE_DROPPED', ksqlErrorCodes: '-', meaning: 'The stream or table a typed subscription reads was dropped (or renamed away by a filter change); the subscription ends with this error. `source` names it.' },
   { code: 'BAD_USER_INPUT', ksqlErrorCodes: '-', meaning: 'An argument is invalid (e.g. `properties` is not a JSON object, `eq: null` in a `where` filter, an unknown column).' },
   { code: 'FORBIDDEN', ksqlErrorCodes: '-', meaning: 'The operation selects an admin field (`execute`, `terminateCluster`, `pushQuery`, `pushQueryBatches`, `pullQuery`) and the admin API is off, or the request did not carry the right `x-admin-secret` (docs/security.md).' },
@@ -323,17 +323,15 @@ export function schemaNotReady(fields: readonly string[]): GraphQLError {
 }
 
 /**
- * A subscriber of a shared push query whose buffer filled: it alone ends
- * with code `SUBSCRIBER_TOO_SLOW`.
+ * A subscriber of a shared push query that fell a whole event log
+ * (`logBytes`) behind while another kept up: it alone ends with code
+ * `SUBSCRIBER_TOO_SLOW`.
  */
-export function subscriberTooSlow(bufferSize: number, unit: 'events' | 'bytes' = 'events'): GraphQLError {
-  // A shared execution bounds its log in bytes (gateway/execution), the hub its buffers in events.
+export function subscriberTooSlow(logBytes: number): GraphQLError {
   return finalError(
-    `The subscriber fell ${bufferSize} ${unit} behind the push query and was ended; subscribe again.`,
+    `The subscriber fell ${logBytes} bytes of events behind the push query and was ended; subscribe again.`,
     undefined,
-    unit === 'events'
-      ? { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize }
-      : { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, bufferSize, bufferUnit: unit },
+    { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, logBytes },
   );
 }
 

@@ -214,7 +214,7 @@ class SharedExecution {
     this.#onClosed = onClosed;
     this.log = new FanoutLog<Result>({
       maxBytes: options.maxBytes,
-      tooSlow: () => subscriberTooSlow(options.maxBytes, 'bytes'),
+      tooSlow: () => subscriberTooSlow(options.maxBytes),
       onTooSlow: options.onSubscriberTooSlow,
       onIdle: () => this.#close(),
     });

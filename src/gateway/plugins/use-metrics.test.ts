@@ -98,9 +98,9 @@ describe('metrics', () => {
   });
 
   it('counts a subscriber of a shared query ended with SUBSCRIBER_TOO_SLOW', async () => {
-    // The hub's bound in events: without shared execution, whose bound is in bytes
-    // (its slow subscribers count here too: gateway/execution/use-shared-subscriptions.test.ts).
-    const { client, gateway } = setup({ subscriberBufferSize: 2, sharedExecution: false });
+    // Without shared execution (its slow subscribers count here too:
+    // gateway/execution/use-shared-subscriptions.test.ts).
+    const { client, gateway } = setup({ pushLogBytes: 300, sharedExecution: false });
     const fast = readSse(subscribe(gateway, 'SELECT * FROM S EMIT CHANGES;'));
     const upstream = await client.nextStream();
     // SSE pulls the next event only as the body is read: this one never reads.

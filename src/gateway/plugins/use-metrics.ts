@@ -61,6 +61,11 @@ export interface MetricsOptions {
    */
   readonly sharedPushQueries?: (() => readonly number[]) | undefined;
   /**
+   * Read at each scrape: the bytes held by the event log of each shared
+   * push query running now. Absent: no push-log metrics.
+   */
+  readonly sharedPushLogBytes?: (() => readonly number[]) | undefined;
+  /**
    * Read at each scrape: the typed schema's version (0 until the catalog was
    * first read). Absent: no typed-schema metrics.
    */
@@ -118,6 +123,7 @@ export function createMetrics({
   endpoint = '/metrics',
   processMetrics = true,
   sharedPushQueries,
+  sharedPushLogBytes,
   typedSchemaVersion,
 }: MetricsOptions = {}): Metrics {
   const registry = new Registry();
@@ -207,6 +213,24 @@ export function createMetrics({
       registers,
       collect() {
         this.set(sharedPushQueries().reduce((max, n) => Math.max(max, n), 0));
+      },
+    });
+  }
+  if (sharedPushLogBytes) {
+    new Gauge({
+      name: 'ksqldb_gateway_push_log_bytes',
+      help: 'Bytes (approximate) held by the event logs of the shared push queries running now, all queries together.',
+      registers,
+      collect() {
+        this.set(sharedPushLogBytes().reduce((sum, n) => sum + n, 0));
+      },
+    });
+    new Gauge({
+      name: 'ksqldb_gateway_push_log_max_bytes',
+      help: 'Bytes (approximate) held by the largest event log of a shared push query running now (at most --push-log-bytes plus one event).',
+      registers,
+      collect() {
+        this.set(sharedPushLogBytes().reduce((max, n) => Math.max(max, n), 0));
       },
     });
   }

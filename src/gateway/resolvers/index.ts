@@ -15,7 +15,7 @@ import { createSubscriptionResolvers, type SubscriptionOptions } from './subscri
 export { SubscriptionRegistry, type Closable } from './subscription-registry.js';
 export { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
 export {
-  DEFAULT_SUBSCRIBER_BUFFER_SIZE,
+  DEFAULT_PUSH_LOG_BYTES,
   PushQueryHub,
   shareKey,
   type PushQueryHubOptions,

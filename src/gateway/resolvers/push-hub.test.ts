@@ -9,10 +9,11 @@ import { SubscriptionRegistry } from './subscription-registry.js';
 
 const SQL = 'SELECT * FROM S EMIT CHANGES;';
 
-function setup(bufferSize?: number) {
+function setup(pushLogBytes?: number) {
   const client = createFakeKsqlClient();
   const registry = new SubscriptionRegistry();
-  const hub = new PushQueryHub({ registry, logger: silentLogger, subscriberBufferSize: bufferSize });
+  let tooSlow = 0;
+  const hub = new PushQueryHub({ registry, logger: silentLogger, pushLogBytes, onSubscriberTooSlow: () => tooSlow++ });
   const join = (sql = SQL, authorization?: string, properties?: Record<string, unknown>, signal?: AbortSignal) => {
     const request = { ksql: sql, streamsProperties: properties };
     const key = shareKey(request, authorization);
@@ -20,7 +21,7 @@ function setup(bufferSize?: number) {
     const context: GatewayContext = { ksqlClient: client, authorization, signal, ksqlCalls: () => 0 };
     return hub.subscribe(key, request, context);
   };
-  return { client, registry, hub, join };
+  return { client, registry, hub, join, tooSlow: () => tooSlow };
 }
 
 async function take(it: AsyncIterator<QueryEventView>, n: number): Promise<QueryEventView[]> {
@@ -34,6 +35,10 @@ async function take(it: AsyncIterator<QueryEventView>, n: number): Promise<Query
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await flush();
+  expect(check()).toBe(true);
+}
 const columnsOf = (events: QueryEventView[]) => events.map((e) => (e.kind === 'row' ? e.columns : e.kind));
 
 describe('shareKey', () => {
@@ -109,31 +114,103 @@ describe('PushQueryHub', () => {
     await late.return?.();
   });
 
-  it('ends a slow subscriber alone with SUBSCRIBER_TOO_SLOW; the others get every row', async () => {
-    const { client, hub, join } = setup(3);
-    const fast = join();
-    const slow = join();
+  // The slow-subscriber rules (docs/subscriptions.md): a row is 64 + 16 + 8 + 8 = 96 bytes here.
+  const LOG_BYTES = 1_000;
+  const ROWS = 200;
+  const rowsUpTo = (n: number) => Array.from({ length: n }, (_, i) => [i]);
+
+  /** Reads `it` to its end, checking the log's bound after every event. */
+  async function readAll(it: AsyncIterator<QueryEventView>, hub: PushQueryHub, peak: { bytes: number }) {
+    const got: QueryEventView[] = [];
+    for (;;) {
+      const step = await it.next();
+      peak.bytes = Math.max(peak.bytes, ...hub.logBytes());
+      if (step.done) return got;
+      got.push(step.value);
+    }
+  }
+
+  for (const order of ['stalled first', 'healthy first'] as const) {
+    it(`ends the stalled subscriber, not the healthy one (${order}); the healthy one gets every row once, in order`, async () => {
+      const { client, hub, join, registry, tooSlow } = setup(LOG_BYTES);
+      const first = join();
+      const second = join();
+      const [stalled, healthy] = order === 'stalled first' ? [first, second] : [second, first];
+      const stream = await client.nextStream();
+      stream.sendHeader('`N` INTEGER');
+      const peak = { bytes: 0 };
+      const reading = readAll(healthy, hub, peak);
+      for (let i = 0; i < ROWS; i++) stream.sendRow([i]);
+      stream.finish();
+      expect(columnsOf(await reading)).toEqual(['header', ...rowsUpTo(ROWS)]);
+      expect(tooSlow()).toBe(1);
+      // What the stalled one had not read went with the log's head: it gets the error at once.
+      await expect(stalled.next()).rejects.toMatchObject({
+        extensions: { code: 'SUBSCRIBER_TOO_SLOW', logBytes: LOG_BYTES },
+      });
+      await expect(stalled.next()).resolves.toEqual({ value: undefined, done: true });
+      // Bounded: the bound plus the one row that crossed it.
+      expect(peak.bytes).toBeGreaterThan(0);
+      expect(peak.bytes).toBeLessThanOrEqual(LOG_BYTES + 96);
+      expect(hub.size).toBe(0);
+      expect(registry.size).toBe(0);
+    });
+  }
+
+  it('a stalled late joiner (after the header) ends; the healthy one goes on', async () => {
+    const { client, hub, join, tooSlow } = setup(LOG_BYTES);
+    const healthy = join();
     const stream = await client.nextStream();
     stream.sendHeader('`N` INTEGER');
-    const got: QueryEventView[] = [];
-    const reading = (async () => {
-      for await (const e of fast) {
-        got.push(e);
-        if (got.length === 11) break;
-      }
-    })();
-    for (let i = 0; i < 10; i++) stream.sendRow([i]);
-    await reading;
-    expect(columnsOf(got)).toEqual(['header', ...Array.from({ length: 10 }, (_, i) => [i])]);
-    // The slow one drains what it buffered (header + 2 rows), then fails.
-    expect(columnsOf(await take(slow, 3))).toEqual(['header', [0], [1]]);
-    await expect(slow.next()).rejects.toMatchObject({ extensions: { code: 'SUBSCRIBER_TOO_SLOW', bufferSize: 3 } });
-    // The fast one left by break; the query is closed.
+    expect(columnsOf(await take(healthy, 1))).toEqual(['header']);
+    const stalled = join();
+    const reading = readAll(healthy, hub, { bytes: 0 });
+    for (let i = 0; i < ROWS; i++) stream.sendRow([i]);
+    stream.finish();
+    expect(columnsOf(await reading)).toEqual(rowsUpTo(ROWS));
+    expect(tooSlow()).toBe(1);
+    // It joined after the header arrived: it still gets the header, then the error.
+    expect(columnsOf(await take(stalled, 1))).toEqual(['header']);
+    await expect(stalled.next()).rejects.toMatchObject({ extensions: { code: 'SUBSCRIBER_TOO_SLOW' } });
+  });
+
+  it('two healthy subscribers both get every row once, in order, and neither ends', async () => {
+    const { client, hub, join, tooSlow } = setup(LOG_BYTES);
+    const a = join();
+    const b = join();
+    const stream = await client.nextStream();
+    stream.sendHeader('`N` INTEGER');
+    const peak = { bytes: 0 };
+    const reading = Promise.all([readAll(a, hub, peak), readAll(b, hub, peak)]);
+    for (let i = 0; i < ROWS * 10; i++) stream.sendRow([i]);
+    stream.finish();
+    const [ga, gb] = await reading;
+    const expected = ['header', ...rowsUpTo(ROWS * 10)];
+    expect(columnsOf(ga)).toEqual(expected);
+    expect(columnsOf(gb)).toEqual(expected);
+    expect(tooSlow()).toBe(0);
+    expect(peak.bytes).toBeLessThanOrEqual(LOG_BYTES + 96);
+  });
+
+  it('memory does not grow with the number of subscribers: each row is stored once', async () => {
+    const { client, hub, join } = setup(1_000_000);
+    const subscribers = Array.from({ length: 100 }, () => join());
+    const stream = await client.nextStream();
+    stream.sendHeader('`N` INTEGER');
+    for (let i = 0; i < 5; i++) stream.sendRow([i]);
+    await eventuallyTrue(() => (hub.logBytes()[0] ?? 0) > 5 * 96);
+    // Header + 5 rows, once, for 100 subscribers that have read nothing.
+    const header = hub.logBytes()[0] as number - 5 * 96;
+    expect(header).toBeGreaterThan(0);
+    expect(header).toBeLessThan(1_000); // not 100 copies
+    for (const it of subscribers) expect(columnsOf(await take(it, 6))).toEqual(['header', ...rowsUpTo(5)]);
+    expect(hub.logBytes()).toEqual([0]);
+    for (const it of subscribers) await it.return?.();
     expect(hub.size).toBe(0);
   });
 
   it('a lone subscriber is not ended: the pump waits for it (backpressure)', async () => {
-    const { client, join } = setup(2);
+    const { client, join } = setup(200);
     const only = join();
     const stream = await client.nextStream();
     stream.sendHeader('`N` INTEGER');

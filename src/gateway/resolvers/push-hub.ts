@@ -17,15 +17,23 @@
  *   header (at once if it has arrived), then the rows that arrive after it
  *   joined: a push query shows changes from when you subscribe, so a late
  *   joiner does not get rows produced before it joined.
- * - One pump reads the upstream; each row is encoded once and the same
- *   object is pushed to every subscriber's bounded buffer. The pump is paced
- *   by the fastest subscriber: it stops reading (TCP backpressure reaches
- *   ksqlDB, as with an unshared query) only while every buffer is full. A
- *   subscriber whose buffer is full while another has room leaves the query
- *   at once: it drains what it has buffered, then ends with
- *   `SUBSCRIBER_TOO_SLOW`. The others go on and miss nothing.
+ * - One pump reads the upstream into one event log per query (a
+ *   {@link FanoutLog}): each row is encoded once and stored once, with its
+ *   approximate size in bytes; each subscriber is a cursor into the log. The
+ *   log holds at most `pushLogBytes` (plus the one event that crossed the
+ *   bound), whatever the number of subscribers.
+ * - The slowest subscriber is the one that ends: when an event takes the log
+ *   past its bound while a subscriber still holds the head and another is
+ *   ahead of it, the one at the head ends with `SUBSCRIBER_TOO_SLOW` (after
+ *   the events it has not read went with the head: it gets the error on its
+ *   next read). The others go on and miss nothing.
+ * - The pump reads the upstream while the log has room: below its bound, or
+ *   while some subscriber waits at the tail for the next event. So a
+ *   subscriber that keeps up is never starved by a stalled one; only when
+ *   every subscriber is behind does the pump stop reading, and TCP
+ *   backpressure reaches ksqlDB, as with an unshared query.
  * - The upstream ending (final message, end of body, error) ends every
- *   subscriber the same way, after its buffered events.
+ *   subscriber the same way, after the events it has not read.
  * - The last subscriber leaving (unsubscribe, disconnect, too slow, gateway
  *   closing) aborts the HTTP request and calls `/close-query` best-effort.
  *
@@ -35,7 +43,7 @@ import { createHash } from 'node:crypto';
 import type { GatewayContext } from '../context.js';
 import type { KsqlClient, QueryStream } from '../ksql-client/types.js';
 import type { RowShape } from '../schema/index.js';
-import { AsyncQueue } from '../../shared/async-queue.js';
+import { FanoutLog } from '../../shared/fanout-log.js';
 import type { Logger } from '../../shared/logger.js';
 import { gatewayClosing, subscriberTooSlow } from '../errors/index.js';
 import type { QueryRequest } from './push-query.js';
@@ -51,17 +59,48 @@ export interface PushQueryHubOptions {
    */
   readonly closeQueryTimeoutMs?: number | undefined;
   /**
-   * Events (header and rows) one subscriber may have waiting before it is
-   * ended with `SUBSCRIBER_TOO_SLOW`.
-   * @default 1000
+   * Bytes (approximate, see {@link jsonBytes}) the event log of one
+   * upstream query may hold. Past it, the subscribers at the log's head end
+   * with `SUBSCRIBER_TOO_SLOW` while another keeps up; when none keeps up,
+   * the upstream is paused instead.
+   * @default 8388608 (bytes, 8 MiB)
    */
-  readonly subscriberBufferSize?: number | undefined;
+  readonly pushLogBytes?: number | undefined;
+  /**
+   * @deprecated Replaced by {@link pushLogBytes}: subscribers no longer have
+   * buffers of their own.
+   */
+  readonly subscriberBufferSize?: never;
   /** Called each time a subscriber is ended with `SUBSCRIBER_TOO_SLOW` (metrics). */
   readonly onSubscriberTooSlow?: (() => void) | undefined;
 }
 
-/** The default of {@link PushQueryHubOptions.subscriberBufferSize}. */
-export const DEFAULT_SUBSCRIBER_BUFFER_SIZE = 1_000;
+/** The default of {@link PushQueryHubOptions.pushLogBytes}: 8 MiB. */
+export const DEFAULT_PUSH_LOG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The approximate heap size of a decoded JSON value, in bytes: what a row
+ * costs the log. An estimate (V8's real layout varies), counted once per
+ * row: strings at two bytes a character, every value and container with a
+ * fixed overhead so that many small values are not counted as free.
+ */
+export function jsonBytes(value: unknown): number {
+  if (typeof value === 'string') return 16 + 2 * value.length;
+  if (value === null || typeof value !== 'object') return 8;
+  let bytes = 16;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) bytes += 8 + jsonBytes(item);
+  } else {
+    // Also lossless-json's JsonNumber ({ value: '123...' }).
+    for (const [key, item] of Object.entries(value)) bytes += 8 + jsonBytes(key) + jsonBytes(item);
+  }
+  return bytes;
+}
+
+/** Bytes counted for one event in the log: its values plus the view object around them. */
+function eventBytes(values: unknown): number {
+  return 64 + jsonBytes(values);
+}
 
 // ------------------------------------------------------------ keying
 
@@ -185,10 +224,6 @@ class SubscriptionEnded extends DOMException {
   }
 }
 
-interface Subscriber {
-  readonly queue: AsyncQueue<QueryEventView>;
-}
-
 interface SharedQuery {
   readonly key: string;
   readonly client: KsqlClient;
@@ -196,7 +231,8 @@ interface SharedQuery {
   readonly authorization: string | undefined;
   readonly controller: AbortController;
   readonly stream: QueryStream;
-  readonly subscribers: Set<Subscriber>;
+  /** The events since the slowest subscriber's position; one cursor per subscriber. */
+  readonly log: FanoutLog<QueryEventView>;
   header: HeaderView | undefined;
   queryId: string | undefined;
   /** The upstream query ended on its own (final message, end of body, error). */
@@ -210,19 +246,19 @@ export class PushQueryHub {
   readonly #registry: SubscriptionRegistry;
   readonly #logger: Logger;
   readonly #closeQueryTimeoutMs: number;
-  readonly #bufferSize: number;
+  readonly #logBytes: number;
   readonly #onSubscriberTooSlow: (() => void) | undefined;
 
   constructor(options: PushQueryHubOptions) {
-    this.#registry = options.registry;
-    this.#logger = options.logger;
-    this.#closeQueryTimeoutMs = options.closeQueryTimeoutMs ?? 5_000;
-    const bufferSize = options.subscriberBufferSize ?? DEFAULT_SUBSCRIBER_BUFFER_SIZE;
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`subscriberBufferSize must be an integer >= 1, got ${bufferSize}`);
+    const { registry, logger, closeQueryTimeoutMs = 5_000, pushLogBytes = DEFAULT_PUSH_LOG_BYTES, onSubscriberTooSlow } = options;
+    if (!Number.isSafeInteger(pushLogBytes) || pushLogBytes < 1) {
+      throw new RangeError(`pushLogBytes must be an integer >= 1, got ${pushLogBytes}`);
     }
-    this.#bufferSize = bufferSize;
-    this.#onSubscriberTooSlow = options.onSubscriberTooSlow;
+    this.#registry = registry;
+    this.#logger = logger;
+    this.#closeQueryTimeoutMs = closeQueryTimeoutMs;
+    this.#logBytes = pushLogBytes;
+    this.#onSubscriberTooSlow = onSubscriberTooSlow;
   }
 
   /** Upstream queries running now. */
@@ -232,12 +268,17 @@ export class PushQueryHub {
 
   /** The subscriber count of each upstream query running now (read at each metrics scrape). */
   subscriberCounts(): number[] {
-    return Array.from(this.#entries.values(), (entry) => entry.subscribers.size);
+    return Array.from(this.#entries.values(), (entry) => entry.log.size);
+  }
+
+  /** The bytes each upstream query's event log holds now (read at each metrics scrape). */
+  logBytes(): number[] {
+    return Array.from(this.#entries.values(), (entry) => entry.log.bytes);
   }
 
   /** Subscribers of the query with `key` (0 if none runs). */
   subscriberCount(key: string): number {
-    return this.#entries.get(key)?.subscribers.size ?? 0;
+    return this.#entries.get(key)?.log.size ?? 0;
   }
 
   /**
@@ -249,41 +290,45 @@ export class PushQueryHub {
     if (registry.closing) throw gatewayClosing();
     let entry = this.#entries.get(key);
     if (entry === undefined || entry.closed) entry = this.#start(key, request, context);
-    const query = entry;
 
-    const signal = context.signal;
+    // Joins at the log's tail. A header that has already arrived is not in
+    // the log any more (or soon will not be): this subscriber gets it first.
+    const cursor = entry.log.cursor();
+    let header = entry.header;
     let unwatch: (() => void) | undefined;
-    const queue: AsyncQueue<QueryEventView> = new AsyncQueue<QueryEventView>({
-      capacity: this.#bufferSize,
-      // Runs once, whatever ends this subscriber: leave the query.
-      onClose: () => {
-        unwatch?.();
-        this.#leave(query, subscriber);
-      },
-    });
-    const subscriber: Subscriber = { queue };
-    query.subscribers.add(subscriber);
-    if (query.header) queue.push(query.header);
-
+    // Runs once, whatever ends this subscriber; the cursor has left the log by then.
+    const release = () => {
+      registry.delete(iterator);
+      unwatch?.();
+      unwatch = undefined;
+    };
     const iterator: AsyncIterableIterator<QueryEventView> & Closable = {
       async next() {
+        if (header !== undefined) {
+          const value = header;
+          header = undefined;
+          return { value, done: false };
+        }
+        let step: IteratorResult<QueryEventView> | undefined;
         try {
-          const step = await queue.next();
-          if (step.done) registry.delete(iterator);
+          step = await cursor.next();
           return step;
-        } catch (err) {
-          registry.delete(iterator);
-          throw err;
+        } finally {
+          // Done or failed (too slow, upstream error): the cursor has left.
+          if (step === undefined || step.done) release();
         }
       },
       async return() {
-        registry.delete(iterator);
-        await queue.return();
+        header = undefined;
+        try {
+          await cursor.return();
+        } finally {
+          release();
+        }
         return { value: undefined, done: true };
       },
       async throw(err?: unknown) {
-        registry.delete(iterator);
-        await queue.return();
+        await iterator.return();
         throw err;
       },
       [Symbol.asyncIterator]() {
@@ -292,8 +337,9 @@ export class PushQueryHub {
     };
     registry.add(iterator);
     // The client went away (e.g. the WebSocket closed): complete quietly.
-    if (signal?.aborted) void queue.return();
-    else if (signal) unwatch = onAbort(signal, () => void queue.return());
+    const signal = context.signal;
+    if (signal?.aborted) void iterator.return();
+    else if (signal) unwatch = onAbort(signal, () => void iterator.return());
     return iterator;
   }
 
@@ -303,13 +349,25 @@ export class PushQueryHub {
       signal: controller.signal,
       authorization: context.authorization,
     });
+    const maxBytes = this.#logBytes;
+    const log: FanoutLog<QueryEventView> = new FanoutLog<QueryEventView>({
+      maxBytes,
+      tooSlow: () => subscriberTooSlow(maxBytes),
+      onTooSlow: () => {
+        this.#logger.debug(
+          `push query ${entry.queryId ?? '(starting)'}: a subscriber fell ${maxBytes} bytes behind the others and was ended`,
+        );
+        this.#onSubscriberTooSlow?.();
+      },
+      onIdle: () => this.#idle(entry),
+    });
     const entry: SharedQuery = {
       key,
       client: context.ksqlClient,
       authorization: context.authorization,
       controller,
       stream,
-      subscribers: new Set(),
+      log,
       header: undefined,
       queryId: undefined,
       ended: false,
@@ -321,24 +379,27 @@ export class PushQueryHub {
   }
 
   async #pump(entry: SharedQuery): Promise<void> {
+    const { log } = entry;
     let shape: RowShape | undefined;
     try {
       for (;;) {
+        // Read on only while some subscriber has room (see the module comment):
+        // otherwise the unread response is TCP backpressure on ksqlDB.
+        await log.waitForRoom();
+        if (entry.closed) return;
         const step = await entry.stream.next();
         if (entry.closed) return;
         if (step.done) break;
-        // Paced by the fastest subscriber: wait only while every buffer is full.
-        if (this.#allFull(entry)) await this.#room(entry);
-        if (entry.closed) return;
         const event = step.value;
         if (event.kind === 'header') {
           shape = createRowShape(event.columns);
           entry.queryId = event.queryId;
           entry.header = headerView(event, shape);
-          this.#broadcast(entry, entry.header);
+          log.append(entry.header, eventBytes(event.columns));
         } else if (event.kind === 'row') {
           if (!shape) throw new Error('Invariant violated: /query sent a row before its header');
-          this.#broadcast(entry, rowView(event, shape)); // encoded once, shared by every subscriber
+          // Encoded once, stored once, read by every subscriber.
+          log.append(rowView(event, shape), eventBytes(event.columns));
         } else {
           break; // final message
         }
@@ -350,50 +411,19 @@ export class PushQueryHub {
     }
   }
 
-  #allFull(entry: SharedQuery): boolean {
-    for (const subscriber of entry.subscribers) {
-      if (subscriber.queue.size < this.#bufferSize) return false;
-    }
-    return entry.subscribers.size > 0;
-  }
-
-  /** Resolves once some subscriber has room (or the query closed). */
-  async #room(entry: SharedQuery): Promise<void> {
-    while (!entry.closed && this.#allFull(entry)) {
-      await Promise.race([...entry.subscribers].map((s) => s.queue.waitForSpace()));
-    }
-  }
-
-  #broadcast(entry: SharedQuery, event: QueryEventView): void {
-    for (const subscriber of entry.subscribers) {
-      if (!subscriber.queue.push(event)) {
-        // Full: this subscriber alone ends (after what it has buffered); its
-        // onClose removes it from the set (safe while iterating a Set).
-        this.#logger.debug(
-          `push query ${entry.queryId ?? '(starting)'}: a subscriber fell ${this.#bufferSize} events behind and was ended`,
-        );
-        subscriber.queue.fail(subscriberTooSlow(this.#bufferSize));
-        this.#onSubscriberTooSlow?.();
-      }
-    }
-  }
-
   /** The upstream query ended on its own: every subscriber ends the same way. */
   #end(entry: SharedQuery, error: { err: unknown } | undefined): void {
     if (entry.closed) return;
     entry.ended = true;
     this.#detach(entry);
     void closeStream(entry.stream, this.#logger);
-    for (const subscriber of [...entry.subscribers]) {
-      if (error) subscriber.queue.fail(error.err);
-      else subscriber.queue.end();
-    }
+    if (error) entry.log.fail(error.err);
+    else entry.log.end();
   }
 
-  #leave(entry: SharedQuery, subscriber: Subscriber): void {
-    if (!entry.subscribers.delete(subscriber)) return;
-    if (entry.subscribers.size > 0 || entry.closed) return;
-    // The last subscriber left: close the upstream query.
+  /** The last subscriber left (unsubscribed, went away, too slow): close the upstream query. */
+  #idle(entry: SharedQuery): void {
+    if (entry.closed) return;
     this.#detach(entry);
     if (!entry.controller.signal.aborted) entry.controller.abort(new SubscriptionEnded());
     void closeStream(entry.stream, this.#logger);

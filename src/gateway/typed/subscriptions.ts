@@ -99,11 +99,23 @@ export class SourceSubscriptions {
     const members = set;
     let finished = false;
     let dropError: Error | undefined;
+    // A fresh promise per wait, not one long-lived `dropped` promise raced on
+    // every row: Promise.race adds a reaction to each promise it is given, and
+    // a promise that never settles keeps every reaction (and through it each
+    // row's step) for as long as the subscription lives.
     let wake: ((error: Error) => void) | undefined;
-    const dropped = new Promise<never>((_, reject) => {
-      wake = reject;
-    });
-    dropped.catch(() => {}); // observed through next()
+    const orDropped = async <T>(work: Promise<T>): Promise<T> => {
+      if (dropError) {
+        work.catch(() => {}); // not awaited: its outcome no longer matters
+        throw dropError;
+      }
+      const dropped = new Promise<never>((_, reject) => (wake = reject));
+      try {
+        return await Promise.race([work, dropped]);
+      } finally {
+        wake = undefined;
+      }
+    };
 
     const finish = async () => {
       if (finished) return;
@@ -150,7 +162,7 @@ export class SourceSubscriptions {
           }
           let step: IteratorResult<QueryEventView>;
           try {
-            step = await Promise.race([upstream.next(), dropped]);
+            step = await orDropped(upstream.next());
           } catch (err) {
             await finish();
             throw err;
@@ -167,7 +179,7 @@ export class SourceSubscriptions {
           if (event.kind === 'header') {
             if (snapshot !== undefined && pending === undefined) {
               try {
-                pending = [...(await Promise.race([snapshot(), dropped]))];
+                pending = [...(await orDropped(snapshot()))];
               } catch (err) {
                 await finish();
                 throw err;

@@ -1,0 +1,75 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { GatewayContext } from '../context.js';
+import { PushQueryHub } from '../resolvers/push-hub.js';
+import { SubscriptionRegistry } from '../resolvers/subscription-registry.js';
+import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
+import { silentLogger } from '../../shared/logger.js';
+import { SourceSubscriptions } from './subscriptions.js';
+
+function setup() {
+  const client = createFakeKsqlClient();
+  const registry = new SubscriptionRegistry();
+  const hub = new PushQueryHub({ registry, logger: silentLogger });
+  const subscriptions = new SourceSubscriptions({ registry, logger: silentLogger, hub, sourceExists: async () => true });
+  // One signal for all, as a graphql-ws connection gives all of its subscriptions.
+  const connection = new AbortController();
+  const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: connection.signal, ksqlCalls: () => 0 };
+  const subscribe = () =>
+    subscriptions.subscribe(
+      { source: 'S' },
+      { request: { ksql: 'SELECT * FROM S EMIT CHANGES;' }, shareable: true, limited: false, context },
+    );
+  return { client, registry, hub, subscriptions, connection, subscribe };
+}
+
+describe('SourceSubscriptions', () => {
+  it('N typed subscribers share one query, get every row, and leave nothing behind', async () => {
+    const { client, registry, hub, subscriptions, connection, subscribe } = setup();
+    const N = 50;
+    const ROWS = 20;
+    const its = Array.from({ length: N }, subscribe);
+    expect(hub.size).toBe(1);
+    expect(registry.size).toBe(N);
+    expect(subscriptions.count('S')).toBe(N);
+    // However many subscriptions share the connection's signal: one listener on it.
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(1);
+    const stream = await client.nextStream();
+    stream.sendHeader('`ID` STRING, `V` INTEGER');
+    for (let i = 0; i < ROWS; i++) stream.sendRow([`k${i}`, i]);
+    for (const it of its) {
+      const got: unknown[] = [];
+      for (let i = 0; i < ROWS; i++) {
+        const step = await it.next();
+        got.push(step.value);
+      }
+      expect(got).toEqual(Array.from({ length: ROWS }, (_, i) => ({ ID: `k${i}`, V: i })));
+    }
+    // Half leave with return() (unsubscribe), the rest when the connection goes away.
+    for (const it of its.slice(0, N / 2)) await it.return?.();
+    expect(hub.subscriberCounts()).toEqual([N / 2]);
+    const pending = its.slice(N / 2).map((it) => it.next());
+    connection.abort();
+    for (const step of await Promise.all(pending)) expect(step).toEqual({ value: undefined, done: true });
+    expect(hub.size).toBe(0);
+    expect(hub.logBytes()).toEqual([]);
+    expect(registry.size).toBe(0);
+    expect(subscriptions.count('S')).toBe(0);
+    expect(stream.options?.signal?.aborted).toBe(true);
+  });
+
+  it('a dropped source ends a subscriber waiting for a row, and it leaves the hub', async () => {
+    const { client, registry, hub, subscriptions, subscribe } = setup();
+    const a = subscribe();
+    const b = subscribe();
+    const stream = await client.nextStream();
+    stream.sendHeader('`ID` STRING');
+    const waiting = a.next();
+    subscriptions.dropSources(['S']);
+    await expect(waiting).rejects.toMatchObject({ extensions: { code: 'SOURCE_DROPPED' } });
+    await expect(b.next()).rejects.toMatchObject({ extensions: { code: 'SOURCE_DROPPED' } });
+    expect(hub.size).toBe(0);
+    expect(registry.size).toBe(0);
+    expect(subscriptions.count('S')).toBe(0);
+  });
+});
