@@ -673,7 +673,8 @@ async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?
       '0',
     ],
     opts,
-    [...opts.gatewayNodeArgs, ...gatewayNodeArgs],
+    // --inspect lets the fan-out runs collect garbage before reading the heap (bench/scenarios.ts).
+    ['--inspect=127.0.0.1:0', ...opts.gatewayNodeArgs, ...gatewayNodeArgs],
     opts.gatewayEntry,
   );
   const graphqlUrl = `${gateway.url}/graphql`;
@@ -808,7 +809,7 @@ async function main(): Promise<void> {
           const r = await fanout(stack, { ...f, perSocket: opts.fanoutPerSocket, typed });
           fanouts.push(r);
           log(
-            `  ${r.label}: delivered in ${r.deliverSeconds.toFixed(2)} s (subscribing took ${r.subscribeSeconds.toFixed(1)} s); gateway peak RSS ${r.gatewayPeakRssMb.toFixed(0)} MB; heap ${r.heapIdleMb.toFixed(0)} MB idle, ${r.heapAfterLeaveMb.toFixed(0)} MB after all left (RSS ${r.rssAfterLeaveMb.toFixed(0)} MB)`,
+            `  ${r.label}: delivered in ${r.deliverSeconds.toFixed(2)} s (subscribing took ${r.subscribeSeconds.toFixed(1)} s; CPU while delivering: gateway ${r.gatewayCpuSeconds.toFixed(1)} s, driver ${r.driverCpuSeconds.toFixed(1)} s); gateway peak RSS ${r.gatewayPeakRssMb.toFixed(0)} MB; heap ${r.heapIdleMb.toFixed(0)} MB idle, ${r.heapJoinedMb.toFixed(0)} MB with all joined, ${r.heapAfterLeaveMb.toFixed(0)} MB after all left (RSS ${r.rssAfterLeaveMb.toFixed(0)} MB)`,
           );
         }
       }

@@ -16,6 +16,8 @@ export interface Child {
   readonly url: string;
   /** Last lines of stderr (and of stdout after the URL), for error reports. */
   readonly log: string[];
+  /** The DevTools WebSocket URL when the child runs with `--inspect` (node prints it on stderr). */
+  readonly inspectorUrl: () => string | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,9 @@ export async function startChild({ name, argv, cwd, verbose = false, stopTimeout
   });
   children.add(proc);
   const log: string[] = [];
+  let inspectorUrl: string | undefined;
   const keep = (stream: string) => (line: string) => {
+    inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
     log.push(line);
     if (log.length > 50) log.shift();
     if (verbose) process.stderr.write(`[${name}${stream}] ${line}\n`);
@@ -80,6 +84,7 @@ export async function startChild({ name, argv, cwd, verbose = false, stopTimeout
     pid: proc.pid!,
     url,
     log,
+    inspectorUrl: () => inspectorUrl,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');

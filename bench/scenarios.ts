@@ -22,7 +22,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { Pool, request } from 'undici';
 import WebSocket from 'ws';
-import { resetPeak, statusKb, type Child } from './process.js';
+import { cpuMs, resetPeak, statusKb, type Child } from './process.js';
 
 export interface ScenarioStack {
   readonly engine: Child;
@@ -63,9 +63,47 @@ async function metric(stack: ScenarioStack, name: string): Promise<number> {
 }
 
 /** The gateway's heap after it has been idle for `ms` (V8 collects on its own meanwhile). */
+/**
+ * The gateway's used heap after `ms` of quiet. With the gateway under
+ * `--inspect` (startStack does that), a full garbage collection runs first,
+ * through the DevTools protocol, so the figure is what is still referenced,
+ * not garbage V8 has not yet collected; else the heap metric as it is.
+ */
 async function settledHeapMb(stack: ScenarioStack, ms: number): Promise<number> {
   await new Promise((r) => setTimeout(r, ms));
+  const inspector = stack.gateway.inspectorUrl();
+  if (inspector !== undefined) return (await collectedHeapBytes(inspector)) / 1024 / 1024;
   return (await metric(stack, 'nodejs_heap_size_used_bytes')) / 1024 / 1024;
+}
+
+/** HeapProfiler.collectGarbage, then Runtime.getHeapUsage's usedSize. */
+async function collectedHeapBytes(inspectorUrl: string): Promise<number> {
+  const socket = new WebSocket(inspectorUrl);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    let nextId = 0;
+    const call = (method: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = ++nextId;
+        const onMessage = (data: WebSocket.RawData) => {
+          const message = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+          if (message.id !== id) return;
+          socket.off('message', onMessage);
+          if (message.error) reject(new Error(`${method}: ${message.error.message}`));
+          else resolve(message.result ?? {});
+        };
+        socket.on('message', onMessage);
+        socket.send(JSON.stringify({ id, method }));
+      });
+    await call('HeapProfiler.collectGarbage');
+    const usage = await call('Runtime.getHeapUsage');
+    return Number(usage['usedSize']);
+  } finally {
+    socket.close();
+  }
 }
 
 // ------------------------------------------------------------------ fan-out
@@ -86,8 +124,13 @@ export interface FanoutResult {
   readonly deliverSeconds: number;
   /** Subscribing all of them (until each had its first event). */
   readonly subscribeSeconds: number;
+  /** CPU time (user + sys) of the gateway and of this driver process while delivering: which one bounds the run. */
+  readonly gatewayCpuSeconds: number;
+  readonly driverCpuSeconds: number;
   readonly gatewayPeakRssMb: number;
   readonly heapIdleMb: number;
+  /** With every subscriber joined, before the first row: what the subscriptions themselves hold. */
+  readonly heapJoinedMb: number;
   readonly heapAfterLeaveMb: number;
   readonly rssAfterLeaveMb: number;
 }
@@ -171,15 +214,22 @@ export async function fanout(stack: ScenarioStack, opts: FanoutOptions): Promise
   await startedP;
   const subscribeSeconds = (performance.now() - t0) / 1000;
   if (failure) throw failure;
+  const heapJoinedMb = await settledHeapMb(stack, 0);
+  resetPeak(stack.gateway.pid);
 
   const records = Array.from(
     { length: opts.rows },
     (_, seq) => `{"key":"k-${seq % 100}","value":{"SEQ":${seq},"NAME":"name-${seq}","PRICE":${(seq * 1.25).toFixed(2)}}}`,
   );
   const t1 = performance.now();
+  const gatewayCpu0 = cpuMs(stack.gateway.pid);
+  const driverCpu0 = process.cpuUsage();
   await produce(stack.engine.url, topic, records);
   await doneP;
   const deliverSeconds = (performance.now() - t1) / 1000;
+  const gatewayCpuSeconds = (cpuMs(stack.gateway.pid) - gatewayCpu0) / 1000;
+  const driverCpu = process.cpuUsage(driverCpu0);
+  const driverCpuSeconds = (driverCpu.user + driverCpu.system) / 1e6;
   const gatewayPeakRssMb = statusKb(stack.gateway.pid, 'VmHWM') / 1024;
   await Promise.all(sockets.map((s) => s.dispose()));
   if (failure) throw failure;
@@ -192,8 +242,11 @@ export async function fanout(stack: ScenarioStack, opts: FanoutOptions): Promise
     rows: opts.rows,
     deliverSeconds,
     subscribeSeconds,
+    gatewayCpuSeconds,
+    driverCpuSeconds,
     gatewayPeakRssMb,
     heapIdleMb,
+    heapJoinedMb,
     heapAfterLeaveMb,
     rssAfterLeaveMb: statusKb(stack.gateway.pid, 'VmRSS') / 1024,
   };
