@@ -31,6 +31,13 @@ function translateResult({ result, setResult }: ResultPayload): void {
   if (changed) setResult({ ...result, errors });
 }
 
+/** `result` with its errors translated: the same object when none changes. */
+function translated(result: ExecutionResult): ExecutionResult {
+  let out = result;
+  translateResult({ result, setResult: (changed) => (out = changed) });
+  return out;
+}
+
 function asGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return translateError(error) ?? error;
   const original = error instanceof Error ? error : new Error(String(error));
@@ -38,8 +45,10 @@ function asGraphQLError(error: unknown): GraphQLError {
 }
 
 /**
- * Wraps a subscription's result stream: a rejected `next()` becomes one
- * `{ errors }` result, then the stream is done. `return()` goes straight to
+ * Wraps a subscription's result stream: each result's errors are
+ * translated, and a rejected `next()` becomes one `{ errors }` result, then
+ * the stream is done. Done here rather than in an `onNext` hook, which would
+ * put one more iterator in every subscriber's way. `return()` goes straight to
  * the source (never queued behind a pending `next()`).
  */
 export function endStreamOnError(
@@ -47,20 +56,25 @@ export function endStreamOnError(
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
+  // Handlers made once, not per event (see releasing in use-subscription-caps.ts).
+  const onStep = (step: IteratorResult<ExecutionResult>): IteratorResult<ExecutionResult> => {
+    if (step.done) {
+      done = true;
+      return step;
+    }
+    return step.value.errors?.length ? { value: translated(step.value), done: false } : step;
+  };
+  const onError = (error: unknown): IteratorResult<ExecutionResult> => {
+    if (done) return { value: undefined, done: true };
+    done = true;
+    // yoga rethrows aborts so that transports see them; keep that contract.
+    if (isAbortError(error)) throw error;
+    return { value: { errors: [asGraphQLError(error)] }, done: false };
+  };
   return {
-    async next(): Promise<IteratorResult<ExecutionResult>> {
-      if (done) return { value: undefined, done: true };
-      try {
-        const step = await iterator.next();
-        if (step.done) done = true;
-        return step;
-      } catch (error) {
-        if (done) return { value: undefined, done: true };
-        done = true;
-        // yoga rethrows aborts so that transports see them; keep that contract.
-        if (isAbortError(error)) throw error;
-        return { value: { errors: [asGraphQLError(error)] }, done: false };
-      }
+    next(): Promise<IteratorResult<ExecutionResult>> {
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return iterator.next().then(onStep, onError);
     },
     async return(): Promise<IteratorResult<ExecutionResult>> {
       done = true;
@@ -92,7 +106,7 @@ export function useErrorTranslation(): Plugin {
         onSubscribeResult(payload) {
           if (isAsyncIterable(payload.result)) {
             payload.setResult(endStreamOnError(payload.result));
-            return { onNext: translateResult };
+            return undefined;
           }
           translateResult(payload as ResultPayload);
           return undefined;

@@ -28,6 +28,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { KsqlCallObserver } from '../ksql-client/observe.js';
 import type { InitialContext } from './initial-context.js';
 import { releasing } from './use-subscription-caps.js';
+import { isAbortError } from '../../shared/abort.js';
 
 /**
  * How a subscription's events reach the client: a graphql-ws socket, or
@@ -333,10 +334,21 @@ export function createMetrics({
           if (!isAsyncIterable(result)) return undefined;
           const transport = transportOf(args.contextValue as InitialContext);
           activeSubscriptions.inc({ transport });
-          setResult(releasing(result, () => activeSubscriptions.dec({ transport })));
-          // onNext sees the results the transport sends, after every plugin's
-          // changes (the error translation's final error result included).
-          return { onNext: () => void eventsSinceScrape[transport]++ };
+          // Counted here rather than in an onNext hook, which would put one
+          // more iterator in every subscriber's way. This wrapper is the
+          // innermost, so a failed step counts too: error translation turns
+          // it into one final error result (aborts excepted, which end quietly).
+          setResult(
+            releasing(result, () => activeSubscriptions.dec({ transport }), {
+              onStep: (step) => {
+                if (!step.done) eventsSinceScrape[transport]++;
+              },
+              onError: (error) => {
+                if (!isAbortError(error)) eventsSinceScrape[transport]++;
+              },
+            }),
+          );
+          return undefined;
         },
       };
     },

@@ -59,27 +59,32 @@ function watched(
   let events = 0;
   let codes: string[] = [];
   let logged = false;
+  let returning = false;
   const end = (how: string[]) => {
     if (logged) return;
     logged = true;
     onEnd(events, how);
   };
+  // Handlers made once, not per event (see releasing in use-subscription-caps.ts).
+  const onStep = (step: IteratorResult<ExecutionResult>): IteratorResult<ExecutionResult> => {
+    // A pending step that return() ended is the client's doing, not the stream's.
+    if (step.done) end(codes.length > 0 ? codes : [returning ? 'client' : 'complete']);
+    else {
+      events++;
+      if (step.value.errors?.length) codes = codesOf(step.value.errors);
+    }
+    return step;
+  };
+  const onError = (error: unknown): never => {
+    end(codesOf([error as GraphQLError]));
+    throw error;
+  };
   return {
-    async next() {
-      try {
-        const step = await iterator.next();
-        if (step.done) end(codes.length > 0 ? codes : ['complete']);
-        else {
-          events++;
-          if (step.value.errors?.length) codes = codesOf(step.value.errors);
-        }
-        return step;
-      } catch (error) {
-        end(codesOf([error as GraphQLError]));
-        throw error;
-      }
+    next() {
+      return iterator.next().then(onStep, onError);
     },
     async return(value?: unknown) {
+      returning = true;
       try {
         return (await iterator.return?.(value)) ?? { value: undefined, done: true };
       } finally {

@@ -38,11 +38,17 @@ type Result = ExecutionResult;
  * makes the pending (or next) `next()` deliver `last`, then done, and returns
  * the source at once.
  */
+/** The next() that waits for its source's step. */
+interface Pending {
+  readonly promise: Promise<IteratorResult<Result>>;
+  readonly settle: { resolve(step: IteratorResult<Result>): void; reject(error: unknown): void };
+}
+
 class Interruptible implements AsyncIterableIterator<Result> {
   readonly #source: AsyncIterator<Result>;
   readonly #onEnd: () => void;
   #interrupted: Result | undefined;
-  #wake: ((step: IteratorResult<Result>) => void) | undefined;
+  #pending: Pending | undefined;
   #done = false;
   #ended = false;
   readonly returned: Promise<void>;
@@ -60,29 +66,50 @@ class Interruptible implements AsyncIterableIterator<Result> {
     this.#onEnd();
   }
 
-  async next(): Promise<IteratorResult<Result>> {
-    if (this.#done) return { value: undefined, done: true };
-    if (this.#interrupted !== undefined) return this.#deliverLast();
-    const interruption = new Promise<IteratorResult<Result>>((resolve) => (this.#wake = resolve));
-    try {
-      const step = await Promise.race([this.#source.next(), interruption]);
-      if (this.#interrupted !== undefined) return this.#deliverLast();
-      if (step.done) {
-        this.#done = true;
-        this.#end();
-        this.#resolveReturned();
-      }
-      return step;
-    } catch (error) {
-      if (this.#interrupted !== undefined) return this.#deliverLast();
+  next(): Promise<IteratorResult<Result>> {
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#interrupted !== undefined) return Promise.resolve(this.#deliverLast());
+    const before = this.#pending;
+    // A second next() while one waits: after it, in order (transports never do this).
+    if (before !== undefined) return before.promise.then(() => this.next(), () => this.next());
+    let settle!: Pending['settle'];
+    const promise = new Promise<IteratorResult<Result>>((resolve, reject) => (settle = { resolve, reject }));
+    this.#pending = { promise, settle };
+    // No Promise.race and no handlers made per event: every waiting
+    // subscriber holds this state, so it is kept small. interrupt() settles
+    // the pending step itself.
+    this.#source.next().then(this.#onStep, this.#onError);
+    return promise;
+  }
+
+  /** Takes the waiting next() (undefined when interrupt() already settled it). */
+  #take(): Pending['settle'] | undefined {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    return pending?.settle;
+  }
+
+  readonly #onStep = (step: IteratorResult<Result>): void => {
+    const settle = this.#take();
+    if (settle === undefined) return;
+    if (this.#interrupted !== undefined) return settle.resolve(this.#deliverLast());
+    if (step.done) {
       this.#done = true;
       this.#end();
       this.#resolveReturned();
-      throw error;
-    } finally {
-      this.#wake = undefined;
     }
-  }
+    settle.resolve(step);
+  };
+
+  readonly #onError = (error: unknown): void => {
+    const settle = this.#take();
+    if (settle === undefined) return;
+    if (this.#interrupted !== undefined) return settle.resolve(this.#deliverLast());
+    this.#done = true;
+    this.#end();
+    this.#resolveReturned();
+    settle.reject(error);
+  };
 
   #deliverLast(): IteratorResult<Result> {
     const last = this.#interrupted as Result;
@@ -117,7 +144,7 @@ class Interruptible implements AsyncIterableIterator<Result> {
   interrupt(last: Result): void {
     if (this.#done || this.#interrupted !== undefined) return;
     this.#interrupted = last;
-    this.#wake?.({ value: undefined, done: true });
+    this.#take()?.resolve(this.#deliverLast());
     void Promise.resolve(this.#source.return?.())
       .catch(() => {})
       .finally(() => {

@@ -30,8 +30,17 @@ export interface SubscriptionCaps {
   readonly active: number;
 }
 
+/** What {@link releasing} also reports, for use-metrics. */
+export interface ReleasingObserver<T> {
+  /** Each step of the source, the last (done) one included. */
+  readonly onStep?: ((step: IteratorResult<T>) => void) | undefined;
+  /** The source's `next()` rejected. */
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
 /** Calls `release` once, when `source` ends, fails or is returned (also used by use-metrics). */
-export function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
+export function releasing<T>(source: AsyncIterable<T>, release: () => void, observer: ReleasingObserver<T> = {}): AsyncIterableIterator<T> {
+  const { onStep: observeStep, onError: observeError } = observer;
   const iterator = source[Symbol.asyncIterator]();
   let released = false;
   const done = () => {
@@ -40,16 +49,21 @@ export function releasing<T>(source: AsyncIterable<T>, release: () => void): Asy
       release();
     }
   };
+  // Handlers made once, not per event: a subscriber waiting for its next
+  // event then holds one promise reaction here, not an async function's state.
+  const onStep = (step: IteratorResult<T>): IteratorResult<T> => {
+    observeStep?.(step);
+    if (step.done) done();
+    return step;
+  };
+  const onError = (error: unknown): never => {
+    observeError?.(error);
+    done();
+    throw error;
+  };
   return {
-    async next() {
-      try {
-        const step = await iterator.next();
-        if (step.done) done();
-        return step;
-      } catch (error) {
-        done();
-        throw error;
-      }
+    next() {
+      return iterator.next().then(onStep, onError);
     },
     async return(value?: unknown) {
       try {
