@@ -15,6 +15,7 @@
 import { BaseError } from '../shared/errors.js';
 import { parseJson, stringifyJson } from './json.js';
 import type { KsqlErrorMessage, StreamedRow } from './rest-types.js';
+import { rowLineDecoder, type RowLineDecoder } from './typed-rows.js';
 
 export const QueryFraming = {
   OPEN: '[',
@@ -35,16 +36,26 @@ export class FramingError extends BaseError {
   }
 }
 
-/** Parses one framed line; returns undefined for a line with no element. */
-export function parseStreamedRowLine(rawLine: string): StreamedRow | undefined {
+/** A framed line without its framing (KsqlTargetUtil.toRows); '' when it holds no element. */
+function cleanLine(rawLine: string): string {
   let line = rawLine.trim();
   if (line.startsWith('[')) line = line.slice(1).trimStart();
   if (line.endsWith(']')) line = line.slice(0, -1).trimEnd();
   if (line.endsWith(',')) line = line.slice(0, -1).trimEnd();
+  return line;
+}
+
+/** Parses one framed line; returns undefined for a line with no element. */
+export function parseStreamedRowLine(rawLine: string): StreamedRow | undefined {
+  return parseCleanLine(cleanLine(rawLine), undefined);
+}
+
+/** `decodeRow`: the typed decoder for row elements (typed-rows.ts), when the header allowed one. */
+function parseCleanLine(line: string, decodeRow: RowLineDecoder | undefined): StreamedRow | undefined {
   if (line === '') return undefined;
   let parsed: unknown;
   try {
-    parsed = parseJson(line);
+    parsed = (decodeRow !== undefined && line.startsWith('{"row"') ? decodeRow(line) : undefined) ?? parseJson(line);
   } catch (err) {
     throw new FramingError(`Malformed element in /query response: ${truncate(line)}`, line, err);
   }
@@ -105,6 +116,7 @@ export class StreamedRowParser {
   /** The start of the line not ended yet (copies, not views of the caller's chunks). */
   #partial: Uint8Array[] = [];
   #partialBytes = 0;
+  #decodeRow: RowLineDecoder | undefined;
 
   constructor(options: StreamedRowParserOptions = {}) {
     const { maxLineBytes = DEFAULT_MAX_LINE_BYTES } = options;
@@ -178,8 +190,11 @@ export class StreamedRowParser {
 
   #parseLine(line: Uint8Array, out: StreamedRow[]): void {
     if (line.length === 0) return;
-    const row = parseStreamedRowLine(this.#decoder.decode(line));
-    if (row !== undefined) out.push(row);
+    const row = parseCleanLine(cleanLine(this.#decoder.decode(line)), this.#decodeRow);
+    if (row === undefined) return;
+    // The rows that follow are decoded with the header's column types (typed-rows.ts).
+    if ('header' in row && typeof row.header.schema === 'string') this.#decodeRow = rowLineDecoder(row.header.schema);
+    out.push(row);
   }
 }
 

@@ -70,7 +70,8 @@ export function isJsonNumber(value: unknown): value is JsonNumber {
 // a bare `[eE]` would send every body with an "e" in a string to the slow parser.
 const RISKY = /\d{16,}|\.\d*0(?!\d)|\d[eE][+-]?\d/;
 
-function parseNumber(text: string): number | JsonNumber {
+/** One JSON number's text as {@link parseJson} reads it: a number when a double reproduces the text, else a {@link JsonNumber}. */
+export function parseJsonNumber(text: string): number | JsonNumber {
   const n = Number(text);
   if (String(n) === text && (Number.isSafeInteger(n) || !Number.isInteger(n))) return n;
   return new JsonNumber(text);
@@ -79,7 +80,7 @@ function parseNumber(text: string): number | JsonNumber {
 /** Parses JSON text; numbers a double cannot hold exactly become {@link JsonNumber}. */
 export function parseJson(text: string): JsonValue {
   if (!RISKY.test(text)) return JSON.parse(text) as JsonValue;
-  return losslessParse(text, null, parseNumber) as JsonValue;
+  return losslessParse(text, null, parseJsonNumber) as JsonValue;
 }
 
 /**

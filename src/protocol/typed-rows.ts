@@ -1,0 +1,164 @@
+/**
+ * Row lines decoded with their query's header (spec §5.2): the header's
+ * schema says which columns hold BIGINT or DECIMAL values, the only ones
+ * whose exact text matters. Every other value is read by the native
+ * `JSON.parse`, whatever its digits: a DOUBLE with 17 significant digits or
+ * an exponent is a double either way, and the lossless parser (which
+ * `parseJson` falls back to for such lines) is several times slower.
+ *
+ * - no BIGINT or DECIMAL column: `JSON.parse` of the line;
+ * - BIGINT or DECIMAL columns at the top level: `JSON.parse`, then the text
+ *   of those columns is cut out of the line and read as `parseJson` reads
+ *   a number (a plain number when a double reproduces the text, else a
+ *   {@link JsonNumber});
+ * - BIGINT or DECIMAL inside an ARRAY, MAP or STRUCT: no typed decoder, the
+ *   line goes through `parseJson` as before.
+ *
+ * The values are those `parseJson` gives for the exact columns; for the
+ * others a number may be a plain double where `parseJson` kept a
+ * `JsonNumber` for a text a double does not reproduce (`0.1000000000000001`,
+ * `1e400`), which the gateway turns into the same double anyway.
+ *
+ * @module
+ */
+import { parseJsonNumber, type JsonValue } from './json.js';
+import { parseSchemaString, type WireType } from './schema-string.js';
+
+/** Decodes one cleaned row line (no framing `[`, `]` or `,`): the parsed element. */
+export type RowLineDecoder = (line: string) => unknown;
+
+function holdsExact(type: WireType): boolean {
+  switch (type.type) {
+    case 'BIGINT':
+    case 'DECIMAL':
+      return true;
+    case 'ARRAY':
+      return holdsExact(type.item);
+    case 'MAP':
+      return holdsExact(type.key) || holdsExact(type.value);
+    case 'STRUCT':
+      return type.fields.some((f) => holdsExact(f.type));
+    default:
+      return false;
+  }
+}
+
+/**
+ * The decoder for the rows of a query whose header carries `schema`;
+ * undefined when the schema cannot be read or nests BIGINT/DECIMAL values
+ * (the caller then keeps `parseJson`).
+ */
+export function rowLineDecoder(schema: string): RowLineDecoder | undefined {
+  let types: WireType[];
+  try {
+    types = parseSchemaString(schema).map((c) => c.type);
+  } catch {
+    return undefined;
+  }
+  const exact: number[] = [];
+  for (let i = 0; i < types.length; i++) {
+    const type = types[i] as WireType;
+    if (type.type === 'BIGINT' || type.type === 'DECIMAL') exact.push(i);
+    else if (holdsExact(type)) return undefined;
+  }
+  if (exact.length === 0) return (line) => JSON.parse(line) as unknown;
+  const last = exact[exact.length - 1] as number;
+  const wanted = new Set(exact);
+  return (line) => {
+    const element = JSON.parse(line) as { row?: { columns?: JsonValue[] } };
+    const columns = element.row?.columns;
+    if (!Array.isArray(columns)) return element;
+    const texts = columnTexts(line, wanted, last);
+    // The line parsed, so it is JSON; a shape the scan does not know keeps parseJson's reading.
+    if (texts === undefined) return undefined;
+    for (const [index, text] of texts) {
+      if (index < columns.length) columns[index] = text === 'null' ? null : parseJsonNumber(text);
+    }
+    return element;
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** The index after the string that starts at `start` (a quote). */
+function skipString(text: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH) i += 2;
+    else if (Number.isNaN(c)) return text.length;
+    else i += 1;
+  }
+}
+
+/**
+ * The texts of the wanted elements of `row.columns` (up to index `last`),
+ * found by a scan of the valid JSON `line` that only follows strings and
+ * nesting; undefined when `row.columns` is not where a row puts it.
+ */
+function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): Map<number, string> | undefined {
+  // Find `"columns"` as a key of the object at depth 2 (`{"row":{"columns":[`).
+  let depth = 0;
+  let i = 0;
+  let arrayStart = -1;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = skipString(line, i);
+      if (depth === 2 && line.slice(i, end) === '"columns"') {
+        let j = end;
+        while (isSpace(line.charCodeAt(j))) j++;
+        if (line.charCodeAt(j) === COLON) {
+          j++;
+          while (isSpace(line.charCodeAt(j))) j++;
+          if (line.charCodeAt(j) === OPEN_BRACKET) {
+            arrayStart = j + 1;
+            break;
+          }
+        }
+      }
+      i = end;
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    i++;
+  }
+  if (arrayStart < 0) return undefined;
+  // Split the array's elements at its own commas.
+  const texts = new Map<number, string>();
+  let index = 0;
+  let start = arrayStart;
+  let nested = 0;
+  i = arrayStart;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) {
+      i = skipString(line, i);
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) nested++;
+    else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && nested > 0) nested--;
+    else if (nested === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
+      const text = line.slice(start, i).trim();
+      if (text !== '' && wanted.has(index)) texts.set(index, text);
+      if (index === last || c === CLOSE_BRACKET) return texts;
+      index++;
+      start = i + 1;
+    }
+    i++;
+  }
+  return undefined;
+}
