@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonNumber, parseJson } from './json.js';
+import { JsonNumber, parseJson, parseJsonNumber } from './json.js';
 import { StreamedRowParser } from './query-stream.js';
 import { rowLineDecoder } from './typed-rows.js';
 
@@ -82,5 +82,18 @@ describe('StreamedRowParser with a header', () => {
     expect((columns[1] as JsonNumber).text).toBe('12.50');
     expect(columns[2]).toBe(1.1);
     expect(out[2]).toEqual({ finalMessage: 'Limit Reached' });
+  });
+});
+
+describe('exact columns: the short path agrees with parseJsonNumber', () => {
+  it('on edge texts', () => {
+    const decode = rowLineDecoder('`D` DECIMAL(30, 10)')!;
+    const texts = ['0', '-0', '0.5', '-0.5', '0.000001', '0.0000001', '0.0000010', '1.10', '100', '123456789012345', '1234567890123456',
+      '-12345678901234', '99999999999999.9', '1e5', '1E-7', '12.5', '0.1', '-0.000001', '10.01', '9007199254740993'];
+    for (const text of texts) {
+      const got = (decode(row(text)) as { row: { columns: unknown[] } }).row.columns[0];
+      const expected = parseJsonNumber(text);
+      expect({ text, got: String(got), json: got instanceof JsonNumber }).toEqual({ text, got: String(expected), json: expected instanceof JsonNumber });
+    }
   });
 });

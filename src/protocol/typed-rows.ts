@@ -8,15 +8,15 @@
  *
  * - no BIGINT or DECIMAL column: `JSON.parse` of the line;
  * - BIGINT or DECIMAL columns at the top level: `JSON.parse`, then the text
- *   of those columns is cut out of the line and read as `parseJson` reads
- *   a number (a plain number when a double reproduces the text, else a
- *   {@link JsonNumber});
+ *   of those columns is cut out of the line and read as a plain number when
+ *   a double reproduces the text, else a `JsonNumber`;
  * - BIGINT or DECIMAL inside an ARRAY, MAP or STRUCT: no typed decoder, the
  *   line goes through `parseJson` as before.
  *
- * The values are those `parseJson` gives for the exact columns; for the
- * others a number may be a plain double where `parseJson` kept a
- * `JsonNumber` for a text a double does not reproduce (`0.1000000000000001`,
+ * The exact columns are read by `parseJsonNumber`, which keeps the text of
+ * `-0` and `0.0000001` where `parseJson`'s native fast path gives a double
+ * whose `String` differs (`0`, `1e-7`). For the other columns a number may be
+ * a plain double where `parseJson` kept a `JsonNumber` (`0.1000000000000001`,
  * `1e400`), which the gateway turns into the same double anyway.
  *
  * @module
@@ -72,10 +72,25 @@ export function rowLineDecoder(schema: string): RowLineDecoder | undefined {
     // The line parsed, so it is JSON; a shape the scan does not know keeps parseJson's reading.
     if (texts === undefined) return undefined;
     for (const [index, text] of texts) {
-      if (index < columns.length) columns[index] = text === 'null' ? null : parseJsonNumber(text);
+      if (index < columns.length) columns[index] = exactValue(text);
     }
     return element;
   };
+}
+
+/**
+ * Short decimals that a double reproduces digit for digit: at most 15
+ * characters (so at most 15 digits), no exponent, no trailing fractional
+ * zero, not `-0`, and not below 1e-6 (where `String` switches to exponents).
+ * For these `Number` alone gives what `parseJsonNumber` would, without its
+ * `String(n)` check, the costly part.
+ */
+const SHORT_EXACT = /^(?:-?[1-9]\d*(?:\.\d*[1-9])?|-?0\.0{0,5}[1-9](?:\d*[1-9])?|0)$/;
+
+function exactValue(text: string): JsonValue {
+  if (text === 'null') return null;
+  if (text.length <= 15 && SHORT_EXACT.test(text)) return Number(text);
+  return parseJsonNumber(text);
 }
 
 const QUOTE = 0x22;
@@ -93,26 +108,26 @@ function isSpace(c: number): boolean {
 
 /** The index after the string that starts at `start` (a quote). */
 function skipString(text: string, start: number): number {
-  let i = start + 1;
+  let quote = text.indexOf('"', start + 1);
   for (;;) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) return i + 1;
-    if (c === BACKSLASH) i += 2;
-    else if (Number.isNaN(c)) return text.length;
-    else i += 1;
+    if (quote < 0) return text.length;
+    // Escaped when an odd number of backslashes precede it.
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    quote = text.indexOf('"', quote + 1);
   }
 }
 
-/**
- * The texts of the wanted elements of `row.columns` (up to index `last`),
- * found by a scan of the valid JSON `line` that only follows strings and
- * nesting; undefined when `row.columns` is not where a row puts it.
- */
-function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): Map<number, string> | undefined {
-  // Find `"columns"` as a key of the object at depth 2 (`{"row":{"columns":[`).
+/** What ksqlDB writes before the values of a row. */
+const ROW_PREFIX = '{"row":{"columns":[';
+
+/** Where the values of `row.columns` start in the valid JSON `line`; -1 when it has none. */
+function columnsStart(line: string): number {
+  if (line.startsWith(ROW_PREFIX)) return ROW_PREFIX.length;
+  // Any other spelling: find `"columns"` as a key of the object at depth 2.
   let depth = 0;
   let i = 0;
-  let arrayStart = -1;
   while (i < line.length) {
     const c = line.charCodeAt(i);
     if (c === QUOTE) {
@@ -123,10 +138,7 @@ function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): M
         if (line.charCodeAt(j) === COLON) {
           j++;
           while (isSpace(line.charCodeAt(j))) j++;
-          if (line.charCodeAt(j) === OPEN_BRACKET) {
-            arrayStart = j + 1;
-            break;
-          }
+          if (line.charCodeAt(j) === OPEN_BRACKET) return j + 1;
         }
       }
       i = end;
@@ -136,13 +148,23 @@ function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): M
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
     i++;
   }
+  return -1;
+}
+
+/**
+ * The texts of the wanted elements of `row.columns` (up to index `last`),
+ * found by a scan of the valid JSON `line` that only follows strings and
+ * nesting; undefined when `row.columns` is not where a row puts it.
+ */
+function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): Map<number, string> | undefined {
+  const arrayStart = columnsStart(line);
   if (arrayStart < 0) return undefined;
   // Split the array's elements at its own commas.
   const texts = new Map<number, string>();
   let index = 0;
   let start = arrayStart;
   let nested = 0;
-  i = arrayStart;
+  let i = arrayStart;
   while (i < line.length) {
     const c = line.charCodeAt(i);
     if (c === QUOTE) {
@@ -152,8 +174,10 @@ function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): M
     if (c === OPEN_BRACE || c === OPEN_BRACKET) nested++;
     else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && nested > 0) nested--;
     else if (nested === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
-      const text = line.slice(start, i).trim();
-      if (text !== '' && wanted.has(index)) texts.set(index, text);
+      if (wanted.has(index)) {
+        const text = line.slice(start, i).trim();
+        if (text !== '') texts.set(index, text);
+      }
       if (index === last || c === CLOSE_BRACKET) return texts;
       index++;
       start = i + 1;
