@@ -129,3 +129,15 @@ export function stringifyJson(value: unknown): string {
       return 'null';
   }
 }
+
+/** Plain JSON with object keys sorted at every level: equal values, equal text (for keys of shared work). */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

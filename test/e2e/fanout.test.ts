@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseExposition, sampleValue } from '../../src/gateway/testing/prometheus.js';
-import { fanOut, insertRows } from '../utils/fanout.js';
+import { expectPushQueryFanOut, fanOut, insertRows } from '../utils/fanout.js';
 import { eventually, gql, pushQueryCount, startStack, type Stack } from '../utils/stack.js';
 
 async function execute(stack: Stack, statement: string): Promise<void> {
@@ -39,31 +39,7 @@ describe('fan-out of one push query', () => {
   });
 
   it('1,000 graphql-ws subscribers on 4 sockets each get every row exactly once, in order, from one push query', { timeout: 180_000 }, async () => {
-    const name = `FANOUT_${Date.now()}`;
-    await execute(stack, `CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (kafka_topic='${name.toLowerCase()}', value_format='JSON', partitions=1);`);
-    const ROWS = 200;
-    const run = fanOut(stack, {
-      sockets: 4,
-      subscribers: 1_000,
-      rows: ROWS,
-      query: `subscription { pushQuery(sql: "SELECT ID, V FROM ${name} EMIT CHANGES;") { __typename ... on QueryRow { columns } } }`,
-      value: (data) => {
-        const event = (data as { pushQuery: { __typename: string; columns?: unknown[] } }).pushQuery;
-        return event.__typename === 'QueryHeader' ? 'header' : (event.columns?.[1] as number);
-      },
-    });
-    try {
-      await run.joined;
-      expect(await pushQueryCount(stack)).toBe(1);
-      await insertRows(stack, name, ROWS, (i) => `('k${i}', ${i})`, '(ID, V)');
-      const result = await run.done;
-      expect(result.failures).toEqual([]);
-      expect(result.complete).toBe(1_000);
-      expect(await pushQueryCount(stack)).toBe(1);
-    } finally {
-      await run.close();
-    }
-    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+    await expectPushQueryFanOut(stack, { prefix: 'FANOUT', sockets: 4, subscribers: 1_000, rows: 200 });
     expect(await metric(stack, 'ksqldb_gateway_shared_push_queries')).toBe(0);
   });
 

@@ -5,7 +5,8 @@
  * million objects in the test process).
  */
 import type { Client } from 'graphql-ws';
-import { ksql, wsClient, type Stack } from './stack.js';
+import { expect } from 'vitest';
+import { eventually, gql, ksql, pushQueryCount, wsClient, type Stack } from './stack.js';
 
 export interface FanOutOptions {
   readonly sockets: number;
@@ -112,4 +113,44 @@ export async function insertRows(
     for (let i = from; i < Math.min(n, from + 500); i++) statements.push(`INSERT INTO ${stream} ${columns} VALUES ${values(i)};`);
     await ksql(stack, statements.join('\n'));
   }
+}
+
+/**
+ * The generic `pushQuery` fan-out check of the e2e tests: a new stream,
+ * `subscribers` graphql-ws subscribers over `sockets` sockets, `rows` rows
+ * inserted once all have their header; every subscriber must get every row
+ * exactly once, in order, from one upstream push query, and the query must
+ * close once they leave.
+ */
+export async function expectPushQueryFanOut(
+  stack: Stack,
+  opts: { readonly prefix: string; readonly sockets: number; readonly subscribers: number; readonly rows: number },
+): Promise<void> {
+  const name = `${opts.prefix}_${Date.now()}`;
+  const created = await gql(stack, `mutation($k: String!) { execute(ksql: $k) { type } }`, {
+    k: `CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (kafka_topic='${name.toLowerCase()}', value_format='JSON', partitions=1);`,
+  });
+  expect(created.errors).toBeUndefined();
+  const run = fanOut(stack, {
+    sockets: opts.sockets,
+    subscribers: opts.subscribers,
+    rows: opts.rows,
+    query: `subscription { pushQuery(sql: "SELECT ID, V FROM ${name} EMIT CHANGES;") { __typename ... on QueryRow { columns } } }`,
+    value: (data) => {
+      const event = (data as { pushQuery: { __typename: string; columns?: unknown[] } }).pushQuery;
+      return event.__typename === 'QueryHeader' ? 'header' : (event.columns?.[1] as number);
+    },
+  });
+  try {
+    await run.joined;
+    expect(await pushQueryCount(stack)).toBe(1);
+    await insertRows(stack, name, opts.rows, (i) => `('k${i}', ${i})`, '(ID, V)');
+    const result = await run.done;
+    expect(result.failures).toEqual([]);
+    expect(result.complete).toBe(opts.subscribers);
+    expect(await pushQueryCount(stack)).toBe(1);
+  } finally {
+    await run.close();
+  }
+  await eventually(() => pushQueryCount(stack), (n) => n === 0, { timeoutMs: 30_000 });
 }

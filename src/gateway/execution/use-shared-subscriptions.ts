@@ -51,6 +51,7 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { subscriberTooSlow } from '../errors/index.js';
 import { FanoutLog, type LogCursor } from '../../shared/fanout-log.js';
+import { stableJson } from '../../shared/json.js';
 import { listeningUpstream, sharingOf, type Sharing } from '../../shared/resolver-traits.js';
 
 export interface SharedSubscriptionsOptions {
@@ -87,18 +88,6 @@ type Subscribed = AsyncIterableIterator<Result> | Result;
 type SubscribeFn = (args: ExecutionArgs) => Subscribed | Promise<Subscribed>;
 
 // ------------------------------------------------------------ keying
-
-/** JSON with object keys sorted at every level. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** yoga caches parsed documents, so a document is printed once, not per subscriber. */
 const printed = new WeakMap<DocumentNode, string>();

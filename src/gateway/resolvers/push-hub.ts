@@ -44,6 +44,7 @@ import type { GatewayContext } from '../context.js';
 import type { KsqlClient, QueryStream } from '../ksql-client/types.js';
 import type { RowShape } from '../schema/index.js';
 import { FanoutLog } from '../../shared/fanout-log.js';
+import { stableJson } from '../../shared/json.js';
 import type { Logger } from '../../shared/logger.js';
 import { gatewayClosing, subscriberTooSlow } from '../errors/index.js';
 import type { QueryRequest } from './push-query.js';
@@ -159,18 +160,6 @@ function scanSql(sql: string): ScannedSql {
   }
   normalised = normalised.trim().replace(/(?:\s*;)+$/, '');
   return { normalised, code: code.trim().replace(/(?:\s*;)+$/, '') };
-}
-
-/** JSON with object keys sorted at every level. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**
