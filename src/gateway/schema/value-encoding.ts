@@ -25,7 +25,7 @@ import {
   type WireColumn,
   type WireType,
 } from '../../protocol/index.js';
-import { isJsonSafe as jsonSafe, markJsonSafe, toJsonSafe } from './json-scalar.js';
+import { JsonSafeArray, isJsonSafe as jsonSafe, jsonSafeRecord, toJsonSafe } from './json-scalar.js';
 
 /** A converter from one wire value to its GraphQL JSON value. */
 export type ValueEncoder = (value: JsonValue) => unknown;
@@ -136,26 +136,28 @@ export function createRowShape(columns: readonly WireColumn[]): RowShape {
     names,
     columns: views,
     encode(values) {
-      const out = new Array<unknown>(values.length);
+      const out = new JsonSafeArray<unknown>(values.length);
       for (let i = 0; i < values.length; i++) {
         const encode = encoders[i] ?? passThrough;
         out[i] = encode(values[i] as JsonValue);
       }
-      return markJsonSafe(out);
+      return out;
     },
   };
 }
 
 /** Column name → value, unmarked (for consumers that never hand it to the JSON scalar). */
 export function plainRowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  return fillRow({}, names, values);
+}
+
+function fillRow(out: Record<string, unknown>, names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
   for (let i = 0; i < names.length; i++) out[names[i] as string] = i < values.length ? values[i] : null;
   return out;
 }
 
 /** Builds the `row` object (column name → value) of an encoded row. */
 export function rowObject(names: readonly string[], values: readonly unknown[]): Record<string, unknown> {
-  const out = plainRowObject(names, values);
   // JSON-safe when the values are (they come from RowShape.encode).
-  return jsonSafe(values) ? markJsonSafe(out) : out;
+  return fillRow(jsonSafe(values) ? jsonSafeRecord() : {}, names, values);
 }
