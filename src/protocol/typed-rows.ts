@@ -63,18 +63,14 @@ export function rowLineDecoder(schema: string): RowLineDecoder | undefined {
   }
   if (exact.length === 0) return (line) => JSON.parse(line) as unknown;
   const last = exact[exact.length - 1] as number;
-  const wanted = new Set(exact);
+  // By column index: whether its text is read exactly (an array, not a Set: this runs per value).
+  const wanted = types.map((_, i) => exact.includes(i));
   return (line) => {
     const element = JSON.parse(line) as { row?: { columns?: JsonValue[] } };
     const columns = element.row?.columns;
     if (!Array.isArray(columns)) return element;
-    const texts = columnTexts(line, wanted, last);
     // The line parsed, so it is JSON; a shape the scan does not know keeps parseJson's reading.
-    if (texts === undefined) return undefined;
-    for (const [index, text] of texts) {
-      if (index < columns.length) columns[index] = exactValue(text);
-    }
-    return element;
+    return readExactColumns(line, wanted, last, columns) ? element : undefined;
   };
 }
 
@@ -152,15 +148,15 @@ function columnsStart(line: string): number {
 }
 
 /**
- * The texts of the wanted elements of `row.columns` (up to index `last`),
- * found by a scan of the valid JSON `line` that only follows strings and
- * nesting; undefined when `row.columns` is not where a row puts it.
+ * Replaces the wanted elements of `columns` (up to index `last`) by the exact
+ * reading of their text, found by a scan of the valid JSON `line` that only
+ * follows strings and nesting; false when `row.columns` is not where a row
+ * puts it.
  */
-function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): Map<number, string> | undefined {
+function readExactColumns(line: string, wanted: readonly boolean[], last: number, columns: JsonValue[]): boolean {
   const arrayStart = columnsStart(line);
-  if (arrayStart < 0) return undefined;
+  if (arrayStart < 0) return false;
   // Split the array's elements at its own commas.
-  const texts = new Map<number, string>();
   let index = 0;
   let start = arrayStart;
   let nested = 0;
@@ -174,15 +170,15 @@ function columnTexts(line: string, wanted: ReadonlySet<number>, last: number): M
     if (c === OPEN_BRACE || c === OPEN_BRACKET) nested++;
     else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && nested > 0) nested--;
     else if (nested === 0 && (c === COMMA || c === CLOSE_BRACKET)) {
-      if (wanted.has(index)) {
+      if (wanted[index] === true && index < columns.length) {
         const text = line.slice(start, i).trim();
-        if (text !== '') texts.set(index, text);
+        if (text !== '') columns[index] = exactValue(text);
       }
-      if (index === last || c === CLOSE_BRACKET) return texts;
+      if (index === last || c === CLOSE_BRACKET) return true;
       index++;
       start = i + 1;
     }
     i++;
   }
-  return undefined;
+  return false;
 }
