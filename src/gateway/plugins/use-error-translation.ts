@@ -14,6 +14,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { translateError } from '../errors/index.js';
 import { isAbortError } from '../../shared/abort.js';
+import { observe } from './observed-stream.js';
 
 interface ResultPayload {
   readonly result: ExecutionResult;
@@ -45,51 +46,32 @@ function asGraphQLError(error: unknown): GraphQLError {
 }
 
 /**
- * Wraps a subscription's result stream: each result's errors are
- * translated, and a rejected `next()` becomes one `{ errors }` result, then
- * the stream is done. Done here rather than in an `onNext` hook, which would
- * put one more iterator in every subscriber's way. `return()` goes straight to
+ * Watches a subscription's result stream (an observer: observed-stream.ts):
+ * each result's errors are translated, and a rejected `next()` becomes one
+ * `{ errors }` result, then the stream is done. `return()` goes straight to
  * the source (never queued behind a pending `next()`).
  */
-export function endStreamOnError(
-  source: AsyncIterable<ExecutionResult>,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
+export function endStreamOnError(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
   let done = false;
-  // Handlers made once, not per event (see releasing in use-subscription-caps.ts).
-  const onStep = (step: IteratorResult<ExecutionResult>): IteratorResult<ExecutionResult> => {
-    if (step.done) {
+  return observe(source, {
+    step: (step) => {
+      if (step.done) {
+        done = true;
+        return undefined;
+      }
+      return step.value.errors?.length ? { value: translated(step.value), done: false } : undefined;
+    },
+    error: (error) => {
+      if (done) return { value: undefined, done: true };
       done = true;
-      return step;
-    }
-    return step.value.errors?.length ? { value: translated(step.value), done: false } : step;
-  };
-  const onError = (error: unknown): IteratorResult<ExecutionResult> => {
-    if (done) return { value: undefined, done: true };
-    done = true;
-    // yoga rethrows aborts so that transports see them; keep that contract.
-    if (isAbortError(error)) throw error;
-    return { value: { errors: [asGraphQLError(error)] }, done: false };
-  };
-  return {
-    next(): Promise<IteratorResult<ExecutionResult>> {
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return iterator.next().then(onStep, onError);
+      // yoga rethrows aborts so that transports see them; keep that contract.
+      if (isAbortError(error)) return undefined;
+      return { value: { errors: [asGraphQLError(error)] }, done: false };
     },
-    async return(): Promise<IteratorResult<ExecutionResult>> {
+    closing: () => {
       done = true;
-      await iterator.return?.();
-      return { value: undefined, done: true };
     },
-    async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
-      done = true;
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  });
 }
 
 export function useErrorTranslation(): Plugin {

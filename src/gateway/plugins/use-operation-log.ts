@@ -18,6 +18,7 @@ import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLE
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { maskError } from '../errors/index.js';
 import type { Logger } from '../../shared/logger.js';
+import { observe } from './observed-stream.js';
 
 export interface OperationLogOptions {
   readonly logger: Logger;
@@ -50,59 +51,39 @@ function elapsed(start: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
 }
 
-/** Counts events and learns how a subscription's stream ended. */
+/** Counts events and learns how a subscription's stream ended (an observer of the stream: observed-stream.ts). */
 function watched(
   source: AsyncIterable<ExecutionResult>,
   onEnd: (events: number, ended: string[]) => void,
 ): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
   let events = 0;
   let codes: string[] = [];
   let logged = false;
-  let returning = false;
+  let closing = false;
   const end = (how: string[]) => {
     if (logged) return;
     logged = true;
     onEnd(events, how);
   };
-  // Handlers made once, not per event (see releasing in use-subscription-caps.ts).
-  const onStep = (step: IteratorResult<ExecutionResult>): IteratorResult<ExecutionResult> => {
-    // A pending step that return() ended is the client's doing, not the stream's.
-    if (step.done) end(codes.length > 0 ? codes : [returning ? 'client' : 'complete']);
-    else {
-      events++;
-      if (step.value.errors?.length) codes = codesOf(step.value.errors);
-    }
-    return step;
-  };
-  const onError = (error: unknown): never => {
-    end(codesOf([error as GraphQLError]));
-    throw error;
-  };
-  return {
-    next() {
-      return iterator.next().then(onStep, onError);
-    },
-    async return(value?: unknown) {
-      returning = true;
-      try {
-        return (await iterator.return?.(value)) ?? { value: undefined, done: true };
-      } finally {
-        end(codes.length > 0 ? codes : ['client']);
+  return observe(source, {
+    step: (step) => {
+      // A pending step that return() ended is the client's doing, not the stream's.
+      if (step.done) end(codes.length > 0 ? codes : [closing ? 'client' : 'complete']);
+      else {
+        events++;
+        if (step.value.errors?.length) codes = codesOf(step.value.errors);
       }
+      return undefined;
     },
-    async throw(error?: unknown) {
-      try {
-        if (iterator.throw) return await iterator.throw(error);
-        throw error;
-      } finally {
-        end(codes.length > 0 ? codes : ['client']);
-      }
+    error: (error) => {
+      end(codesOf([error as GraphQLError]));
+      return undefined;
     },
-    [Symbol.asyncIterator]() {
-      return this;
+    closing: () => {
+      closing = true;
     },
-  };
+    closed: () => end(codes.length > 0 ? codes : ['client']),
+  });
 }
 
 export function useOperationLog({ logger }: OperationLogOptions): Plugin {

@@ -16,6 +16,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
 import { refusal } from '../errors/index.js';
 import { connectionOf, type InitialContext } from './initial-context.js';
+import { observe } from './observed-stream.js';
 
 export interface SubscriptionCapsOptions {
   /** Most subscriptions in the process; 0 = no limit. @default 10000 */
@@ -38,10 +39,13 @@ export interface ReleasingObserver<T> {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
-/** Calls `release` once, when `source` ends, fails or is returned (also used by use-metrics). */
-export function releasing<T>(source: AsyncIterable<T>, release: () => void, observer: ReleasingObserver<T> = {}): AsyncIterableIterator<T> {
-  const { onStep: observeStep, onError: observeError } = observer;
-  const iterator = source[Symbol.asyncIterator]();
+/**
+ * Calls `release` once, when `source` ends, fails or is returned (also used
+ * by use-metrics). An observer of the stream (observed-stream.ts), not an
+ * iterator of its own; `extra` sees each step and rejection.
+ */
+export function releasing<T>(source: AsyncIterable<T>, release: () => void, extra: ReleasingObserver<T> = {}): AsyncIterableIterator<T> {
+  const { onStep, onError } = extra;
   let released = false;
   const done = () => {
     if (!released) {
@@ -49,41 +53,19 @@ export function releasing<T>(source: AsyncIterable<T>, release: () => void, obse
       release();
     }
   };
-  // Handlers made once, not per event: a subscriber waiting for its next
-  // event then holds one promise reaction here, not an async function's state.
-  const onStep = (step: IteratorResult<T>): IteratorResult<T> => {
-    observeStep?.(step);
-    if (step.done) done();
-    return step;
-  };
-  const onError = (error: unknown): never => {
-    observeError?.(error);
-    done();
-    throw error;
-  };
-  return {
-    next() {
-      return iterator.next().then(onStep, onError);
+  return observe(source, {
+    step: (step) => {
+      onStep?.(step);
+      if (step.done) done();
+      return undefined;
     },
-    async return(value?: unknown) {
-      try {
-        return (await iterator.return?.(value)) ?? { value: undefined, done: true };
-      } finally {
-        done();
-      }
+    error: (error) => {
+      onError?.(error);
+      done();
+      return undefined;
     },
-    async throw(error?: unknown) {
-      try {
-        if (iterator.throw) return await iterator.throw(error);
-        throw error;
-      } finally {
-        done();
-      }
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+    closed: done,
+  });
 }
 
 export function createSubscriptionCaps({
