@@ -20,6 +20,10 @@ export class FallbackQueryStream implements QueryStream {
   readonly header: Promise<QueryHeader>;
   readonly #inner: Promise<QueryStream>;
   readonly #returned = deferred<IteratorResult<QueryEvent>>();
+  /** Settles with undefined on return(): made once, raced only while the stream opens. */
+  readonly #returnedNothing: Promise<undefined> = this.#returned.promise.then(() => undefined);
+  /** The stream, once open: next() goes straight to it. */
+  #opened: QueryStream | undefined;
   #closed = false;
 
   constructor(open: () => Promise<QueryStream>) {
@@ -29,15 +33,23 @@ export class FallbackQueryStream implements QueryStream {
     this.header.catch(() => {});
     void this.#inner.then(
       (s) => {
+        this.#opened = s;
         if (this.#closed) void s.return();
       },
       () => {},
     );
   }
 
-  async next(): Promise<IteratorResult<QueryEvent>> {
-    if (this.#closed) return DONE;
-    const inner = await Promise.race([this.#inner, this.#returned.promise.then(() => undefined)]);
+  next(): Promise<IteratorResult<QueryEvent>> {
+    if (this.#closed) return Promise.resolve(DONE);
+    // Once open, no race per row: each race left a reaction on the pending
+    // return promise, one per row for as long as the query ran.
+    if (this.#opened !== undefined) return this.#opened.next();
+    return this.#nextWhenOpen();
+  }
+
+  async #nextWhenOpen(): Promise<IteratorResult<QueryEvent>> {
+    const inner = await Promise.race([this.#inner, this.#returnedNothing]);
     if (inner === undefined || this.#closed) return DONE;
     return inner.next();
   }
@@ -46,8 +58,8 @@ export class FallbackQueryStream implements QueryStream {
     if (!this.#closed) {
       this.#closed = true;
       this.#returned.resolve(DONE);
-      // An opened stream closes now; one still opening closes when it opens (constructor).
-      void this.#inner.then((s) => s.return(), () => {});
+      // An opened stream closes now; one still opening closes when it opens (constructor), once either way.
+      void this.#opened?.return();
     }
     return Promise.resolve(DONE);
   }
