@@ -55,16 +55,16 @@ export function rowLineDecoder(schema: string): RowLineDecoder | undefined {
   } catch {
     return undefined;
   }
-  const exact: number[] = [];
+  // By column index: whether its text is read exactly (an array, not a Set: this runs per value).
+  const wanted: boolean[] = [];
+  let last = -1;
   for (let i = 0; i < types.length; i++) {
     const type = types[i] as WireType;
-    if (type.type === 'BIGINT' || type.type === 'DECIMAL') exact.push(i);
+    wanted.push(type.type === 'BIGINT' || type.type === 'DECIMAL');
+    if (wanted[i] === true) last = i;
     else if (holdsExact(type)) return undefined;
   }
-  if (exact.length === 0) return (line) => JSON.parse(line) as unknown;
-  const last = exact[exact.length - 1] as number;
-  // By column index: whether its text is read exactly (an array, not a Set: this runs per value).
-  const wanted = types.map((_, i) => exact.includes(i));
+  if (last < 0) return (line) => JSON.parse(line) as unknown;
   return (line) => {
     const element = JSON.parse(line) as { row?: { columns?: JsonValue[] } };
     const columns = element.row?.columns;

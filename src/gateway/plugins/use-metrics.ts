@@ -27,6 +27,7 @@ import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { KsqlCallObserver } from '../ksql-client/observe.js';
 import type { InitialContext } from './initial-context.js';
+import { observe } from './observed-stream.js';
 import { releasing } from './use-subscription-caps.js';
 import { isAbortError } from '../../shared/abort.js';
 
@@ -334,17 +335,20 @@ export function createMetrics({
           if (!isAsyncIterable(result)) return undefined;
           const transport = transportOf(args.contextValue as InitialContext);
           activeSubscriptions.inc({ transport });
-          // Counted here rather than in an onNext hook, which would put one
-          // more iterator in every subscriber's way. This wrapper is the
-          // innermost, so a failed step counts too: error translation turns
-          // it into one final error result (aborts excepted, which end quietly).
+          // Counted by an observer of the stream rather than in an onNext hook,
+          // which would put one more iterator in every subscriber's way. It
+          // sees a failed step before error translation does, which turns it
+          // into one final error result (aborts excepted, which end quietly).
+          const stream = releasing(result, () => activeSubscriptions.dec({ transport }));
           setResult(
-            releasing(result, () => activeSubscriptions.dec({ transport }), {
-              onStep: (step) => {
+            observe(stream, {
+              step: (step) => {
                 if (!step.done) eventsSinceScrape[transport]++;
+                return undefined;
               },
-              onError: (error) => {
+              error: (error) => {
                 if (!isAbortError(error)) eventsSinceScrape[transport]++;
+                return undefined;
               },
             }),
           );

@@ -31,21 +31,12 @@ export interface SubscriptionCaps {
   readonly active: number;
 }
 
-/** What {@link releasing} also reports, for use-metrics. */
-export interface ReleasingObserver<T> {
-  /** Each step of the source, the last (done) one included. */
-  readonly onStep?: ((step: IteratorResult<T>) => void) | undefined;
-  /** The source's `next()` rejected. */
-  readonly onError?: ((error: unknown) => void) | undefined;
-}
-
 /**
  * Calls `release` once, when `source` ends, fails or is returned (also used
  * by use-metrics). An observer of the stream (observed-stream.ts), not an
- * iterator of its own; `extra` sees each step and rejection.
+ * iterator of its own.
  */
-export function releasing<T>(source: AsyncIterable<T>, release: () => void, extra: ReleasingObserver<T> = {}): AsyncIterableIterator<T> {
-  const { onStep, onError } = extra;
+export function releasing<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
   let released = false;
   const done = () => {
     if (!released) {
@@ -55,12 +46,10 @@ export function releasing<T>(source: AsyncIterable<T>, release: () => void, extr
   };
   return observe(source, {
     step: (step) => {
-      onStep?.(step);
       if (step.done) done();
       return undefined;
     },
-    error: (error) => {
-      onError?.(error);
+    error: () => {
       done();
       return undefined;
     },
