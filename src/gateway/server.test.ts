@@ -353,6 +353,36 @@ describe('errors', () => {
     expect(logged.some((e) => String(e).includes('hunter2'))).toBe(true);
   });
 
+  it('masks an unexpected error a subscription stream throws over SSE, and logs it once', async () => {
+    const logged: unknown[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => logged.push(...a), child: () => logger };
+    const { client, gateway } = setup({}, { logger });
+    const events = sse(gateway, 'subscription { pushQuery(sql: "SELECT * FROM S EMIT CHANGES;") { __typename } }');
+    const stream = await client.nextStream();
+    stream.sendHeader('`ID` STRING');
+    stream.fail(new TypeError('internal detail /srv/secret.ts:12'));
+    const got = await events.all();
+    expect(JSON.stringify(got)).not.toContain('secret');
+    expect(got.at(-1)).toEqual({
+      errors: [{ message: 'Unexpected error.', locations: [{ line: 1, column: 1 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+    expect(logged.filter((e) => String(e).includes('secret'))).toHaveLength(1);
+  });
+
+  it('masks an error thrown outside execution (by a plugin)', async () => {
+    const plugin = {
+      onParams() {
+        throw new Error('plugin internals: token=abc123');
+      },
+    };
+    const masked = await post(setup({}, { plugins: [plugin] }).gateway, '{ info { version } }');
+    expect(masked.text).not.toContain('abc123');
+    expect(masked.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    // Turned off (while developing), the message reaches the client.
+    const open = await post(setup({}, { plugins: [plugin], maskedErrors: false }).gateway, '{ info { version } }');
+    expect(open.body.errors?.[0]?.message).toBe('plugin internals: token=abc123');
+  });
+
   it('keeps GraphQL validation errors as they are', async () => {
     const { body } = await post(setup().gateway, `{ nope }`);
     expect(body.errors?.[0]?.message).toBe('Cannot query field "nope" on type "Query".');

@@ -580,7 +580,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
     healthCheckEndpoint: healthEndpoint,
     landingPage: false,
     logging: logger,
-    maskedErrors: maskedErrors ? { maskError: (error, message) => maskError(error, message) } : false,
+    // Masked by useErrorTranslation below: yoga's masking wraps every
+    // subscriber's stream in an iterator of its own.
+    maskedErrors: false,
     graphiql: graphiqlOptions
       ? {
           title: graphiqlOptions.title ?? 'ksqlDB GraphQL gateway',
@@ -623,7 +625,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       admin.plugin,
       caps.plugin,
       ...plugins,
-      useErrorTranslation(),
+      useErrorTranslation({ mask: maskedErrors ? { logger } : false }),
     ],
   });
 

@@ -154,6 +154,11 @@ describe('metrics', () => {
           sampleValue(samples, 'ksqldb_gateway_upstream_push_queries') === 0,
       );
       expect(sampleValue(ended, 'ksqldb_gateway_shared_push_queries')).toBe(0);
+      // envelop's request metrics count and time both subscriptions once they end.
+      const subscription = { operationType: 'subscription' };
+      for (const name of ['graphql_envelop_request', 'graphql_envelop_request_duration_count', 'graphql_envelop_phase_subscribe_count']) {
+        expect(sampleValue(ended, name, subscription), name).toBe(sampleValue(before, name, subscription) + 2);
+      }
       expect(sampleValue(ended, 'ksqldb_gateway_shared_push_query_subscribers')).toBe(0);
       expect(sampleValue(ended, 'ksqldb_gateway_shared_push_query_max_subscribers')).toBe(0);
       expect(ksqlCalls(ended, { endpoint: '/query', query_kind: 'push', outcome: 'cancelled' })).toBe(
@@ -163,6 +168,20 @@ describe('metrics', () => {
       abort.abort();
       await client.dispose();
     }
+  });
+
+  it('counts an error a subscription ends with as an execute-phase error of a subscription', async () => {
+    const labels = { operationType: 'subscription', phase: 'execute' };
+    const before = sampleValue(await scrape(), 'graphql_envelop_error_result', labels);
+    const client = wsClient(stack);
+    try {
+      const ws = client.iterate({ query: 'subscription { pushQuery(sql: "SELECT * FROM METRICS_NO_SUCH_STREAM EMIT CHANGES;") { __typename } }' });
+      const first = await ws.next();
+      expect((first.value as GraphQLResponse).errors?.[0]?.extensions?.['code']).toBe('KSQL_BAD_STATEMENT');
+    } finally {
+      await client.dispose();
+    }
+    expect(sampleValue(await scrape(), 'graphql_envelop_error_result', labels)).toBe(before + 1);
   });
 
   it('--metrics-path moves the endpoint; --no-metrics turns it off', async () => {

@@ -39,6 +39,27 @@ describe('observe', () => {
     expect(seen).toEqual(['c:1', 'a:boom', 'c:-1', 'c:done']);
   });
 
+  it('an observer that throws fails the stream as a rejection would, and the source is returned', async () => {
+    let returned = false;
+    async function* source(): AsyncGenerator<number> {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        returned = true;
+      }
+    }
+    const stream = observe(source(), {
+      step: (s) => {
+        if (!s.done && s.value === 2) throw new Error('observer bug');
+        return undefined;
+      },
+    });
+    observe(stream, { error: (e) => ({ value: -1, done: (e as Error).message !== 'observer bug' }) });
+    expect(await drain(stream)).toEqual([1, -1]);
+    expect(returned).toBe(true);
+  });
+
   it('lets a rejection through when no observer replaces it', async () => {
     const stream = observe(items([], new Error('boom')), { error: () => undefined });
     expect(await drain(stream)).toEqual(['threw boom']);

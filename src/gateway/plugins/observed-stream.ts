@@ -68,7 +68,16 @@ class ObservedStream<T> implements AsyncIterableIterator<T> {
   }
 
   readonly #onStep = (step: IteratorResult<T>): IteratorResult<T> => {
-    const out = this.#pass(step, 0);
+    let out: IteratorResult<T>;
+    try {
+      out = this.#pass(step, 0);
+    } catch (error) {
+      // An observer that throws fails the stream as its source would (error
+      // translation then masks what it says, which nothing outside this
+      // wrapper would do), and the source, which did not fail, is returned.
+      if (!step.done) this.#source.return?.().catch(() => undefined);
+      return this.#onError(error);
+    }
     if (out.done) this.#done = true;
     return out;
   };
