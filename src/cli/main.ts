@@ -228,6 +228,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       metrics: config.metrics && { endpoint: config.metricsPath },
       tracing,
       pushLogBytes: config.pushLogBytes,
+      cursorSecret: config.cursorSecret,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

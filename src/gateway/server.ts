@@ -68,6 +68,8 @@ import {
   type Catalog,
   makeSubgraphSchema,
   type TypedSchemaOptions,
+  BUILT_IN_CURSOR_KEY,
+  createCursorCodec,
 } from './typed/index.js';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { hostHeaderName, hostMatches, isLoopbackHost, LOOPBACK_HOST_NAMES } from '../shared/net.js';
@@ -218,6 +220,13 @@ export interface GatewayOptions {
   readonly pushLogBytes?: number | undefined;
   /** @deprecated Replaced by {@link pushLogBytes} (a bound in bytes per query, not in events per subscriber). */
   readonly subscriberBufferSize?: never;
+  /**
+   * Key that signs the resume cursors of typed subscriptions (docs/resume.md):
+   * every instance behind one load balancer needs the same. Unset: a built-in
+   * key (cursors survive restarts and move between instances, but can be
+   * forged, for a subscription the client may run anyway).
+   */
+  readonly cursorSecret?: string | undefined;
   /**
    * Subscribers of the same shareable operation (same document, variables
    * and `Authorization`; see docs/subscriptions.md) share one execution and
@@ -441,6 +450,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     closeQueryTimeoutMs = 5_000,
     sharePushQueries = true,
     pushLogBytes,
+    cursorSecret,
     sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
@@ -527,6 +537,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       closeQueryTimeoutMs,
       hub,
       sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
+      cursors: createCursorCodec(cursorSecret ?? BUILT_IN_CURSOR_KEY),
     });
     manager = new TypedSchemaManager({
       client: ksqlClient,

@@ -51,6 +51,8 @@ describe('README walkthrough', () => {
       'ViewsPerUser',
       'Filtered',
       'SchemaChanged',
+      'WithCursor',
+      'Resume',
     ]);
   });
 
@@ -63,7 +65,12 @@ describe('README walkthrough', () => {
         const query = print(op);
         if (op.operation === 'subscription') {
           const events: unknown[] = [];
-          const it = client.iterate({ query, ...(op.variables ? { variables: op.variables } : {}) });
+          // The README says what to pass: the cursor of the last event the example before got.
+          const variables =
+            name === 'Resume'
+              ? { after: ((await subscriptions.get('WithCursor')) as Array<{ data: { pageviews: { _cursor: string } } }>).at(-1)?.data.pageviews._cursor }
+              : op.variables;
+          const it = client.iterate({ query, ...(variables ? { variables } : {}) });
           subscriptions.set(
             name,
             (async () => {
@@ -115,6 +122,16 @@ describe('README walkthrough', () => {
       expect(await subscriptions.get('Filtered')).toEqual([
         { data: { pageviews: { userId: 'u1', pageId: 'home' } } },
         { data: { pageviews: { userId: 'u2', pageId: 'cart' } } },
+      ]);
+      const withCursor = (await subscriptions.get('WithCursor')) as Array<{ data: { pageviews: Record<string, unknown> } }>;
+      expect(withCursor.map((e) => [e.data.pageviews['userId'], typeof e.data.pageviews['_cursor']])).toEqual([
+        ['u1', 'string'],
+        ['u2', 'string'],
+      ]);
+      // Right after u2's row: the two rows inserted after it, and nothing before.
+      expect(await subscriptions.get('Resume')).toEqual([
+        { data: { pageviews: { userId: 'u3', pageId: 'home' } } },
+        { data: { pageviews: { userId: 'u4', pageId: 'cart' } } },
       ]);
       const [change] = (await subscriptions.get('SchemaChanged')) as Array<{ data: { schemaChanged: Record<string, unknown> } }>;
       expect(change?.data.schemaChanged).toMatchObject({ ready: true, sources: ['PAGEVIEWS', 'VIEWS_PER_USER'] });

@@ -68,7 +68,7 @@ describe('typed schema', () => {
       "CREATE STREAM PAGEVIEWS (USER_ID STRING KEY, PAGE_ID STRING, VIEWTIME BIGINT, `ref url` STRING, ADDR STRUCT<CITY STRING, ZIP INT>, TAGS MAP<STRING, INT>, PRICE DECIMAL(10, 2)) WITH (kafka_topic='pageviews', value_format='JSON', partitions=1);",
     );
     // The mutation returns after the swap: the next operation sees the type.
-    expect(await fieldsOf(stack, 'Pageviews')).toEqual(['userId', 'pageId', 'viewtime', 'refUrl', 'addr', 'tags', 'price']);
+    expect(await fieldsOf(stack, 'Pageviews')).toEqual(['userId', 'pageId', 'viewtime', 'refUrl', 'addr', 'tags', 'price', '_cursor']);
     const roots = await gql<{ s: { fields: Array<{ name: string }> }; m: { fields: Array<{ name: string }> } }>(
       stack,
       `{ s: __type(name: "Subscription") { fields { name } } m: __type(name: "Mutation") { fields { name } } }`,
@@ -324,7 +324,7 @@ describe('typed schema', () => {
       await eventually(async () => rows.length, (n) => n === 1);
       const version = await stackVersion();
       await execute(stack, "CREATE STREAM SWAPPED_IN (ID STRING KEY) WITH (kafka_topic='swapped_in', value_format='JSON', partitions=1);");
-      expect(await fieldsOf(stack, 'SwappedIn')).toEqual(['id']);
+      expect(await fieldsOf(stack, 'SwappedIn')).toEqual(['id', '_cursor']);
       expect(await stackVersion()).toBeGreaterThan(version);
       await execute(stack, "INSERT INTO PAGEVIEWS (USER_ID, PAGE_ID) VALUES ('swap', 'after');");
       await got;
@@ -339,7 +339,7 @@ describe('typed schema', () => {
       stack,
       "CREATE STREAM `query` (`id` STRING KEY, `a b` STRING, `A_B` STRING, `__typename` INT, `select` STRING) WITH (kafka_topic='hostile', value_format='JSON', partitions=1);",
     );
-    expect(await fieldsOf(stack, 'Query_2')).toEqual(['id', 'aB_2', 'aB', 'typename', 'select']);
+    expect(await fieldsOf(stack, 'Query_2')).toEqual(['id', 'aB_2', 'aB', 'typename', 'select', '_cursor']);
     const row = { id: "k'1`;--", aB: 'upper', aB_2: 'spaced /* x */', typename: 7, select: "'); DROP STREAM PAGEVIEWS; --" };
     const inserted = await gql(stack, `mutation($row: Query_2Input!) { insertQuery_2(row: $row) { id aB aB_2 typename select } }`, { row });
     expect(inserted).toEqual({ data: { insertQuery_2: row } });
@@ -351,7 +351,7 @@ describe('typed schema', () => {
   it('hides KSQL_PROCESSING_LOG by default', async () => {
     await ksql(stack, "CREATE STREAM KSQL_PROCESSING_LOG (MESSAGE STRING) WITH (kafka_topic='processing_log', value_format='JSON', partitions=1);");
     await execute(stack, "CREATE STREAM VISIBLE (ID STRING KEY) WITH (kafka_topic='visible', value_format='JSON', partitions=1);");
-    expect(await fieldsOf(stack, 'Visible')).toEqual(['id']);
+    expect(await fieldsOf(stack, 'Visible')).toEqual(['id', '_cursor']);
     expect(await fieldsOf(stack, 'KsqlProcessingLog')).toBeNull();
   });
 });
@@ -364,7 +364,7 @@ describe('typed schema options', () => {
       await ksql(s, "CREATE STREAM ORDERS_TMP (ID STRING KEY) WITH (kafka_topic='orders_tmp', value_format='JSON', partitions=1);");
       await ksql(s, "CREATE STREAM OTHER (ID STRING KEY) WITH (kafka_topic='other', value_format='JSON', partitions=1);");
       await eventually(() => fieldsOf(s, 'Orders'), (f) => f !== null);
-      expect(await fieldsOf(s, 'Orders')).toEqual(['id', 'amount']);
+      expect(await fieldsOf(s, 'Orders')).toEqual(['id', 'amount', '_cursor']);
       expect(await fieldsOf(s, 'OrdersTmp')).toBeNull();
       expect(await fieldsOf(s, 'Other')).toBeNull();
     } finally {
@@ -428,7 +428,7 @@ describe('typed schema options', () => {
       });
       await eventually(() => fetch(`${base}/readiness`).then((r) => r.status), (st) => st === 200, { timeoutMs: 10_000 });
       expect(gateway.typedSchema?.ready).toBe(true);
-      expect(await fieldsOf({ graphqlUrl: url }, 'Late')).toEqual(['id']);
+      expect(await fieldsOf({ graphqlUrl: url }, 'Late')).toEqual(['id', '_cursor']);
     } finally {
       await gateway.close();
       await engine?.close();

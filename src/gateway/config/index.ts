@@ -395,6 +395,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'BYTES',
   },
   {
+    flag: 'cursor-secret',
+    kind: 'string',
+    commands: ['serve'],
+    description:
+      'Key that signs the resume cursors of typed subscriptions (`_cursor`, `after`); at least 16 characters. Give every instance behind one load balancer the same, so that each resumes the cursors of the others. Unset: a built-in key, so cursors still survive restarts and move between instances, but a client could forge one (of a subscription it may run anyway). Prefer the environment variable.',
+    valueName: 'SECRET',
+    secret: true,
+  },
+  {
     flag: 'shutdown-timeout-ms',
     kind: 'integer',
     commands: ['serve', 'engine'],
@@ -558,6 +567,8 @@ export interface ServeConfig {
   readonly engineProperties: Readonly<Record<string, string>>;
   /** Bytes the event log of one shared push query may hold. */
   readonly pushLogBytes: number;
+  /** undefined = the built-in cursor key. */
+  readonly cursorSecret: string | undefined;
 }
 
 export interface EngineConfig {
@@ -918,6 +929,13 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`--admin-api must be one of ${ADMIN_API_POLICIES.join(', ')}, got "${adminApiRaw}"`);
   }
   const adminApi = adminApiRaw as AdminApiPolicy | undefined;
+  const cursorSecret = get('cursor-secret') as string | undefined;
+  if (cursorSecret !== undefined && cursorSecret.length < MIN_ADMIN_SECRET_LENGTH) {
+    // The value is not echoed: it is a secret.
+    throw new ConfigError(
+      `--cursor-secret must be at least ${MIN_ADMIN_SECRET_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`)`,
+    );
+  }
   const adminSecret = get('admin-secret') as string | undefined;
   if (adminSecret !== undefined && adminSecret.length < MIN_ADMIN_SECRET_LENGTH) {
     // The value is not echoed: it is a secret.
@@ -977,6 +995,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     maxSqlTokens,
     engineProperties,
     pushLogBytes: positive('push-log-bytes'),
+    cursorSecret,
   });
 }
 

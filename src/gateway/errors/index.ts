@@ -9,6 +9,7 @@ export {
   GatewayErrorCode,
   badUserInput,
   codeForKsqlError,
+  cursorError,
   gatewayClosing,
   maskError,
   refusal,

@@ -67,6 +67,9 @@ export const GatewayErrorCode = {
   DOCUMENT_REQUIRED: 'DOCUMENT_REQUIRED',
   KSQL_RESPONSE_TOO_LARGE: 'KSQL_RESPONSE_TOO_LARGE',
   KSQL_CONNECTION_LOST: 'KSQL_CONNECTION_LOST',
+  CURSOR_MALFORMED: 'CURSOR_MALFORMED',
+  CURSOR_FORGED: 'CURSOR_FORGED',
+  CURSOR_FOREIGN: 'CURSOR_FOREIGN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -121,6 +124,9 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'DOCUMENT_REQUIRED', ksqlErrorCodes: '-', meaning: 'The request carried neither a document (`query`) nor a persisted document id.' },
   { code: 'KSQL_RESPONSE_TOO_LARGE', ksqlErrorCodes: '-', meaning: 'ksqlDB sent more than the gateway reads: a `/query` line (one row) longer than `--ksql-max-line-bytes`, or a body read whole (a statement\'s answer, a pull query\'s rows) longer than `--ksql-max-body-bytes`. The upstream request was aborted at the limit; a subscription ends with this error. `limit` names the bound and `limitBytes` its value.' },
   { code: 'KSQL_CONNECTION_LOST', ksqlErrorCodes: '-', meaning: 'The connection to the ksqlDB server running this push query broke after the query had started (the server went away); subscribe again, and another server of the cluster takes it. `retryable` is true. (A pull query whose rows were cut off the same way gets it too.) Failures before a query started are `KSQL_UNAVAILABLE`.' },
+  { code: 'CURSOR_MALFORMED', ksqlErrorCodes: '-', meaning: 'The `after` cursor of a subscription is not a cursor (cut, edited by hand, from another version); no query was started (docs/resume.md).' },
+  { code: 'CURSOR_FORGED', ksqlErrorCodes: '-', meaning: 'The `after` cursor was not made by this gateway, nor by one sharing its `--cursor-secret`, or was changed; no query was started.' },
+  { code: 'CURSOR_FOREIGN', ksqlErrorCodes: '-', meaning: 'The `after` cursor belongs to a subscription of another source or filter; no query was started.' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -333,6 +339,11 @@ export function subscriberTooSlow(logBytes: number): GraphQLError {
     undefined,
     { code: GatewayErrorCode.SUBSCRIBER_TOO_SLOW, logBytes },
   );
+}
+
+/** An `after` cursor that cannot be resumed from: code `CURSOR_MALFORMED`, `CURSOR_FORGED` or `CURSOR_FOREIGN`. */
+export function cursorError(code: 'CURSOR_MALFORMED' | 'CURSOR_FORGED' | 'CURSOR_FOREIGN', message: string): GraphQLError {
+  return finalError(message, undefined, { code: GatewayErrorCode[code], argumentName: 'after' });
 }
 
 /** A typed subscription's source no longer exists. */

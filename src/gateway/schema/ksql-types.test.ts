@@ -182,6 +182,7 @@ describe('type mapping', () => {
       deep: 'Pageviews_Deep',
       empty: 'Pageviews_Empty',
       h: '[Pageviews_H]',
+      _cursor: 'String',
     });
     const deep = schema.getType('Pageviews_Deep') as GraphQLObjectType;
     expect(String(deep.getFields()['l1']?.type)).toBe('[[Pageviews_Deep_L1_Entry]]');
@@ -296,6 +297,17 @@ describe('whole catalogs', () => {
     { name: 'NOCOLS', columns: [] },
   ];
 
+  it('keeps a source row type\'s `_cursor` for the resume cursor: a column of that name gets another', () => {
+    const built = buildSourcesTypes([{ name: 'EVENTS', columns: [col('_cursor', 'STRING'), col('_CURSOR', 'INTEGER'), col('ID', 'STRING', 'KEY')] }]);
+    const fields = built.get('EVENTS')?.output.getFields() ?? {};
+    expect(Object.keys(fields)).toHaveLength(4);
+    expect(String(fields['_cursor']?.type)).toBe('String');
+    expect(fields['_cursor']?.description).toMatch(/^Where this event is in the source/);
+    // Structs have no cursor field of their own.
+    const nested = buildSourcesTypes([{ name: 'NESTED', columns: [{ name: 'S', type: parseSqlType('STRUCT<`_cursor` STRING>') }] }]);
+    expect(Object.keys((nested.get('NESTED')?.output.getFields()['s']?.type as GraphQLObjectType).getFields())).toEqual(['cursor']);
+  });
+
   it('gives two sources with a struct column of the same name distinct types', () => {
     const built = buildSourcesTypes(sources);
     expect(String(built.get('PAGEVIEWS')?.output.getFields()['address']?.type)).toBe('Pageviews_Address');
@@ -304,7 +316,7 @@ describe('whole catalogs', () => {
     expect(String(built.get('pageviews')?.output.getFields()['address']?.type)).toBe('Pageviews_2_Address');
     expect(built.get('Query')?.output.name).toBe('Query_2');
     expect(built.get('String')?.output.name).toBe('String_2');
-    expect(Object.keys(built.get('Query')?.output.getFields() ?? {})).toEqual(['string', 'typename', 'aB_2', 'aB']);
+    expect(Object.keys(built.get('Query')?.output.getFields() ?? {})).toEqual(['string', 'typename', 'aB_2', 'aB', '_cursor']);
     expect(built.get('NOCOLS')?.input).toBeUndefined();
     const schema = schemaOf(built.values());
     expect(() => assertValidSchema(schema)).not.toThrow();

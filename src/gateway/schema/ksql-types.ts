@@ -45,6 +45,7 @@ import {
 } from '../../protocol/index.js';
 import { FieldNameMap, NameRegistry, claimOrder, toTypeName, type TypeOrigin } from './naming.js';
 import { parentOnly } from '../../shared/resolver-traits.js';
+import { ROW_CURSOR_FIELD, rowCursor } from './value-encoding.js';
 
 // ---------------------------------------------------------------- scalars
 
@@ -463,7 +464,10 @@ class TypeBuilder {
     const inputFields = fields.filter(options.inputField ?? (() => true));
     const hasInput = inputFields.length > 0 || kind === 'struct';
     const inputName = hasInput ? this.registry.claim(`${name}Input`, this.origin(kind, true, path)) : `${name}Input`;
-    const names = FieldNameMap.build(fields.map((f) => f.name));
+    const names = FieldNameMap.build(
+      fields.map((f) => f.name),
+      kind === 'source' ? [ROW_CURSOR_FIELD] : [],
+    );
     const described = `${kind === 'source' ? 'A row of' : 'A struct in'} ${[this.source, ...path].join('.')}`;
 
     const outFields: GraphQLFieldConfigMap<unknown, unknown> = {};
@@ -485,6 +489,16 @@ class TypeBuilder {
         inFields[fieldName] = { type: child.input };
         toKsqlByName.set(fieldName, [ksqlName, child.toKsql]);
       }
+    }
+    // After the columns: a reserved name no column gets (naming.ts).
+    if (kind === 'source') {
+      outFields[ROW_CURSOR_FIELD] = {
+        type: GraphQLString,
+        description:
+          'Where this event is in the source: pass it as `after` to a subscription of the same source and filter to ' +
+          'continue right after it (docs/resume.md). Set on every subscription event; null on rows of pull queries and inserts.',
+        resolve: parentOnly(rowCursor),
+      };
     }
     if (fields.length === 0) {
       outFields[EMPTY_OBJECT_FIELD] = { type: GraphQLBoolean, description: 'Placeholder: the struct has no fields.', resolve: parentOnly(() => null) };

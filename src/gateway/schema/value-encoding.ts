@@ -161,3 +161,30 @@ export function rowObject(names: readonly string[], values: readonly unknown[]):
   // JSON-safe when the values are (they come from RowShape.encode).
   return fillRow(jsonSafe(values) ? jsonSafeRecord() : {}, names, values);
 }
+
+/** The field of a source's row type that carries a subscription event's resume cursor (reserved: no column gets it). */
+export const ROW_CURSOR_FIELD = '_cursor';
+
+/** Where a subscription event's row keeps its cursor: made on first read, then kept (shared executions read it once). */
+const ROW_CURSOR = Symbol('ksqldb-gateway.rowCursor');
+
+interface CursorCarrier {
+  [ROW_CURSOR]?: string | (() => string);
+}
+
+/** Gives `row` a cursor, made by `make` when first read. */
+export function setRowCursor(row: object, make: () => string): void {
+  (row as CursorCarrier)[ROW_CURSOR] = make;
+}
+
+/** The cursor of a subscription event's row; null for rows without one (pull queries, inserts). */
+export function rowCursor(row: unknown): string | null {
+  if (typeof row !== 'object' || row === null) return null;
+  const carrier = row as CursorCarrier;
+  const held = carrier[ROW_CURSOR];
+  if (held === undefined) return null;
+  if (typeof held === 'string') return held;
+  const made = held();
+  carrier[ROW_CURSOR] = made;
+  return made;
+}

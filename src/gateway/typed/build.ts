@@ -25,6 +25,7 @@ import {
   GraphQLEnumType,
   GraphQLInputObjectType,
   GraphQLInt,
+  GraphQLString,
   GraphQLList,
   GraphQLNonNull,
   GraphQLObjectType,
@@ -46,7 +47,7 @@ import type { GatewayContext } from '../context.js';
 import { callOptions } from '../context.js';
 import { badUserInput } from '../errors/index.js';
 import type { KsqlClient } from '../ksql-client/types.js';
-import { createRowShape, type ResolverMap, type SchemaPart } from '../schema/index.js';
+import { ROW_CURSOR_FIELD, createRowShape, type ResolverMap, type SchemaPart } from '../schema/index.js';
 import { KSQL_SCALARS, TimestampScalar, buildSourcesTypes, type ColumnSpec, type SourceTypes } from '../schema/ksql-types.js';
 import { DEFAULT_RESERVED_TYPE_NAMES, NameRegistry, NameScope, claimOrder, toFieldName } from '../schema/naming.js';
 import { typeDefs as genericTypeDefs } from '../schema/type-defs.js';
@@ -54,7 +55,8 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
-import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { POSITION_COLUMNS, typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { cursorFingerprint, resumeCondition, type ResumePosition } from './cursor.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 import {
   BATCH_MAX_BYTES,
@@ -138,6 +140,27 @@ export function selectedColumns(info: GraphQLResolveInfo, types: SourceTypes): s
   // In column order, so equal selections make equal statements (and share).
   return types.columns.map((c) => c.name).filter((n) => out.has(n));
 }
+
+/** Whether the operation selects the row type's `_cursor` (fragments followed). */
+function selectsCursor(info: GraphQLResolveInfo): boolean {
+  const visit = (set: SelectionSetNode | undefined): boolean =>
+    set !== undefined &&
+    set.selections.some((sel) =>
+      sel.kind === Kind.FIELD
+        ? sel.name.value === ROW_CURSOR_FIELD
+        : visit(sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : info.fragments[sel.name.value]?.selectionSet),
+    );
+  return (info.fieldNodes as readonly FieldNode[]).some((node) => visit(node.selectionSet));
+}
+
+/**
+ * Rows of unseen partitions count as new from this long before a
+ * subscription started: a resume then gets a row written just before it
+ * started rather than lose one written just after it on a broker whose
+ * clock runs behind the gateway's (never a row twice: those partitions
+ * had sent the subscriber nothing).
+ */
+const CLOCK_SLACK_MS = 5_000;
 
 function projection(info: GraphQLResolveInfo, types: SourceTypes, source: CatalogSource): string[] {
   const cols = selectedColumns(info, types);
@@ -395,6 +418,13 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           defaultValue: false,
           description: 'Start from the earliest record (`auto.offset.reset=earliest`) instead of new records only.',
         },
+        after: {
+          type: GraphQLString,
+          description:
+            'Continue right after the event whose `_cursor` this is: every row that followed it in the source, in order ' +
+            'per partition, then live rows; none twice (docs/resume.md). Same source and filter as the subscription that ' +
+            'gave it; other arguments and the selection may change.',
+        },
         ...(offersSnapshot
           ? {
               snapshot: {
@@ -418,16 +448,36 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         if (snapshot && fromBeginning) {
           throw badUserInput('`snapshot` and `fromBeginning` exclude each other: the snapshot already holds the current rows.', 'snapshot');
         }
+        const after = a.after === undefined || a.after === null ? undefined : a.after;
+        if (after !== undefined && (snapshot || fromBeginning)) {
+          throw badUserInput('`after` says where to start: it excludes `snapshot` and `fromBeginning`.', 'after');
+        }
+        const fingerprint = cursorFingerprint(name, filter);
+        // Read (and refused) before any query starts.
+        const from: ResumePosition | undefined =
+          after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, String(after));
+        const positions =
+          from !== undefined || selectsCursor(info)
+            ? { fingerprint, from: from ?? { since: fromBeginning ? 0 : Math.max(0, Date.now() - CLOCK_SLACK_MS), offsets: new Map() } }
+            : undefined;
         const columns = projection(info, t, source);
+        const where = from === undefined ? filter : filter === undefined ? resumeCondition(from) : `(${filter}) AND (${resumeCondition(from)})`;
         // With a snapshot the gateway counts the limit (snapshot rows included),
         // and the push query stays unbounded so that it can be shared.
-        const ksql = buildSelect({ source: name, columns, where: filter, limit: snapshot ? undefined : limit, emitChanges: true });
+        const ksql = buildSelect({
+          source: name,
+          columns,
+          where,
+          limit: snapshot ? undefined : limit,
+          emitChanges: true,
+          ...(positions ? { pseudoColumns: POSITION_COLUMNS } : {}),
+        });
         const request = {
           ksql,
-          ...(fromBeginning ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
+          ...(fromBeginning || from !== undefined ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
         };
-        // A late joiner of a from-the-beginning query would miss history.
-        const shareable = (snapshot || limit === undefined) && !fromBeginning;
+        // A late joiner of a from-the-beginning (or resumed) query would miss history.
+        const shareable = (snapshot || limit === undefined) && !fromBeginning && from === undefined;
         // The hub key the subscription joins (when a hub runs), for a shared execution's metrics.
         const upstream = shareable ? shareKey(request, context.authorization) : undefined;
         if (upstream !== undefined) noteUpstream(context, upstream);
@@ -436,6 +486,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           shareable,
           limited: !snapshot && limit !== undefined,
           context,
+          positions,
           ...(snapshot
             ? {
                 snapshot: async () =>
@@ -444,7 +495,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
               }
             : {}),
         });
-      }, (a) => (a['limit'] === undefined || a['limit'] === null) && a['fromBeginning'] !== true && a['snapshot'] !== true),
+      }, (a) => (a['limit'] === undefined || a['limit'] === null) && a['fromBeginning'] !== true && a['snapshot'] !== true && (a['after'] === undefined || a['after'] === null)),
       resolve: parentOnly((row: unknown) => row),
     };
     batchTwins.push(batchTwin(subscriptionField, subscriptionFields[subscriptionField] as GraphQLFieldConfig<unknown, GatewayContext>));

@@ -368,6 +368,8 @@ export interface SelectOptions {
   readonly columns?: readonly string[] | undefined;
   /** A condition compiled by a filter (`buildFilterType(...).compile`); trusted SQL. */
   readonly where?: string | undefined;
+  /** Pseudo columns selected after `columns` (`ROWPARTITION`, `ROWOFFSET`), unquoted as ksqlDB names them. */
+  readonly pseudoColumns?: readonly string[] | undefined;
   /**
    * The most rows to return: 1 to {@link MAX_LIMIT}.
    * @default no limit
@@ -387,8 +389,9 @@ export interface SelectOptions {
  * @throws {InvalidValueError} when `limit` is not an integer from 1 to {@link MAX_LIMIT}.
  */
 export function buildSelect(options: SelectOptions): string {
-  const { source, columns = [], where, limit, emitChanges = false } = options;
-  let sql = `SELECT ${columns.length === 0 ? '*' : columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(source)}`;
+  const { source, columns = [], where, limit, emitChanges = false, pseudoColumns = [] } = options;
+  const selected = [columns.length === 0 ? '*' : columns.map(quoteIdentifier).join(', '), ...pseudoColumns];
+  let sql = `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(source)}`;
   if (where !== undefined && where.trim() !== '') sql += ` WHERE ${where}`;
   if (emitChanges) sql += ' EMIT CHANGES';
   if (limit !== undefined) {

@@ -17,7 +17,8 @@ import {
   type QueryEventView,
   type QueryRequest,
 } from '../resolvers/index.js';
-import { plainRowObject } from '../schema/index.js';
+import { plainRowObject, setRowCursor } from '../schema/index.js';
+import { BUILT_IN_CURSOR_KEY, createCursorCodec, type CursorCodec, type ResumePosition } from './cursor.js';
 
 /**
  * Typed rows are not marked JSON-safe like the generic `row`: typed fields
@@ -45,6 +46,13 @@ export interface TypedSubscribeOptions {
   readonly snapshot?: (() => Promise<ReadonlyArray<Record<string, unknown>>>) | undefined;
   /** End after this many rows (snapshot rows included); the gateway counts, not ksqlDB. */
   readonly maxRows?: number | undefined;
+  /**
+   * Give every event a resume cursor (the statement selects `ROWPARTITION`
+   * and `ROWOFFSET`): `fingerprint` names the subscription's source and
+   * filter, `from` is where it starts (the `after` cursor's position, or
+   * nothing seen yet).
+   */
+  readonly positions?: { readonly fingerprint: string; readonly from: ResumePosition } | undefined;
 }
 
 interface Tracked {
@@ -59,14 +67,79 @@ export interface SourceSubscriptionsOptions extends PushQueryOptions {
    * on its own, so that the end of a dropped source reads as such.
    */
   readonly sourceExists: (source: string) => Promise<boolean>;
+  /** Signs and reads resume cursors. @default a codec with the built-in key */
+  readonly cursors?: CursorCodec | undefined;
+}
+
+/** The pseudo columns a resumable subscription selects (ksqlDB's names). */
+export const POSITION_COLUMNS = ['ROWPARTITION', 'ROWOFFSET'] as const;
+
+/**
+ * A subscriber's position along its stream: updated by each row, and copied
+ * only when a row's cursor is read while the position has moved on.
+ */
+class PositionTracker {
+  readonly #codec: CursorCodec;
+  readonly #fingerprint: string;
+  readonly #since: number;
+  #offsets: Map<number, bigint>;
+  /** Whether #offsets is also held by a cursor made earlier (copy before the next change). */
+  #shared = false;
+  #partitionAt = -1;
+  #offsetAt = -1;
+
+  constructor(codec: CursorCodec, fingerprint: string, from: ResumePosition) {
+    this.#codec = codec;
+    this.#fingerprint = fingerprint;
+    this.#since = from.since;
+    this.#offsets = new Map(from.offsets);
+  }
+
+  /** Where the position columns are in rows with these column names. */
+  header(names: readonly string[]): void {
+    this.#partitionAt = names.indexOf(POSITION_COLUMNS[0]);
+    this.#offsetAt = names.indexOf(POSITION_COLUMNS[1]);
+  }
+
+  /** Moves past `columns` and gives `row` the cursor of the position after it. */
+  row(row: object, columns: readonly unknown[]): void {
+    const partition = columns[this.#partitionAt];
+    const offset = columns[this.#offsetAt];
+    if (typeof partition === 'number' && (typeof offset === 'string' || typeof offset === 'number')) {
+      if (this.#shared) {
+        this.#offsets = new Map(this.#offsets);
+        this.#shared = false;
+      }
+      this.#offsets.set(partition, BigInt(offset));
+    }
+    this.mark(row);
+  }
+
+  /** Gives `row` the cursor of the position now (a snapshot row: nothing of the stream consumed). */
+  mark(row: object): void {
+    const offsets = this.#offsets;
+    const since = this.#since;
+    setRowCursor(row, () => {
+      if (offsets === this.#offsets) this.#shared = true;
+      return this.#codec.encode(this.#fingerprint, { since, offsets });
+    });
+  }
 }
 
 export class SourceSubscriptions {
   readonly #options: SourceSubscriptionsOptions;
   readonly #bySource = new Map<string, Set<Tracked>>();
 
+  readonly #cursors: CursorCodec;
+
   constructor(options: SourceSubscriptionsOptions) {
     this.#options = options;
+    this.#cursors = options.cursors ?? createCursorCodec(BUILT_IN_CURSOR_KEY);
+  }
+
+  /** The codec of the cursors of these subscriptions. */
+  get cursors(): CursorCodec {
+    return this.#cursors;
   }
 
   /** Running typed subscriptions on `source`. */
@@ -84,7 +157,8 @@ export class SourceSubscriptions {
   }
 
   subscribe(row: TypedRowSource, options: TypedSubscribeOptions): AsyncIterableIterator<Record<string, unknown>> {
-    const { request, shareable, limited, context, snapshot, maxRows } = options;
+    const { request, shareable, limited, context, snapshot, maxRows, positions } = options;
+    const tracker = positions && new PositionTracker(this.#cursors, positions.fingerprint, positions.from);
     const { hub } = this.#options;
     const key = hub && shareable ? shareKey(request, context.authorization) : undefined;
     const upstream: AsyncIterableIterator<QueryEventView> =
@@ -139,6 +213,7 @@ export class SourceSubscriptions {
     // in between may show in both, which is harmless for upserts by key).
     let pending: Array<Record<string, unknown>> | undefined;
     let sent = 0;
+    let namesSeen = false;
     const counted = async (value: Record<string, unknown>): Promise<IteratorResult<Record<string, unknown>>> => {
       sent++;
       if (maxRows !== undefined && sent >= maxRows) await finish();
@@ -184,10 +259,22 @@ export class SourceSubscriptions {
                 await finish();
                 throw err;
               }
+              // A snapshot row's cursor is the start of the changes: resuming
+              // from it gets every change since the subscription began.
+              if (tracker) for (const value of pending) tracker.mark(value);
             }
             continue;
           }
-          return counted(typedRow(event.names, event.columns));
+          const value = typedRow(event.names, event.columns);
+          if (tracker) {
+            // Rows carry their names; the first one tells where the position columns are.
+            if (!namesSeen) {
+              tracker.header(event.names);
+              namesSeen = true;
+            }
+            tracker.row(value, event.columns);
+          }
+          return counted(value);
         }
       },
       async return() {

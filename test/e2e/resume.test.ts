@@ -1,0 +1,273 @@
+/**
+ * Resumable typed subscriptions (docs/resume.md) against the real stack: a
+ * client keeps the `_cursor` of the last event it got, goes away while rows
+ * are written, and subscribes again with `after`: it gets exactly the rows it
+ * missed (none lost, none twice, in order per key), then live rows. Another
+ * gateway instance with the same `--cursor-secret` resumes the cursor too;
+ * malformed, forged and foreign cursors are refused before any query starts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { subscribeResumable } from '../../docs/examples/resumable-subscription.js';
+import { eventually, gql, ksql, pushQueryCount, startStack, wsClient, type GraphQLResponse, type Stack } from '../utils/stack.js';
+
+const SECRET = 'resume-test-secret-0123456789';
+let stack: Stack;
+let twin: Stack;
+
+beforeAll(async () => {
+  stack = await startStack(['--cursor-secret', SECRET, '--schema-refresh-ms', '0']);
+  // DDL runs through `stack`: the twin learns of new sources by reading the catalog often.
+  twin = await startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', SECRET, '--schema-refresh-ms', '100']);
+});
+afterAll(async () => {
+  await twin?.close();
+  await stack?.close();
+});
+
+interface Event {
+  id: string;
+  v: number;
+  _cursor: string;
+}
+
+/** Creates a stream of `partitions` partitions, through `stack` so that its typed schema knows it. */
+async function createStream(name: string, partitions: number): Promise<void> {
+  const created = await gql(stack, `mutation($k: String!) { execute(ksql: $k) { type } }`, {
+    k: `CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (kafka_topic='${name.toLowerCase()}', value_format='JSON', partitions=${partitions});`,
+  });
+  expect(created.errors).toBeUndefined();
+  await eventually(
+    () => gql(twin, `{ __type(name: "Subscription") { fields { name } } }`),
+    (r) => JSON.stringify(r).includes(`"${fieldOf(name)}"`),
+    { timeoutMs: 10_000 },
+  );
+}
+
+const fieldOf = (name: string) => name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+async function insert(name: string, from: number, to: number, keys = 5): Promise<void> {
+  for (let v = from; v < to; v++) await ksql(stack, `INSERT INTO ${name} (ID, V) VALUES ('k${v % keys}', ${v});`);
+}
+
+/** A running subscription: its events as they come, and how it ended. */
+function subscribe(target: Stack, query: string): { client: Client; events: Array<GraphQLResponse<Record<string, Event>>>; ended: Promise<void> } {
+  const client = wsClient(target);
+  const events: Array<GraphQLResponse<Record<string, Event>>> = [];
+  const ended = new Promise<void>((resolve) => {
+    client.subscribe<Record<string, Event>>({ query }, {
+      next: (value) => void events.push(value as GraphQLResponse<Record<string, Event>>),
+      error: () => resolve(),
+      complete: () => resolve(),
+    });
+  });
+  return { client, events, ended };
+}
+
+function rows(events: Array<GraphQLResponse<Record<string, Event>>>, field: string): Event[] {
+  return events.map((e) => {
+    expect(e.errors).toBeUndefined();
+    return e.data?.[field] as Event;
+  });
+}
+
+/** Every key's values arrive in the order they were written (a key lives in one partition). */
+function expectInOrderPerKey(got: Event[]): void {
+  const last = new Map<string, number>();
+  for (const row of got) {
+    expect(row.v).toBeGreaterThan(last.get(row.id) ?? -1);
+    last.set(row.id, row.v);
+  }
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('resumable typed subscriptions', () => {
+  it('resumes right after the last event it got: every row written meanwhile once, then live rows', async () => {
+    const name = 'RESUME_BASIC';
+    const field = fieldOf(name);
+    await createStream(name, 3);
+    const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 0, 12);
+    await eventually(async () => first.events.length, (n) => n >= 5);
+    // The client drops after 5 events, whatever else was under way.
+    await first.client.dispose();
+    const seen = rows(first.events, field);
+    const cursor = seen.at(-1)?._cursor as string;
+    expect(cursor).toMatch(/^v1\./);
+    await insert(name, 12, 30);
+
+    const resumed = subscribe(stack, `subscription { ${field}(after: ${JSON.stringify(cursor)}) { id v _cursor } }`);
+    try {
+      await eventually(async () => resumed.events.length, (n) => n >= 30 - seen.length, { timeoutMs: 10_000 });
+      await insert(name, 30, 33);
+      await eventually(async () => resumed.events.length, (n) => n >= 33 - seen.length, { timeoutMs: 10_000 });
+      const got = rows(resumed.events, field);
+      const all = [...seen, ...got];
+      expect(all.map((r) => r.v).sort((a, b) => a - b)).toEqual(range(0, 33));
+      expectInOrderPerKey(all);
+      // Each event's cursor resumes right after it too.
+      expect(new Set(got.map((r) => r._cursor)).size).toBe(got.length);
+    } finally {
+      await resumed.client.dispose();
+    }
+  });
+
+  it('every row of a batch has a cursor too; rows of inserts have none', async () => {
+    const name = 'RESUME_BATCHES';
+    const field = fieldOf(name);
+    await createStream(name, 2);
+    const inserted = await gql<Record<string, Event | null>>(stack, `mutation { row: insert${field[0]?.toUpperCase()}${field.slice(1)}(row: { id: "x", v: 0 }) { v _cursor } }`);
+    expect(inserted).toEqual({ data: { row: { v: 0, _cursor: null } } });
+    const client = wsClient(stack);
+    try {
+      const batches = client.iterate<Record<string, Event[]>>({ query: `subscription { ${field}Batches(fromBeginning: true, maxRows: 3) { v _cursor } }` });
+      await insert(name, 1, 6);
+      const got: Event[] = [];
+      while (got.length < 6) got.push(...((await batches.next()).value?.data?.[`${field}Batches`] ?? []));
+      await batches.return?.();
+      expect(got.every((r) => r._cursor.startsWith('v1.'))).toBe(true);
+      // From the third row on: rows 3 to 5 in some order per partition, then a live row.
+      const third = got[2] as Event;
+      const resumed = client.iterate<Record<string, Event>>({ query: `subscription { ${field}(after: ${JSON.stringify(third._cursor)}) { v } }` });
+      const rest: number[] = [];
+      for (let i = 0; i < 3; i++) rest.push(((await resumed.next()).value?.data?.[field] as Event).v);
+      await insert(name, 6, 7);
+      rest.push(((await resumed.next()).value?.data?.[field] as Event).v);
+      await resumed.return?.();
+      expect([...got.slice(0, 3).map((r) => r.v), ...rest].sort((a, b) => a - b)).toEqual(range(0, 7));
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('another instance with the same --cursor-secret resumes the cursor', async () => {
+    const name = 'RESUME_TWIN';
+    const field = fieldOf(name);
+    await createStream(name, 2);
+    const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 0, 6);
+    await eventually(async () => first.events.length, (n) => n >= 3);
+    await first.client.dispose();
+    const seen = rows(first.events, field);
+    await insert(name, 6, 10);
+
+    const resumed = subscribe(twin, `subscription { ${field}(after: ${JSON.stringify(seen.at(-1)?._cursor)}) { id v } }`);
+    try {
+      await eventually(async () => resumed.events.length, (n) => n >= 10 - seen.length, { timeoutMs: 10_000 });
+      const all = [...seen, ...rows(resumed.events, field)];
+      expect(all.map((r) => r.v).sort((a, b) => a - b)).toEqual(range(0, 10));
+      expectInOrderPerKey(all);
+    } finally {
+      await resumed.client.dispose();
+    }
+  });
+
+  it("docs/resume.md's recipe with graphql-ws's client: three gateway restarts under a producer, every row once", async () => {
+    const name = 'RESUME_RECIPE';
+    const field = fieldOf(name);
+    await createStream(name, 3);
+    const start = () => startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', SECRET, '--schema-refresh-ms', '100']);
+    let current = await start();
+    const gateways = [current];
+    const client = createClient({
+      // Behind a load balancer the URL stays; here each restart has its own port.
+      url: () => current.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 50,
+      retryWait: () => new Promise((resolve) => setTimeout(resolve, 20)),
+    });
+    const got: Event[] = [];
+    let failed: unknown;
+    const stop = subscribeResumable<Record<string, Event>>(
+      client,
+      { query: `subscription($after: String) { ${field}(after: $after) { id v _cursor } }`, cursorOf: (data) => data[field]?._cursor },
+      { next: (data) => void got.push(data[field] as Event), error: (e) => void (failed = e), complete: () => {} },
+    );
+    let written = 0;
+    let producing = true;
+    let producer: Promise<void> | undefined;
+    try {
+      // Live rows from the moment the first query runs.
+      await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+      producer = (async () => {
+        while (producing) {
+          await insert(name, written, written + 1);
+          written++;
+        }
+      })();
+      for (let restart = 0; restart < 3; restart++) {
+        const before = got.length;
+        await eventually(async () => got.length, (n) => n >= before + 5, { timeoutMs: 10_000 });
+        const old = current;
+        current = await start();
+        gateways.push(current);
+        await old.close();
+      }
+      producing = false;
+      await producer;
+      expect(written).toBeGreaterThanOrEqual(15);
+      await eventually(async () => got.length, (n) => n >= written, { timeoutMs: 10_000 });
+      expect(failed).toBeUndefined();
+      expect(got.map((r) => r.v).sort((a, b) => a - b)).toEqual(range(0, written));
+      expectInOrderPerKey(got);
+    } finally {
+      producing = false;
+      await producer;
+      stop();
+      await client.dispose();
+      await Promise.all(gateways.map((g) => g.close().catch(() => undefined)));
+    }
+  });
+
+  it('refuses malformed, forged and foreign cursors with their own codes, before any query starts', async () => {
+    const name = 'RESUME_BAD';
+    const field = fieldOf(name);
+    await createStream(name, 1);
+    const first = subscribe(stack, `subscription { ${field}(where: { v: { gt: 0 } }) { v _cursor } }`);
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 1, 2);
+    await eventually(async () => first.events.length, (n) => n >= 1);
+    await first.client.dispose();
+    const cursor = rows(first.events, field)[0]?._cursor as string;
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+
+    const [version, payload, mac] = cursor.split('.') as [string, string, string];
+    const flipped = `${version}.${payload}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+    const cases: Array<[string, string, string]> = [
+      [`{ v }`, 'not a cursor', 'CURSOR_MALFORMED'],
+      [`{ v }`, `v1.${payload}`, 'CURSOR_MALFORMED'],
+      [`(where: { v: { gt: 0 } }) { v }`, flipped, 'CURSOR_FORGED'],
+      // Another filter: another subscription.
+      [`{ v }`, cursor, 'CURSOR_FOREIGN'],
+    ];
+    for (const [rest, after, code] of cases) {
+      const open = rest.startsWith('(') ? `(after: ${JSON.stringify(after)}, ${rest.slice(1)}` : `(after: ${JSON.stringify(after)}) ${rest}`;
+      const refused = subscribe(stack, `subscription { ${field}${open} }`);
+      await refused.ended;
+      await refused.client.dispose();
+      expect(refused.events.map((e) => e.errors?.[0]?.extensions?.['code'])).toEqual([code]);
+      expect(refused.events[0]?.errors?.[0]?.extensions?.['argumentName']).toBe('after');
+    }
+    expect(await pushQueryCount(stack)).toBe(0);
+
+    // A gateway with another secret did not make it.
+    const other = await startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', 'another-secret-0123456789', '--schema-refresh-ms', '100']);
+    try {
+      await eventually(
+        () => gql(other, `{ __type(name: "Subscription") { fields { name } } }`),
+        (r) => JSON.stringify(r).includes(`"${field}"`),
+        { timeoutMs: 10_000 },
+      );
+      const refused = subscribe(other, `subscription { ${field}(after: ${JSON.stringify(cursor)}, where: { v: { gt: 0 } }) { v } }`);
+      await refused.ended;
+      await refused.client.dispose();
+      expect(refused.events.map((e) => e.errors?.[0]?.extensions?.['code'])).toEqual(['CURSOR_FORGED']);
+    } finally {
+      await other.close();
+    }
+  });
+});
