@@ -48,7 +48,7 @@
  *
  * Flags: --rows N (200000)  --runs N (3)  --warmup-rows N (min(20000, rows))
  *        --concurrency K (10)  --concurrent-rows N (rows per subscriber, default rows/K*2)
- *        --modes direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull
+ *        --modes direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull,resume
  *        --batch N (5000 rows per produce)
  *        --fanout 10000x100,1000x1000 (subscribers x rows, each a fan-out run)
  *        --fanout-per-socket N (100 subscriptions per graphql-ws socket)
@@ -141,7 +141,7 @@ function parseOptions(argv: readonly string[]): Options {
     concurrency,
     concurrentRows: int('concurrent-rows', Math.max(1, Math.round((rows / concurrency) * 2))),
     modes: new Set(
-      (get('modes') ?? 'direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull').split(',').map((s) => s.trim()),
+      (get('modes') ?? 'direct,ws,sse,ws-typed,ws-batches,ws-typed-batches,direct-x,ws-x,fanout,fanout-typed,info,pull,resume').split(',').map((s) => s.trim()),
     ),
     batch: int('batch', 5_000),
     values,
@@ -681,6 +681,133 @@ async function startStack(opts: Options, gatewayNodeArgs: string[] = [], engine?
   return { engine: eng, gateway, graphqlUrl, wsUrl: graphqlUrl.replace(/^http/, 'ws') };
 }
 
+// ------------------------------------------------------------------ resume
+
+interface ResumeResult {
+  readonly missed: number;
+  readonly directFirstMs: number;
+  readonly directAllMs: number;
+  readonly gatewayFirstMs: number;
+  readonly gatewayAllMs: number;
+  readonly resumers: number;
+  readonly stormSeconds: number;
+  readonly stormPeakUpstreamQueries: number;
+}
+
+/** Push queries running on the engine now (SHOW QUERIES). */
+async function enginePushQueries(engineUrl: string): Promise<number> {
+  const [entity] = (await ksql(engineUrl, 'SHOW QUERIES;')) as Array<{ queries?: Array<{ queryType: string }> }>;
+  return (entity?.queries ?? []).filter((q) => q.queryType === 'PUSH').length;
+}
+
+/** Times a `/query` push query's first row and its `limit` rows. */
+async function timeDirect(engineUrl: string, sql: string, limit: number): Promise<{ firstMs: number; allMs: number }> {
+  const t0 = performance.now();
+  let first = NaN;
+  let count = 0;
+  const res = await request(`${engineUrl}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: sql, streamsProperties: PROPS }),
+  });
+  if (res.statusCode !== 200) throw new Error(`/query → ${res.statusCode}: ${await res.body.text()}`);
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
+      count += countLine(buf.slice(start, nl));
+      if (count > 0 && Number.isNaN(first)) first = performance.now() - t0;
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
+  }
+  count += countLine(buf + decoder.decode());
+  if (count !== limit) throw new Error(`direct resume: expected ${limit} rows, got ${count}`);
+  return { firstMs: first, allMs: performance.now() - t0 };
+}
+
+/** Times a typed subscription from `after`: its first event and its `limit` events. */
+function timeResumed(wsUrl: string, after: string, limit: number): Promise<{ firstMs: number; allMs: number }> {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  const t0 = performance.now();
+  let first = NaN;
+  let count = 0;
+  return new Promise<{ firstMs: number; allMs: number }>((res, rej) => {
+    client.subscribe(
+      { query: 'subscription($after: String!, $limit: Int!) { benchRows(after: $after, limit: $limit) { id } }', variables: { after, limit } },
+      {
+        next: (result) => {
+          if (result.errors) return rej(new Error(`resume: ${JSON.stringify(result.errors)}`));
+          if (count++ === 0) first = performance.now() - t0;
+        },
+        error: (err: unknown) => rej(err instanceof Error ? err : new Error(JSON.stringify(err))),
+        complete: () =>
+          count === limit ? res({ firstMs: first, allMs: performance.now() - t0 }) : rej(new Error(`resume: expected ${limit} rows, got ${count}`)),
+      },
+    );
+  }).finally(() => client.dispose());
+}
+
+/**
+ * Resuming after the row `rows - missed` of the bench stream: the resumed
+ * subscription against the statement it runs, sent to the engine directly;
+ * then `resumers` subscribers resuming at once from the same cursor (a
+ * reconnect storm), with the most upstream push queries seen meanwhile.
+ */
+async function resumeScenario(stack: Stack, rows: number, missed: number, resumers: number): Promise<ResumeResult> {
+  await waitForTypedField(stack.graphqlUrl);
+  // The cursor of row `rows - missed`, as a client that read that far holds it.
+  const client = createClient({ url: stack.wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  const cursor = await new Promise<string>((res, rej) => {
+    let last = '';
+    client.subscribe<{ benchRowsBatches: Array<{ _cursor: string }> }>(
+      { query: `subscription { benchRowsBatches(fromBeginning: true, limit: ${rows - missed}, maxRows: 1000) { _cursor } }` },
+      {
+        next: (r) => {
+          if (r.errors) rej(new Error(JSON.stringify(r.errors)));
+          last = r.data?.benchRowsBatches.at(-1)?._cursor ?? last;
+        },
+        error: (e: unknown) => rej(e instanceof Error ? e : new Error(JSON.stringify(e))),
+        complete: () => res(last),
+      },
+    );
+  }).finally(() => client.dispose());
+  // What the gateway sends ksqlDB for it (one partition, offsets from 0; docs/resume.md).
+  const sql = `SELECT *, ROWPARTITION, ROWOFFSET FROM ${STREAM} WHERE (ROWPARTITION = 0 AND ROWOFFSET > ${rows - missed - 1}) OR (ROWPARTITION NOT IN (0) AND ROWTIME >= 0) EMIT CHANGES LIMIT ${missed};`;
+  await timeDirect(stack.engine.url, sql, missed); // warm-up
+  const direct = await timeDirect(stack.engine.url, sql, missed);
+  await timeResumed(stack.wsUrl, cursor, missed); // warm-up
+  const gateway = await timeResumed(stack.wsUrl, cursor, missed);
+
+  let peak = 0;
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      peak = Math.max(peak, await enginePushQueries(stack.engine.url));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const t0 = performance.now();
+  try {
+    await Promise.all(Array.from({ length: resumers }, () => timeResumed(stack.wsUrl, cursor, missed)));
+  } finally {
+    polling = false;
+    await poll;
+  }
+  return {
+    missed,
+    directFirstMs: direct.firstMs,
+    directAllMs: direct.allMs,
+    gatewayFirstMs: gateway.firstMs,
+    gatewayAllMs: gateway.allMs,
+    resumers,
+    stormSeconds: (performance.now() - t0) / 1000,
+    stormPeakUpstreamQueries: peak,
+  };
+}
+
 // ------------------------------------------------------------------ profiling
 
 interface ProfileResult {
@@ -815,6 +942,18 @@ async function main(): Promise<void> {
       }
       if (opts.modes.has('info')) latencies.push(...(await info(stack, opts.infoConcurrency, opts.seconds)));
       if (opts.modes.has('pull')) latencies.push(...(await pull(stack, opts.seconds)));
+      if (opts.modes.has('resume')) {
+        const r = await resumeScenario(stack, opts.rows, Math.min(1_000, Math.floor(opts.rows / 2)), 50);
+        log(
+          `  resume after row ${fmtInt(opts.rows - r.missed)} of ${fmtInt(opts.rows)} (${fmtInt(r.missed)} missed): ` +
+            `gateway first event ${r.gatewayFirstMs.toFixed(1)} ms, all ${r.gatewayAllMs.toFixed(1)} ms; ` +
+            `its statement sent to the engine directly: first row ${r.directFirstMs.toFixed(1)} ms, all ${r.directAllMs.toFixed(1)} ms`,
+        );
+        log(
+          `  resume storm: ${r.resumers} subscribers resuming at once from that cursor: all caught up in ${r.stormSeconds.toFixed(2)} s, ` +
+            `at most ${r.stormPeakUpstreamQueries} upstream push queries at a time`,
+        );
+      }
       // The whole-run peak cannot be read after per-mode resets; report the max of the per-mode peaks.
       gatewayPeakRssMb = Math.max(
         ...results.filter((r) => !r.mode.startsWith('direct')).map((r) => r.gatewayPeakRssMb),
