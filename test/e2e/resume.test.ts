@@ -223,6 +223,69 @@ describe('resumable typed subscriptions', () => {
     }
   });
 
+  it('a storm of 1,000 resumers from 30 different cursors runs one or two upstream queries; each gets exactly the rows after its cursor', async () => {
+    const name = 'RESUME_STORM';
+    const field = fieldOf(name);
+    await createStream(name, 3);
+    await insert(name, 0, 30);
+    // The cursors of a reader from the beginning, one per row it got.
+    const reader = wsClient(stack);
+    const history: Event[] = [];
+    try {
+      const it = reader.iterate<Record<string, Event>>({ query: `subscription { ${field}(fromBeginning: true, limit: 30) { id v _cursor } }` });
+      for await (const result of it) history.push(result.data?.[field] as Event);
+    } finally {
+      await reader.dispose();
+    }
+    expect(history).toHaveLength(30);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+
+    let peak = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        peak = Math.max(peak, await pushQueryCount(stack));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const clients = Array.from({ length: 10 }, () => wsClient(stack));
+    const resumers = Array.from({ length: 1000 }, (_, i) => {
+      const at = i % 30;
+      const got: number[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        (clients[i % 10] as Client).subscribe<Record<string, Event>>(
+          { query: `subscription { ${field}(after: ${JSON.stringify(history[at]?._cursor)}) { v } }` },
+          {
+            next: (r) => {
+              if (r.errors) reject(new Error(JSON.stringify(r.errors)));
+              got.push((r.data?.[field] as Event).v);
+              if (got.length === 30 - at - 1 + 5) resolve();
+            },
+            error: reject,
+            complete: () => reject(new Error('completed')),
+          },
+        );
+      });
+      return { at, got, done };
+    });
+    try {
+      // Every resumer has caught up with the history (the last cursor has none to catch up).
+      await eventually(async () => resumers.every((r) => r.got.length >= 30 - r.at - 1), (ok) => ok, { timeoutMs: 30_000 });
+      await insert(name, 30, 35);
+      await Promise.all(resumers.map((r) => r.done));
+      for (const r of resumers) {
+        expect(r.got.slice().sort((a, b) => a - b)).toEqual([...history.slice(r.at + 1).map((e) => e.v), 30, 31, 32, 33, 34].sort((a, b) => a - b));
+      }
+      // One gather window (250 ms) for subscriptions sent within a few hundred ms: one or two groups.
+      expect(peak).toBeGreaterThanOrEqual(1);
+      expect(peak).toBeLessThanOrEqual(3);
+    } finally {
+      polling = false;
+      await poll;
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  }, 60_000);
+
   it('refuses malformed, forged and foreign cursors with their own codes, before any query starts', async () => {
     const name = 'RESUME_BAD';
     const field = fieldOf(name);

@@ -55,7 +55,7 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
-import { POSITION_COLUMNS, typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { POSITION_COLUMNS, RESUME_COLUMNS, typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
 import { cursorFingerprint, resumeCondition, type ResumePosition } from './cursor.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 import {
@@ -461,7 +461,34 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
             ? { fingerprint, from: from ?? { since: fromBeginning ? 0 : Math.max(0, Date.now() - CLOCK_SLACK_MS), offsets: new Map() } }
             : undefined;
         const columns = projection(info, t, source);
-        const where = from === undefined ? filter : filter === undefined ? resumeCondition(from) : `(${filter}) AND (${resumeCondition(from)})`;
+        const and = (condition: string) => (filter === undefined ? condition : `(${filter}) AND (${condition})`);
+        const earliest = { 'ksql.streams.auto.offset.reset': 'earliest' };
+        if (from !== undefined && limit === undefined) {
+          // A reconnect storm must not mean one upstream query per client:
+          // resumers of the same statement gather into one query (docs/resume.md).
+          const base = shareKey(
+            { ksql: buildSelect({ source: name, columns, where: filter, emitChanges: true, pseudoColumns: RESUME_COLUMNS }), streamsProperties: earliest },
+            context.authorization,
+          );
+          const gathered = base === undefined ? undefined : options.subscriptions.gather(base, from);
+          if (gathered !== undefined) {
+            return gathered.then(({ key, condition }) =>
+              options.subscriptions.subscribe(rowSource, {
+                request: {
+                  ksql: buildSelect({ source: name, columns, where: and(condition), emitChanges: true, pseudoColumns: RESUME_COLUMNS }),
+                  streamsProperties: earliest,
+                },
+                shareable: true,
+                key,
+                limited: false,
+                context,
+                positions: positions as NonNullable<typeof positions>,
+                skipToPosition: true,
+              }),
+            );
+          }
+        }
+        const where = from === undefined ? filter : and(resumeCondition(from));
         // With a snapshot the gateway counts the limit (snapshot rows included),
         // and the push query stays unbounded so that it can be shared.
         const ksql = buildSelect({
@@ -474,7 +501,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         });
         const request = {
           ksql,
-          ...(fromBeginning || from !== undefined ? { streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } } : {}),
+          ...(fromBeginning || from !== undefined ? { streamsProperties: earliest } : {}),
         };
         // A late joiner of a from-the-beginning (or resumed) query would miss history.
         const shareable = (snapshot || limit === undefined) && !fromBeginning && from === undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { BUILT_IN_CURSOR_KEY, MAX_CURSOR_CHARS, createCursorCodec, cursorFingerprint, resumeCondition } from './cursor.js';
+import { BUILT_IN_CURSOR_KEY, MAX_CURSOR_CHARS, createCursorCodec, cursorFingerprint, isAtOrBefore, resumeCondition } from './cursor.js';
 
 const codec = createCursorCodec('a-secret-of-sixteen-chars');
 const fp = cursorFingerprint('PAGEVIEWS', '(`V` > 1)');
@@ -67,5 +67,24 @@ describe('resumeCondition', () => {
       '(ROWPARTITION = 0 AND ROWOFFSET > 41) OR (ROWPARTITION = 2 AND ROWOFFSET > 7) OR (ROWPARTITION NOT IN (0, 2) AND ROWTIME >= 1000)',
     );
     expect(resumeCondition({ since: 0, offsets: new Map() })).toBe('(ROWTIME >= 0)');
+  });
+});
+
+describe('resumeCondition of several positions', () => {
+  it('selects what each needs: the lowest offset where all have seen a partition, else that or the time of those that have not', () => {
+    const a = { since: 1000, offsets: new Map([[0, 41n], [1, 5n]]) };
+    const b = { since: 900, offsets: new Map([[0, 30n]]) };
+    expect(resumeCondition(a, b)).toBe(
+      '(ROWPARTITION = 0 AND ROWOFFSET > 30) OR (ROWPARTITION = 1 AND (ROWOFFSET > 5 OR ROWTIME >= 900)) OR (ROWPARTITION NOT IN (0, 1) AND ROWTIME >= 900)',
+    );
+    expect(resumeCondition(a, a)).toBe(resumeCondition(a));
+  });
+
+  it('isAtOrBefore: what a member of a group skips', () => {
+    const a = { since: 1000, offsets: new Map([[0, 41n]]) };
+    expect(isAtOrBefore(a, 0, 41n, 5000)).toBe(true);
+    expect(isAtOrBefore(a, 0, 42n, 0)).toBe(false);
+    expect(isAtOrBefore(a, 3, 0n, 999)).toBe(true);
+    expect(isAtOrBefore(a, 3, 0n, 1000)).toBe(false);
   });
 });

@@ -132,12 +132,31 @@ function positionOf(fields: unknown[]): ResumePosition {
 }
 
 /**
- * The WHERE condition that selects the rows after `position`: in a partition
- * seen, those after its offset; in any other, those since `since`.
+ * The WHERE condition that selects the rows after any of `positions` (one:
+ * the rows after it; several: what a group of resumers needs together): in
+ * a partition a position has seen, the rows after its offset; in any other,
+ * those since its time.
  */
-export function resumeCondition(position: ResumePosition): string {
-  const seen = [...position.offsets];
-  const after = seen.map(([partition, offset]) => `(ROWPARTITION = ${partition} AND ROWOFFSET > ${offset})`);
-  const others = seen.length === 0 ? '' : `ROWPARTITION NOT IN (${seen.map(([p]) => p).join(', ')}) AND `;
-  return [...after, `(${others}ROWTIME >= ${position.since})`].join(' OR ');
+export function resumeCondition(...positions: readonly ResumePosition[]): string {
+  if (positions.length === 0) throw new Error('resumeCondition needs a position');
+  const minSince = (of: readonly ResumePosition[]) => Math.min(...of.map((p) => p.since));
+  const partitions = [...new Set(positions.flatMap((p) => [...p.offsets.keys()]))].sort((a, b) => a - b);
+  const clauses = partitions.map((partition) => {
+    const seen = positions.filter((p) => p.offsets.has(partition));
+    const unseen = positions.filter((p) => !p.offsets.has(partition));
+    let offset = seen[0]?.offsets.get(partition) as bigint;
+    for (const p of seen) if ((p.offsets.get(partition) as bigint) < offset) offset = p.offsets.get(partition) as bigint;
+    const after = `ROWOFFSET > ${offset}`;
+    return unseen.length === 0
+      ? `(ROWPARTITION = ${partition} AND ${after})`
+      : `(ROWPARTITION = ${partition} AND (${after} OR ROWTIME >= ${minSince(unseen)}))`;
+  });
+  const others = partitions.length === 0 ? '' : `ROWPARTITION NOT IN (${partitions.join(', ')}) AND `;
+  return [...clauses, `(${others}ROWTIME >= ${minSince(positions)})`].join(' OR ');
+}
+
+/** Whether a row (partition, offset, time) comes at or before `position`: a resumer that asked for the rows after it skips it. */
+export function isAtOrBefore(position: ResumePosition, partition: number, offset: bigint, rowtime: number): boolean {
+  const seen = position.offsets.get(partition);
+  return seen === undefined ? rowtime < position.since : offset <= seen;
 }

@@ -18,7 +18,7 @@ import {
   type QueryRequest,
 } from '../resolvers/index.js';
 import { plainRowObject, setRowCursor } from '../schema/index.js';
-import { BUILT_IN_CURSOR_KEY, createCursorCodec, type CursorCodec, type ResumePosition } from './cursor.js';
+import { BUILT_IN_CURSOR_KEY, createCursorCodec, isAtOrBefore, resumeCondition, type CursorCodec, type ResumePosition } from './cursor.js';
 
 /**
  * Typed rows are not marked JSON-safe like the generic `row`: typed fields
@@ -53,6 +53,14 @@ export interface TypedSubscribeOptions {
    * nothing seen yet).
    */
   readonly positions?: { readonly fingerprint: string; readonly from: ResumePosition } | undefined;
+  /**
+   * The statement may also return rows at or before `positions.from` (a
+   * group's query, started from the oldest of its members' cursors): skip
+   * them. Needs `ROWTIME` selected too.
+   */
+  readonly skipToPosition?: boolean | undefined;
+  /** Join the hub's query under this key instead of the request's own share key (a resume group's). */
+  readonly key?: string | undefined;
 }
 
 interface Tracked {
@@ -69,10 +77,29 @@ export interface SourceSubscriptionsOptions extends PushQueryOptions {
   readonly sourceExists: (source: string) => Promise<boolean>;
   /** Signs and reads resume cursors. @default a codec with the built-in key */
   readonly cursors?: CursorCodec | undefined;
+  /**
+   * How long resumers of the same statement are gathered into one upstream
+   * query (see {@link SourceSubscriptions.gather}).
+   * @default 250 (ms)
+   */
+  readonly resumeGatherMs?: number | undefined;
 }
 
-/** The pseudo columns a resumable subscription selects (ksqlDB's names). */
+/** The pseudo columns a resumable subscription selects (ksqlDB's names); a resumer also selects `ROWTIME`. */
 export const POSITION_COLUMNS = ['ROWPARTITION', 'ROWOFFSET'] as const;
+export const RESUME_COLUMNS = [...POSITION_COLUMNS, 'ROWTIME'] as const;
+
+/** What the members of a resume group run: the shared query's key and the condition that covers every member. */
+export interface ResumeGroup {
+  readonly key: string;
+  readonly condition: string;
+}
+
+interface Gathering {
+  readonly key: string;
+  readonly positions: ResumePosition[];
+  readonly members: Array<(group: ResumeGroup) => void>;
+}
 
 /**
  * A subscriber's position along its stream: updated by each row, and copied
@@ -87,18 +114,31 @@ class PositionTracker {
   #shared = false;
   #partitionAt = -1;
   #offsetAt = -1;
+  #rowtimeAt = -1;
+  readonly #from: ResumePosition;
 
   constructor(codec: CursorCodec, fingerprint: string, from: ResumePosition) {
     this.#codec = codec;
     this.#fingerprint = fingerprint;
     this.#since = from.since;
     this.#offsets = new Map(from.offsets);
+    this.#from = from;
   }
 
   /** Where the position columns are in rows with these column names. */
   header(names: readonly string[]): void {
     this.#partitionAt = names.indexOf(POSITION_COLUMNS[0]);
     this.#offsetAt = names.indexOf(POSITION_COLUMNS[1]);
+    this.#rowtimeAt = names.indexOf('ROWTIME');
+  }
+
+  /** Whether a row comes at or before where this subscriber started (a group's query returns those for older members). */
+  before(columns: readonly unknown[]): boolean {
+    const partition = columns[this.#partitionAt];
+    const offset = columns[this.#offsetAt];
+    const rowtime = Number(columns[this.#rowtimeAt]);
+    if (typeof partition !== 'number' || (typeof offset !== 'string' && typeof offset !== 'number')) return false;
+    return isAtOrBefore(this.#from, partition, BigInt(offset), rowtime);
   }
 
   /** Moves past `columns` and gives `row` the cursor of the position after it. */
@@ -131,10 +171,38 @@ export class SourceSubscriptions {
   readonly #bySource = new Map<string, Set<Tracked>>();
 
   readonly #cursors: CursorCodec;
+  readonly #gathering = new Map<string, Gathering>();
+  #groups = 0;
 
   constructor(options: SourceSubscriptionsOptions) {
     this.#options = options;
     this.#cursors = options.cursors ?? createCursorCodec(BUILT_IN_CURSOR_KEY);
+  }
+
+  /**
+   * Reconnect storms: resumers of the statement `base` (its share key)
+   * arriving within `resumeGatherMs` of the first form one group, which runs
+   * one upstream query from the oldest of their positions (each member
+   * skips what comes before its own). Resolves, for every member at once,
+   * when the window closes: they all join the query before its first row.
+   * Undefined without a hub: each resumer runs its own query.
+   */
+  gather(base: string, position: ResumePosition): Promise<ResumeGroup> | undefined {
+    if (this.#options.hub === undefined) return undefined;
+    let gathering = this.#gathering.get(base);
+    if (gathering === undefined) {
+      const opened: Gathering = { key: `${base}#resume-${++this.#groups}`, positions: [], members: [] };
+      gathering = opened;
+      this.#gathering.set(base, opened);
+      setTimeout(() => {
+        this.#gathering.delete(base);
+        const group = { key: opened.key, condition: resumeCondition(...opened.positions) };
+        for (const member of opened.members) member(group);
+      }, this.#options.resumeGatherMs ?? 250).unref();
+    }
+    gathering.positions.push(position);
+    const joining = gathering;
+    return new Promise((resolve) => joining.members.push(resolve));
   }
 
   /** The codec of the cursors of these subscriptions. */
@@ -157,10 +225,10 @@ export class SourceSubscriptions {
   }
 
   subscribe(row: TypedRowSource, options: TypedSubscribeOptions): AsyncIterableIterator<Record<string, unknown>> {
-    const { request, shareable, limited, context, snapshot, maxRows, positions } = options;
+    const { request, shareable, limited, context, snapshot, maxRows, positions, skipToPosition = false } = options;
     const tracker = positions && new PositionTracker(this.#cursors, positions.fingerprint, positions.from);
     const { hub } = this.#options;
-    const key = hub && shareable ? shareKey(request, context.authorization) : undefined;
+    const key = hub && shareable ? (options.key ?? shareKey(request, context.authorization)) : undefined;
     const upstream: AsyncIterableIterator<QueryEventView> =
       hub && key !== undefined ? hub.subscribe(key, request, context) : subscribePushQuery(request, context, this.#options);
     const sourceExists = this.#options.sourceExists;
@@ -265,15 +333,14 @@ export class SourceSubscriptions {
             }
             continue;
           }
-          const value = typedRow(event.names, event.columns);
-          if (tracker) {
+          if (tracker && !namesSeen) {
             // Rows carry their names; the first one tells where the position columns are.
-            if (!namesSeen) {
-              tracker.header(event.names);
-              namesSeen = true;
-            }
-            tracker.row(value, event.columns);
+            tracker.header(event.names);
+            namesSeen = true;
           }
+          if (skipToPosition && tracker?.before(event.columns)) continue;
+          const value = typedRow(event.names, event.columns);
+          tracker?.row(value, event.columns);
           return counted(value);
         }
       },
