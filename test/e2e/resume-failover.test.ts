@@ -55,6 +55,14 @@ function producer(write: (v: number) => Promise<void>) {
   };
 }
 
+/** Stops the producer, then waits until the client has every row written: exactly once, in order per key. */
+async function expectEveryRowOnce(rows: ReturnType<typeof producer>, got: readonly Row[], failed: () => unknown): Promise<void> {
+  await rows.stop();
+  await eventually(async () => got.length, (n) => n >= rows.written, { timeoutMs: 15_000 });
+  expect(failed()).toBeUndefined();
+  expectExactlyOnceInOrder(got, rows.written);
+}
+
 const insertRow = (name: string, v: number) => `INSERT INTO ${name} (ID, V) VALUES ('k${v % 5}', ${v});`;
 
 afterEach(() => killAll());
@@ -107,10 +115,7 @@ describe('resuming through gateway kills', () => {
         old.proc.child.kill('SIGKILL');
         gateways[victim] = old.proc.exit().then(spawnGateway);
       }
-      await rows.stop();
-      await eventually(async () => got.length, (n) => n >= rows.written, { timeoutMs: 15_000 });
-      expect(failed).toBeUndefined();
-      expectExactlyOnceInOrder(got, rows.written);
+      await expectEveryRowOnce(rows, got, () => failed);
     } finally {
       await rows.stop();
       stop();
@@ -168,10 +173,7 @@ describe('resuming on another ksqlDB server', () => {
       expect(second).not.toBe(first);
       const resumedAt = got.length;
       await eventually(async () => got.length, (n) => n >= resumedAt + 10, { timeoutMs: 15_000 });
-      await rows.stop();
-      await eventually(async () => got.length, (n) => n >= rows.written, { timeoutMs: 15_000 });
-      expect(failed).toBeUndefined();
-      expectExactlyOnceInOrder(got, rows.written);
+      await expectEveryRowOnce(rows, got, () => failed);
     } finally {
       await rows.stop();
       stop();

@@ -81,20 +81,29 @@ function expectInOrderPerKey(got: Event[]): void {
   }
 }
 
+/**
+ * A live subscriber of a new stream that reads `events` of the rows 0 to
+ * `written`, keeping `_cursor`, then drops.
+ */
+async function readThenDrop(name: string, partitions: number, written: number, events: number): Promise<Event[]> {
+  const field = fieldOf(name);
+  await createStream(name, partitions);
+  const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
+  await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+  await insert(name, 0, written);
+  await eventually(async () => first.events.length, (n) => n >= events);
+  // The client drops, whatever else was under way.
+  await first.client.dispose();
+  return rows(first.events, field);
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('resumable typed subscriptions', () => {
   it('resumes right after the last event it got: every row written meanwhile once, then live rows', async () => {
     const name = 'RESUME_BASIC';
     const field = fieldOf(name);
-    await createStream(name, 3);
-    const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
-    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
-    await insert(name, 0, 12);
-    await eventually(async () => first.events.length, (n) => n >= 5);
-    // The client drops after 5 events, whatever else was under way.
-    await first.client.dispose();
-    const seen = rows(first.events, field);
+    const seen = await readThenDrop(name, 3, 12, 5);
     const cursor = seen.at(-1)?._cursor as string;
     expect(cursor).toMatch(/^v1\./);
     await insert(name, 12, 30);
@@ -183,13 +192,7 @@ describe('resumable typed subscriptions', () => {
   it('another instance with the same --cursor-secret resumes the cursor', async () => {
     const name = 'RESUME_TWIN';
     const field = fieldOf(name);
-    await createStream(name, 2);
-    const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
-    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
-    await insert(name, 0, 6);
-    await eventually(async () => first.events.length, (n) => n >= 3);
-    await first.client.dispose();
-    const seen = rows(first.events, field);
+    const seen = await readThenDrop(name, 2, 6, 3);
     await insert(name, 6, 10);
 
     const resumed = subscribe(twin, `subscription { ${field}(after: ${JSON.stringify(seen.at(-1)?._cursor)}) { id v } }`);
