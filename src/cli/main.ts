@@ -229,6 +229,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       tracing,
       pushLogBytes: config.pushLogBytes,
       cursorSecret: config.cursorSecret,
+      resumeGatherMs: config.resumeGatherMs,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

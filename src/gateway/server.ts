@@ -228,6 +228,12 @@ export interface GatewayOptions {
    */
   readonly cursorSecret?: string | undefined;
   /**
+   * How long resumers of the same typed subscription are gathered into one
+   * upstream query (docs/resume.md); 0: each runs its own at once.
+   * @default 250 (ms)
+   */
+  readonly resumeGatherMs?: number | undefined;
+  /**
    * Subscribers of the same shareable operation (same document, variables
    * and `Authorization`; see docs/subscriptions.md) share one execution and
    * one result object per event. Needs {@link sharePushQueries}. An object
@@ -451,6 +457,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     sharePushQueries = true,
     pushLogBytes,
     cursorSecret,
+    resumeGatherMs,
     sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
@@ -538,6 +545,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       hub,
       sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
       cursors: createCursorCodec(cursorSecret ?? BUILT_IN_CURSOR_KEY),
+      resumeGatherMs,
     });
     manager = new TypedSchemaManager({
       client: ksqlClient,

@@ -263,7 +263,7 @@ describe('resumable typed subscriptions', () => {
     }
   });
 
-  it('a storm of 1,000 resumers from 30 different cursors runs one or two upstream queries; each gets exactly the rows after its cursor', async () => {
+  it('a storm of 1,000 resumers from 30 different cursors runs at most three upstream queries (one gather window); each gets exactly the rows after its cursor', async () => {
     const name = 'RESUME_STORM';
     const field = fieldOf(name);
     await createStream(name, 3);
@@ -325,6 +325,27 @@ describe('resumable typed subscriptions', () => {
       await Promise.all(clients.map((c) => c.dispose()));
     }
   }, 60_000);
+
+  it('--resume-gather-ms 0: each resumer runs its own query at once', async () => {
+    const name = 'RESUME_UNGATHERED';
+    const field = fieldOf(name);
+    const seen = await readThenDrop(name, 1, 4, 1);
+    const own = await startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', SECRET, '--resume-gather-ms', '0']);
+    const clients = [wsClient(own), wsClient(own), wsClient(own)];
+    try {
+      const resumed = clients.map((c) => c.iterate<Record<string, Event>>({ query: `subscription { ${field}(after: ${JSON.stringify(seen[0]?._cursor)}) { v } }` }));
+      for (const it of resumed) {
+        const got: number[] = [];
+        for (let i = 0; i < 3; i++) got.push(((await it.next()).value?.data?.[field] as Event).v);
+        expect(got).toEqual([1, 2, 3]);
+      }
+      // Unbounded: they all still run, one query each.
+      expect(await pushQueryCount(stack)).toBe(3);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await own.close();
+    }
+  });
 
   it('refuses malformed, forged and foreign cursors with their own codes, before any query starts', async () => {
     const name = 'RESUME_BAD';

@@ -69,9 +69,25 @@ describe('security options', () => {
     [['--only-persisted'], /--only-persisted needs --persisted-documents/],
     [['--max-tokens=-1'], /--max-tokens must be 0 \(no limit\) or positive/],
     [['--max-sql-tokens=-5'], /--max-sql-tokens must be 0/],
+    [['--resume-gather-ms=-1'], /--resume-gather-ms must be 0 or more/],
+    [['--cursor-secret', 'short'], /--cursor-secret must be at least 16 characters/],
   ])('refuses %j', (args, message) => {
     expect(() => serve(args as string[])).toThrow(ConfigError);
     expect(() => serve(args as string[])).toThrow(message);
+  });
+
+  it('never echoes the cursor secret; resume defaults', () => {
+    try {
+      serve(['--cursor-secret', 'hunter2-cursor']);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+    expect(helpText('serve')).toContain('env KSQLDB_GATEWAY_CURSOR_SECRET');
+    const c = serve([]);
+    expect(c.cursorSecret).toBeUndefined();
+    expect(c.resumeGatherMs).toBe(250);
+    expect(serve(['--resume-gather-ms', '0']).resumeGatherMs).toBe(0);
   });
 
   it('never echoes the admin secret', () => {

@@ -395,6 +395,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'BYTES',
   },
   {
+    flag: 'resume-gather-ms',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'How long resumers of the same typed subscription (after:) are gathered into one upstream query, from the first of them; every resume waits this long. 0: each resumer runs its own query at once.',
+    defaults: { serve: 250 },
+    valueName: 'MS',
+  },
+  {
     flag: 'cursor-secret',
     kind: 'string',
     commands: ['serve'],
@@ -569,6 +578,8 @@ export interface ServeConfig {
   readonly pushLogBytes: number;
   /** undefined = the built-in cursor key. */
   readonly cursorSecret: string | undefined;
+  /** 0 = resumers are not gathered. */
+  readonly resumeGatherMs: number;
 }
 
 export interface EngineConfig {
@@ -877,6 +888,11 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     if (!(n > 0)) throw new ConfigError(`--${flag} must be positive, got ${n}`);
     return n;
   };
+  const nonNegative = (flag: string): number => {
+    const n = get(flag) as number;
+    if (!(n >= 0)) throw new ConfigError(`--${flag} must be 0 or more, got ${n}`);
+    return n;
+  };
   const metricsPath = get('metrics-path') as string;
   if (!metricsPath.startsWith('/')) throw new ConfigError(`--metrics-path must start with "/", got "${metricsPath}"`);
   const username = get('ksql-username') as string | undefined;
@@ -996,6 +1012,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     engineProperties,
     pushLogBytes: positive('push-log-bytes'),
     cursorSecret,
+    resumeGatherMs: nonNegative('resume-gather-ms'),
   });
 }
 

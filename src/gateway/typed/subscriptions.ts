@@ -79,7 +79,7 @@ export interface SourceSubscriptionsOptions extends PushQueryOptions {
   readonly cursors?: CursorCodec | undefined;
   /**
    * How long resumers of the same statement are gathered into one upstream
-   * query (see {@link SourceSubscriptions.gather}).
+   * query (see {@link SourceSubscriptions.gather}); 0: not gathered.
    * @default 250 (ms)
    */
   readonly resumeGatherMs?: number | undefined;
@@ -188,7 +188,8 @@ export class SourceSubscriptions {
    * Undefined without a hub: each resumer runs its own query.
    */
   gather(base: string, position: ResumePosition): Promise<ResumeGroup> | undefined {
-    if (this.#options.hub === undefined) return undefined;
+    const windowMs = this.#options.resumeGatherMs ?? 250;
+    if (this.#options.hub === undefined || windowMs <= 0) return undefined;
     let gathering = this.#gathering.get(base);
     if (gathering === undefined) {
       const opened: Gathering = { key: `${base}#resume-${++this.#groups}`, positions: [], members: [] };
@@ -198,7 +199,7 @@ export class SourceSubscriptions {
         this.#gathering.delete(base);
         const group = { key: opened.key, condition: resumeCondition(...opened.positions) };
         for (const member of opened.members) member(group);
-      }, this.#options.resumeGatherMs ?? 250).unref();
+      }, windowMs).unref();
     }
     gathering.positions.push(position);
     const joining = gathering;
