@@ -307,28 +307,36 @@ function countLine(raw: string): number {
   return 0;
 }
 
-async function drainDirect(engineUrl: string, limit: number): Promise<number> {
+/** Reads a `/query` push query to its end; `onFirstRow` is called when its first row arrives. */
+async function readQuery(engineUrl: string, sql: string, onFirstRow?: () => void): Promise<number> {
   const res = await request(`${engineUrl}/query`, {
     method: 'POST',
     headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: sqlFor(limit), streamsProperties: PROPS }),
+    body: JSON.stringify({ ksql: sql, streamsProperties: PROPS }),
   });
   if (res.statusCode !== 200) throw new Error(`/query → ${res.statusCode}: ${await res.body.text()}`);
   const decoder = new TextDecoder();
   let buf = '';
   let count = 0;
+  const add = (line: string) => {
+    const rows = countLine(line);
+    if (rows > 0 && count === 0) onFirstRow?.();
+    count += rows;
+  };
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     buf += decoder.decode(chunk, { stream: true });
     let start = 0;
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
-      count += countLine(buf.slice(start, nl));
+      add(buf.slice(start, nl));
       start = nl + 1;
     }
     buf = buf.slice(start);
   }
-  count += countLine(buf + decoder.decode());
+  add(buf + decoder.decode());
   return count;
 }
+
+const drainDirect = (engineUrl: string, limit: number): Promise<number> => readQuery(engineUrl, sqlFor(limit));
 
 async function drainWs(wsUrl: string, limit: number): Promise<number> {
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
@@ -704,26 +712,7 @@ async function enginePushQueries(engineUrl: string): Promise<number> {
 async function timeDirect(engineUrl: string, sql: string, limit: number): Promise<{ firstMs: number; allMs: number }> {
   const t0 = performance.now();
   let first = NaN;
-  let count = 0;
-  const res = await request(`${engineUrl}/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: sql, streamsProperties: PROPS }),
-  });
-  if (res.statusCode !== 200) throw new Error(`/query → ${res.statusCode}: ${await res.body.text()}`);
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
-      count += countLine(buf.slice(start, nl));
-      if (count > 0 && Number.isNaN(first)) first = performance.now() - t0;
-      start = nl + 1;
-    }
-    buf = buf.slice(start);
-  }
-  count += countLine(buf + decoder.decode());
+  const count = await readQuery(engineUrl, sql, () => (first = performance.now() - t0));
   if (count !== limit) throw new Error(`direct resume: expected ${limit} rows, got ${count}`);
   return { firstMs: first, allMs: performance.now() - t0 };
 }

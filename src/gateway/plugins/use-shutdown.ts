@@ -33,17 +33,17 @@ export interface Shutdown {
 
 type Result = ExecutionResult;
 
-/**
- * A subscription's stream that can be ended from outside: `interrupt()`
- * makes the pending (or next) `next()` deliver `last`, then done, and returns
- * the source at once.
- */
 /** The next() that waits for its source's step. */
 interface Pending {
   readonly promise: Promise<IteratorResult<Result>>;
   readonly settle: { resolve(step: IteratorResult<Result>): void; reject(error: unknown): void };
 }
 
+/**
+ * A subscription's stream that can be ended from outside: `interrupt()`
+ * makes the pending (or next) `next()` deliver `last`, then done, and returns
+ * the source at once.
+ */
 class Interruptible implements AsyncIterableIterator<Result> {
   readonly #source: AsyncIterator<Result>;
   readonly #onEnd: () => void;

@@ -120,37 +120,30 @@ function genericRootFields(): Record<'Query' | 'Mutation' | 'Subscription', stri
 
 const GENERIC_ROOT_FIELDS = genericRootFields();
 
-/** The row-type fields an operation selects (fragments followed), as ksqlDB column names. */
-export function selectedColumns(info: GraphQLResolveInfo, types: SourceTypes): string[] {
+/** The names of the fields an operation selects on the root field's type (fragments followed). */
+function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   const out = new Set<string>();
   const visit = (set: SelectionSetNode | undefined) => {
     if (!set) return;
     for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const column = types.fields.ksqlName(sel.name.value);
-        if (column !== undefined) out.add(column);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        visit(sel.selectionSet);
-      } else {
-        visit(info.fragments[sel.name.value]?.selectionSet);
-      }
+      if (sel.kind === Kind.FIELD) out.add(sel.name.value);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet);
+      else visit(info.fragments[sel.name.value]?.selectionSet);
     }
   };
   for (const node of info.fieldNodes as readonly FieldNode[]) visit(node.selectionSet);
-  // In column order, so equal selections make equal statements (and share).
-  return types.columns.map((c) => c.name).filter((n) => out.has(n));
+  return out;
 }
 
-/** Whether the operation selects the row type's `_cursor` (fragments followed). */
-function selectsCursor(info: GraphQLResolveInfo): boolean {
-  const visit = (set: SelectionSetNode | undefined): boolean =>
-    set !== undefined &&
-    set.selections.some((sel) =>
-      sel.kind === Kind.FIELD
-        ? sel.name.value === ROW_CURSOR_FIELD
-        : visit(sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : info.fragments[sel.name.value]?.selectionSet),
-    );
-  return (info.fieldNodes as readonly FieldNode[]).some((node) => visit(node.selectionSet));
+/** The row-type fields an operation selects (fragments followed), as ksqlDB column names. */
+export function selectedColumns(info: GraphQLResolveInfo, types: SourceTypes): string[] {
+  const out = new Set<string>();
+  for (const name of selectedFieldNames(info)) {
+    const column = types.fields.ksqlName(name);
+    if (column !== undefined) out.add(column);
+  }
+  // In column order, so equal selections make equal statements (and share).
+  return types.columns.map((c) => c.name).filter((n) => out.has(n));
 }
 
 /**
@@ -457,11 +450,11 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         const from: ResumePosition | undefined =
           after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, String(after));
         const positions =
-          from !== undefined || selectsCursor(info)
+          from !== undefined || selectedFieldNames(info).has(ROW_CURSOR_FIELD)
             ? { fingerprint, from: from ?? { since: fromBeginning ? 0 : Math.max(0, Date.now() - CLOCK_SLACK_MS), offsets: new Map() } }
             : undefined;
         const columns = projection(info, t, source);
-        const and = (condition: string) => (filter === undefined ? condition : `(${filter}) AND (${condition})`);
+        const withFilter = (condition: string) => (filter === undefined ? condition : `(${filter}) AND (${condition})`);
         const earliest = { 'ksql.streams.auto.offset.reset': 'earliest' };
         if (from !== undefined && limit === undefined) {
           // A reconnect storm must not mean one upstream query per client:
@@ -475,20 +468,20 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
             return gathered.then(({ key, condition }) =>
               options.subscriptions.subscribe(rowSource, {
                 request: {
-                  ksql: buildSelect({ source: name, columns, where: and(condition), emitChanges: true, pseudoColumns: RESUME_COLUMNS }),
+                  ksql: buildSelect({ source: name, columns, where: withFilter(condition), emitChanges: true, pseudoColumns: RESUME_COLUMNS }),
                   streamsProperties: earliest,
                 },
                 shareable: true,
                 key,
                 limited: false,
                 context,
-                positions: positions as NonNullable<typeof positions>,
+                positions: { fingerprint, from },
                 skipToPosition: true,
               }),
             );
           }
         }
-        const where = from === undefined ? filter : and(resumeCondition(from));
+        const where = from === undefined ? filter : withFilter(resumeCondition(from));
         // With a snapshot the gateway counts the limit (snapshot rows included),
         // and the push query stays unbounded so that it can be shared.
         const ksql = buildSelect({

@@ -108,49 +108,53 @@ interface Gathering {
 class PositionTracker {
   readonly #codec: CursorCodec;
   readonly #fingerprint: string;
-  readonly #since: number;
+  /** Where the subscriber started. */
+  readonly #from: ResumePosition;
   #offsets: Map<number, bigint>;
   /** Whether #offsets is also held by a cursor made earlier (copy before the next change). */
   #shared = false;
+  /** The column names the indices below were found in (the same array for every row of a query). */
+  #names: readonly string[] | undefined;
   #partitionAt = -1;
   #offsetAt = -1;
   #rowtimeAt = -1;
-  readonly #from: ResumePosition;
 
   constructor(codec: CursorCodec, fingerprint: string, from: ResumePosition) {
     this.#codec = codec;
     this.#fingerprint = fingerprint;
-    this.#since = from.since;
-    this.#offsets = new Map(from.offsets);
     this.#from = from;
+    this.#offsets = new Map(from.offsets);
   }
 
-  /** Where the position columns are in rows with these column names. */
-  header(names: readonly string[]): void {
-    this.#partitionAt = names.indexOf(POSITION_COLUMNS[0]);
-    this.#offsetAt = names.indexOf(POSITION_COLUMNS[1]);
-    this.#rowtimeAt = names.indexOf('ROWTIME');
+  /** The row's partition and offset, or undefined when the statement did not return them. */
+  #positionOf(names: readonly string[], columns: readonly unknown[]): { partition: number; offset: bigint } | undefined {
+    if (names !== this.#names) {
+      this.#names = names;
+      this.#partitionAt = names.indexOf(POSITION_COLUMNS[0]);
+      this.#offsetAt = names.indexOf(POSITION_COLUMNS[1]);
+      this.#rowtimeAt = names.indexOf('ROWTIME');
+    }
+    const partition = columns[this.#partitionAt];
+    const offset = columns[this.#offsetAt];
+    if (typeof partition !== 'number' || (typeof offset !== 'string' && typeof offset !== 'number')) return undefined;
+    return { partition, offset: BigInt(offset) };
   }
 
   /** Whether a row comes at or before where this subscriber started (a group's query returns those for older members). */
-  before(columns: readonly unknown[]): boolean {
-    const partition = columns[this.#partitionAt];
-    const offset = columns[this.#offsetAt];
-    const rowtime = Number(columns[this.#rowtimeAt]);
-    if (typeof partition !== 'number' || (typeof offset !== 'string' && typeof offset !== 'number')) return false;
-    return isAtOrBefore(this.#from, partition, BigInt(offset), rowtime);
+  before(names: readonly string[], columns: readonly unknown[]): boolean {
+    const at = this.#positionOf(names, columns);
+    return at !== undefined && isAtOrBefore(this.#from, at.partition, at.offset, Number(columns[this.#rowtimeAt]));
   }
 
-  /** Moves past `columns` and gives `row` the cursor of the position after it. */
-  row(row: object, columns: readonly unknown[]): void {
-    const partition = columns[this.#partitionAt];
-    const offset = columns[this.#offsetAt];
-    if (typeof partition === 'number' && (typeof offset === 'string' || typeof offset === 'number')) {
+  /** Moves past the row and gives `row` the cursor of the position after it. */
+  row(row: object, names: readonly string[], columns: readonly unknown[]): void {
+    const at = this.#positionOf(names, columns);
+    if (at !== undefined) {
       if (this.#shared) {
         this.#offsets = new Map(this.#offsets);
         this.#shared = false;
       }
-      this.#offsets.set(partition, BigInt(offset));
+      this.#offsets.set(at.partition, at.offset);
     }
     this.mark(row);
   }
@@ -158,10 +162,9 @@ class PositionTracker {
   /** Gives `row` the cursor of the position now (a snapshot row: nothing of the stream consumed). */
   mark(row: object): void {
     const offsets = this.#offsets;
-    const since = this.#since;
     setRowCursor(row, () => {
       if (offsets === this.#offsets) this.#shared = true;
-      return this.#codec.encode(this.#fingerprint, { since, offsets });
+      return this.#codec.encode(this.#fingerprint, { since: this.#from.since, offsets });
     });
   }
 }
@@ -282,7 +285,6 @@ export class SourceSubscriptions {
     // in between may show in both, which is harmless for upserts by key).
     let pending: Array<Record<string, unknown>> | undefined;
     let sent = 0;
-    let namesSeen = false;
     const counted = async (value: Record<string, unknown>): Promise<IteratorResult<Record<string, unknown>>> => {
       sent++;
       if (maxRows !== undefined && sent >= maxRows) await finish();
@@ -334,14 +336,9 @@ export class SourceSubscriptions {
             }
             continue;
           }
-          if (tracker && !namesSeen) {
-            // Rows carry their names; the first one tells where the position columns are.
-            tracker.header(event.names);
-            namesSeen = true;
-          }
-          if (skipToPosition && tracker?.before(event.columns)) continue;
+          if (skipToPosition && tracker?.before(event.names, event.columns)) continue;
           const value = typedRow(event.names, event.columns);
-          tracker?.row(value, event.columns);
+          tracker?.row(value, event.names, event.columns);
           return counted(value);
         }
       },
