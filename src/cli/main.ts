@@ -230,6 +230,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       pushLogBytes: config.pushLogBytes,
       cursorSecret: config.cursorSecret,
       resumeGatherMs: config.resumeGatherMs,
+      resumeWindowBytes: config.resumeWindowBytes,
     });
     const { port } = await gateway.listen(config.port, config.host);
     const running = engine;

@@ -234,6 +234,13 @@ export interface GatewayOptions {
    */
   readonly resumeGatherMs?: number | undefined;
   /**
+   * Bytes of recent rows each shared resumable typed query keeps, so that a
+   * client away briefly resumes without a catch-up query (docs/resume.md);
+   * 0: none.
+   * @default 1048576 (1 MiB)
+   */
+  readonly resumeWindowBytes?: number | undefined;
+  /**
    * Subscribers of the same shareable operation (same document, variables
    * and `Authorization`; see docs/subscriptions.md) share one execution and
    * one result object per event. Needs {@link sharePushQueries}. An object
@@ -458,6 +465,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     pushLogBytes,
     cursorSecret,
     resumeGatherMs,
+    resumeWindowBytes,
     sharedExecution = true,
     shutdownTimeoutMs = 5_000,
     schemaParts = [],
@@ -546,6 +554,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
       cursors: createCursorCodec(cursorSecret ?? BUILT_IN_CURSOR_KEY),
       resumeGatherMs,
+      resumeWindowBytes,
     });
     manager = new TypedSchemaManager({
       client: ksqlClient,

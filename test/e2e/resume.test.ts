@@ -326,6 +326,108 @@ describe('resumable typed subscriptions', () => {
     }
   }, 60_000);
 
+  /** Polls the engine's push queries until `done` resolves; gives the most seen at once. */
+  async function peakPushQueries<T>(target: Stack, done: Promise<T>): Promise<{ value: T; peak: number }> {
+    let peak = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        peak = Math.max(peak, await pushQueryCount(target));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      return { value: await done, peak };
+    } finally {
+      polling = false;
+      await poll;
+    }
+  }
+
+  /**
+   * A subscriber that stays (so the live query runs on) and one that reads
+   * `events` of the rows 0 to `written`, then drops: both select `id v _cursor`,
+   * so they share one live query that keeps a replay window.
+   */
+  async function stayAndDrop(target: Stack, name: string, written: number, events: number) {
+    const field = fieldOf(name);
+    await createStream(name, 2);
+    await eventually(
+      () => gql(target, `{ __type(name: "Subscription") { fields { name } } }`),
+      (r) => JSON.stringify(r).includes(`"${field}"`),
+      { timeoutMs: 10_000 },
+    );
+    const query = `subscription { ${field} { id v _cursor } }`;
+    const stayer = subscribe(target, query);
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    const leaver = subscribe(target, query);
+    await insert(name, 0, written);
+    await eventually(async () => leaver.events.length, (n) => n >= events);
+    await leaver.client.dispose();
+    const seen = rows(leaver.events, field);
+    // The leaver's subscription may have begun after the first rows were written: it reads from its first row on.
+    return { field, stayer, seen, first: (seen[0] as Event).v };
+  }
+
+  it("a client away briefly resumes from the live query's replay window: no catch-up query, every row once", async () => {
+    const name = 'RESUME_WINDOW';
+    const { field, stayer, seen, first } = await stayAndDrop(stack, name, 10, 4);
+    try {
+      await insert(name, 10, 20);
+      const resumed = subscribe(stack, `subscription { ${field}(after: ${JSON.stringify(seen.at(-1)?._cursor)}) { id v _cursor } }`);
+      try {
+        const { peak } = await peakPushQueries(
+          stack,
+          (async () => {
+            await eventually(async () => resumed.events.length, (n) => n >= 20 - first - seen.length, { timeoutMs: 10_000 });
+            await insert(name, 20, 23);
+            await eventually(async () => resumed.events.length, (n) => n >= 23 - first - seen.length, { timeoutMs: 10_000 });
+          })(),
+        );
+        // The stayer's query only: the resumer's rows came from its window, then live.
+        expect(peak).toBe(1);
+        expect(await pushQueryCount(stack)).toBe(1);
+        const all = [...seen, ...rows(resumed.events, field)];
+        expect(all.map((r) => r.v).sort((a, b) => a - b)).toEqual(range(first, 23));
+        expectInOrderPerKey(all);
+        // Its cursors go on working: resuming from its last event gets nothing old.
+        expect(rows(resumed.events, field).at(-1)?._cursor).toMatch(/^v1\./);
+      } finally {
+        await resumed.client.dispose();
+      }
+    } finally {
+      await stayer.client.dispose();
+    }
+  });
+
+  it('a client away longer than the window holds resumes through a catch-up query, every row once', async () => {
+    // About three rows' worth of window.
+    const small = await startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', SECRET, '--schema-refresh-ms', '100', '--resume-window-bytes', '600']);
+    try {
+      const name = 'RESUME_PAST_WINDOW';
+      const { field, stayer, seen, first } = await stayAndDrop(small, name, 6, 3);
+      try {
+        await insert(name, 6, 30);
+        await eventually(async () => stayer.events.length, (n) => n >= 30);
+        const resumed = subscribe(small, `subscription { ${field}(after: ${JSON.stringify(seen.at(-1)?._cursor)}) { id v } }`);
+        try {
+          await eventually(async () => resumed.events.length, (n) => n >= 30 - first - seen.length, { timeoutMs: 10_000 });
+          // The stayer's live query and the resumer's catch-up query (unbounded: it goes on live).
+          expect(await pushQueryCount(stack)).toBe(2);
+          const all = [...seen, ...rows(resumed.events, field)];
+          expect(all.map((r) => r.v).sort((a, b) => a - b)).toEqual(range(first, 30));
+          expectInOrderPerKey(all);
+        } finally {
+          await resumed.client.dispose();
+        }
+      } finally {
+        await stayer.client.dispose();
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('--resume-gather-ms 0: each resumer runs its own query at once', async () => {
     const name = 'RESUME_UNGATHERED';
     const field = fieldOf(name);

@@ -404,6 +404,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
   },
   {
+    flag: 'resume-window-bytes',
+    kind: 'integer',
+    commands: ['serve'],
+    description:
+      'Bytes (approximate) of recent rows each shared typed subscription that gives cursors keeps, so that a client away briefly resumes (after:) from them without a catch-up query. 0: none kept; every resume runs a catch-up query.',
+    defaults: { serve: 1048576 },
+    valueName: 'BYTES',
+  },
+  {
     flag: 'cursor-secret',
     kind: 'string',
     commands: ['serve'],
@@ -580,6 +589,8 @@ export interface ServeConfig {
   readonly cursorSecret: string | undefined;
   /** 0 = resumers are not gathered. */
   readonly resumeGatherMs: number;
+  /** 0 = no replay window. */
+  readonly resumeWindowBytes: number;
 }
 
 export interface EngineConfig {
@@ -1013,6 +1024,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     pushLogBytes: positive('push-log-bytes'),
     cursorSecret,
     resumeGatherMs: nonNegative('resume-gather-ms'),
+    resumeWindowBytes: nonNegative('resume-window-bytes'),
   });
 }
 

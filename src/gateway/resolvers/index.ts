@@ -19,6 +19,8 @@ export {
   PushQueryHub,
   shareKey,
   type PushQueryHubOptions,
+  type ReplayWindow,
+  type WindowReplay,
 } from './push-hub.js';
 export {
   BATCH_MAX_BYTES,

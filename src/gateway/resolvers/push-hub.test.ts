@@ -3,8 +3,8 @@ import type { GatewayContext } from '../context.js';
 import { KsqlServerError } from '../ksql-client/errors.js';
 import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { silentLogger } from '../../shared/logger.js';
-import { PushQueryHub, shareKey } from './push-hub.js';
-import type { QueryEventView } from './rows.js';
+import { PushQueryHub, shareKey, type ReplayWindow } from './push-hub.js';
+import type { QueryEventView, RowView } from './rows.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
 
 const SQL = 'SELECT * FROM S EMIT CHANGES;';
@@ -293,6 +293,33 @@ describe('PushQueryHub', () => {
     await expect(a.next()).resolves.toMatchObject({ done: true });
     expect(client.callsOf('closeQuery').map((c) => c.args)).toEqual([['transient_S_3']]);
     expect(() => join()).toThrow(/shutting down/);
+  });
+
+  it('join: a subscriber gets the rows its replay picks from the window, then every row after them, none twice', async () => {
+    const { client, hub } = setup();
+    const kept: RowView[] = [];
+    const window: ReplayWindow = { push: (row) => void kept.push(row) };
+    const request = { ksql: SQL };
+    const key = shareKey(request, undefined) as string;
+    const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: undefined, ksqlCalls: () => 0 };
+    expect(hub.join(key, context, () => [])).toBeUndefined(); // nothing runs
+    const live = hub.subscribe(key, request, context, () => window);
+    const stream = await client.nextStream();
+    expect(hub.join(key, context, () => [])).toBeUndefined(); // no header yet
+    stream.sendHeader('`ID` STRING');
+    for (const id of ['a', 'b', 'c']) stream.sendRow([id]);
+    await take(live, 4);
+    expect(kept.map((r) => r.columns)).toEqual([['a'], ['b'], ['c']]);
+    expect(hub.join(key, context, () => undefined)).toBeUndefined(); // the window does not reach back far enough
+
+    const joined = hub.join(key, context, (w) => (w === window ? kept.slice(1) : undefined));
+    if (joined === undefined) throw new Error('did not join');
+    stream.sendRow(['d']);
+    expect(columnsOf(await take(joined, 4))).toEqual(['header', ['b'], ['c'], ['d']]);
+    expect(hub.size).toBe(1);
+    expect(client.streams).toHaveLength(1);
+    await joined.return?.();
+    await live.return?.();
   });
 });
 

@@ -36,6 +36,9 @@
  *   subscriber the same way, after the events it has not read.
  * - The last subscriber leaving (unsubscribe, disconnect, too slow, gateway
  *   closing) aborts the HTTP request and calls `/close-query` best-effort.
+ * - A query may keep a {@link ReplayWindow} of its recent rows (the typed
+ *   layer's resumable queries do): {@link PushQueryHub.join} lets a
+ *   subscriber start with some of them, then read on from the log's tail.
  *
  * @module
  */
@@ -48,7 +51,7 @@ import { stableJson } from '../../shared/json.js';
 import type { Logger } from '../../shared/logger.js';
 import { gatewayClosing, subscriberTooSlow } from '../errors/index.js';
 import type { QueryRequest } from './push-query.js';
-import { createRowShape, headerView, rowView, type HeaderView, type QueryEventView } from './rows.js';
+import { createRowShape, headerView, rowView, type HeaderView, type QueryEventView, type RowView } from './rows.js';
 import type { Closable, SubscriptionRegistry } from './subscription-registry.js';
 
 export interface PushQueryHubOptions {
@@ -181,6 +184,20 @@ export function shareKey(request: QueryRequest, authorization: string | undefine
 // ------------------------------------------------------------ the hub
 
 /**
+ * Recent rows of one shared query, kept after every subscriber has read
+ * them so that a subscriber can join with some of them replayed (resumed
+ * typed subscriptions, docs/resume.md). The hub only feeds it: what to keep
+ * (bounded in bytes) and what a joiner gets are the window's.
+ */
+export interface ReplayWindow {
+  /** A row the query delivered, in order; `bytes` as the log counts it. */
+  push(row: RowView, bytes: number): void;
+}
+
+/** How a subscriber joins through {@link PushQueryHub.join}: the rows of the window it gets first, or undefined when the window does not hold what it needs. */
+export type WindowReplay = (window: ReplayWindow) => readonly RowView[] | undefined;
+
+/**
  * One `abort` listener per signal however many subscriptions share it (a
  * graphql-ws connection multiplexes many on its one lifetime signal).
  */
@@ -222,6 +239,8 @@ interface SharedQuery {
   readonly stream: QueryStream;
   /** The events since the slowest subscriber's position; one cursor per subscriber. */
   readonly log: FanoutLog<QueryEventView>;
+  /** Recent rows for subscribers that join with a replay (see {@link ReplayWindow}), if the starter asked for one. */
+  readonly window: ReplayWindow | undefined;
   header: HeaderView | undefined;
   queryId: string | undefined;
   /** The upstream query ended on its own (final message, end of body, error). */
@@ -273,17 +292,44 @@ export class PushQueryHub {
   /**
    * Joins the query with `key` (see {@link shareKey}), starting it with
    * `request` if none runs. The iterator must be consumed or returned.
+   * `window` makes the replay window of a query this call starts.
    */
-  subscribe(key: string, request: QueryRequest, context: GatewayContext): AsyncIterableIterator<QueryEventView> {
-    const registry = this.#registry;
-    if (registry.closing) throw gatewayClosing();
+  subscribe(
+    key: string,
+    request: QueryRequest,
+    context: GatewayContext,
+    window?: () => ReplayWindow,
+  ): AsyncIterableIterator<QueryEventView> {
+    if (this.#registry.closing) throw gatewayClosing();
     let entry = this.#entries.get(key);
-    if (entry === undefined || entry.closed) entry = this.#start(key, request, context);
+    if (entry === undefined || entry.closed) entry = this.#start(key, request, context, window);
+    return this.#attach(entry, [], context);
+  }
 
+  /**
+   * Joins the running query with `key` with rows of its replay window first:
+   * `replay` picks them, and the subscriber then reads on from the row after
+   * the window's last, so nothing falls between. Undefined (and nothing
+   * started) when no such query runs, its header has not arrived, it keeps
+   * no window, or `replay` finds the window does not hold what it needs.
+   */
+  join(key: string, context: GatewayContext, replay: WindowReplay): AsyncIterableIterator<QueryEventView> | undefined {
+    if (this.#registry.closing) throw gatewayClosing();
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.closed || entry.ended || entry.header === undefined || entry.window === undefined) return undefined;
+    const rows = replay(entry.window);
+    // Synchronously from here: the window's rows and the log's tail are the same point.
+    return rows === undefined ? undefined : this.#attach(entry, rows, context);
+  }
+
+  #attach(entry: SharedQuery, replayed: readonly RowView[], context: GatewayContext): AsyncIterableIterator<QueryEventView> {
+    const registry = this.#registry;
     // Joins at the log's tail. A header that has already arrived is not in
-    // the log any more (or soon will not be): this subscriber gets it first.
+    // the log any more (or soon will not be): this subscriber gets it first,
+    // then the replayed rows.
     const cursor = entry.log.cursor();
-    let header = entry.header;
+    const first: QueryEventView[] = entry.header === undefined ? [...replayed] : [entry.header, ...replayed];
+    let next = 0;
     let unwatch: (() => void) | undefined;
     // Runs once, whatever ends this subscriber; the cursor has left the log by then.
     const release = () => {
@@ -293,9 +339,8 @@ export class PushQueryHub {
     };
     const iterator: AsyncIterableIterator<QueryEventView> & Closable = {
       async next() {
-        if (header !== undefined) {
-          const value = header;
-          header = undefined;
+        if (next < first.length) {
+          const value = first[next++] as QueryEventView;
           return { value, done: false };
         }
         let step: IteratorResult<QueryEventView> | undefined;
@@ -308,7 +353,7 @@ export class PushQueryHub {
         }
       },
       async return() {
-        header = undefined;
+        next = first.length;
         try {
           await cursor.return();
         } finally {
@@ -332,7 +377,7 @@ export class PushQueryHub {
     return iterator;
   }
 
-  #start(key: string, request: QueryRequest, context: GatewayContext): SharedQuery {
+  #start(key: string, request: QueryRequest, context: GatewayContext, window: (() => ReplayWindow) | undefined): SharedQuery {
     const controller = new AbortController();
     const stream = context.ksqlClient.query(request, {
       signal: controller.signal,
@@ -357,6 +402,7 @@ export class PushQueryHub {
       controller,
       stream,
       log,
+      window: window?.(),
       header: undefined,
       queryId: undefined,
       ended: false,
@@ -388,7 +434,10 @@ export class PushQueryHub {
         } else if (event.kind === 'row') {
           if (!shape) throw new Error('Invariant violated: /query sent a row before its header');
           // Encoded once, stored once, read by every subscriber.
-          log.append(rowView(event, shape), eventBytes(event.columns));
+          const row = rowView(event, shape);
+          const bytes = eventBytes(event.columns);
+          log.append(row, bytes);
+          entry.window?.push(row, bytes);
         } else {
           break; // final message
         }

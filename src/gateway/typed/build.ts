@@ -55,7 +55,8 @@ import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
-import { POSITION_COLUMNS, RESUME_COLUMNS, typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
+import { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS } from './positions.js';
 import { cursorFingerprint, resumeCondition, type ResumePosition } from './cursor.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 import {
@@ -145,15 +146,6 @@ export function selectedColumns(info: GraphQLResolveInfo, types: SourceTypes): s
   // In column order, so equal selections make equal statements (and share).
   return types.columns.map((c) => c.name).filter((n) => out.has(n));
 }
-
-/**
- * Rows of unseen partitions count as new from this long before a
- * subscription started: a resume then gets a row written just before it
- * started rather than lose one written just after it on a broker whose
- * clock runs behind the gateway's (never a row twice: those partitions
- * had sent the subscriber nothing).
- */
-const CLOCK_SLACK_MS = 5_000;
 
 function projection(info: GraphQLResolveInfo, types: SourceTypes, source: CatalogSource): string[] {
   const cols = selectedColumns(info, types);
@@ -457,6 +449,18 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         const withFilter = (condition: string) => (filter === undefined ? condition : `(${filter}) AND (${condition})`);
         const earliest = { 'ksql.streams.auto.offset.reset': 'earliest' };
         if (from !== undefined && limit === undefined) {
+          // Away briefly: the live query of this selection may still hold
+          // every row after the cursor in its replay window (docs/resume.md).
+          const live = { ksql: buildSelect({ source: name, columns, where: filter, emitChanges: true, pseudoColumns: POSITION_COLUMNS }) };
+          const liveKey = shareKey(live, context.authorization);
+          const fromWindow =
+            liveKey === undefined
+              ? undefined
+              : options.subscriptions.resumeFromWindow(rowSource, liveKey, { request: live, context, positions: { fingerprint, from } });
+          if (fromWindow !== undefined) {
+            noteUpstream(context, liveKey as string);
+            return fromWindow;
+          }
           // A reconnect storm must not mean one upstream query per client:
           // resumers of the same statement gather into one query (docs/resume.md).
           const base = shareKey(

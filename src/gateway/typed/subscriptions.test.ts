@@ -5,6 +5,7 @@ import { PushQueryHub } from '../resolvers/push-hub.js';
 import { SubscriptionRegistry } from '../resolvers/subscription-registry.js';
 import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { silentLogger } from '../../shared/logger.js';
+import { rowCursor } from '../schema/index.js';
 import { SourceSubscriptions } from './subscriptions.js';
 
 function setup() {
@@ -71,5 +72,29 @@ describe('SourceSubscriptions', () => {
     expect(hub.size).toBe(0);
     expect(registry.size).toBe(0);
     expect(subscriptions.count('S')).toBe(0);
+  });
+
+  it("a row's cursor is where that row left the subscriber, even when it is read after later rows (batches, shared executions)", async () => {
+    const { client, subscriptions } = setup();
+    const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: undefined, ksqlCalls: () => 0 };
+    const it = subscriptions.subscribe(
+      { source: 'S' },
+      {
+        request: { ksql: 'SELECT V, ROWPARTITION, ROWOFFSET FROM S EMIT CHANGES;' },
+        shareable: false,
+        limited: false,
+        context,
+        positions: { fingerprint: 'f', from: { since: 0, offsets: new Map() } },
+      },
+    );
+    const stream = await client.nextStream();
+    stream.sendHeader('`V` INTEGER, `ROWPARTITION` INTEGER, `ROWOFFSET` BIGINT');
+    for (const [v, partition, offset] of [[0, 0, 5], [1, 1, 7], [2, 0, 6]]) stream.sendRow([v, partition, offset]);
+    const rows = [];
+    for (let i = 0; i < 3; i++) rows.push((await it.next()).value as Record<string, unknown>);
+    // Read only now, after all three rows have moved the position on.
+    const positions = rows.map((row) => [...subscriptions.cursors.decode('f', rowCursor(row) as string).offsets]);
+    expect(positions).toEqual([[[0, 5n]], [[0, 5n], [1, 7n]], [[0, 6n], [1, 7n]]]);
+    await it.return?.();
   });
 });

@@ -18,6 +18,8 @@ import {
   type QueryRequest,
 } from '../resolvers/index.js';
 import { plainRowObject, setRowCursor } from '../schema/index.js';
+import { CLOCK_SLACK_MS, positionColumns, readPosition } from './positions.js';
+import { PositionWindow } from './replay-window.js';
 import { BUILT_IN_CURSOR_KEY, createCursorCodec, isAtOrBefore, resumeCondition, type CursorCodec, type ResumePosition } from './cursor.js';
 
 /**
@@ -61,6 +63,8 @@ export interface TypedSubscribeOptions {
   readonly skipToPosition?: boolean | undefined;
   /** Join the hub's query under this key instead of the request's own share key (a resume group's). */
   readonly key?: string | undefined;
+  /** Read these events instead of starting or joining a query (a resumer joined through a replay window). */
+  readonly upstream?: AsyncIterableIterator<QueryEventView> | undefined;
 }
 
 interface Tracked {
@@ -83,11 +87,17 @@ export interface SourceSubscriptionsOptions extends PushQueryOptions {
    * @default 250 (ms)
    */
   readonly resumeGatherMs?: number | undefined;
+  /**
+   * Bytes of recent rows each shared resumable query keeps so that a client
+   * away briefly resumes without a catch-up query (see
+   * {@link SourceSubscriptions.resumeFromWindow}); 0: none kept.
+   * @default 1048576 (1 MiB)
+   */
+  readonly resumeWindowBytes?: number | undefined;
 }
 
-/** The pseudo columns a resumable subscription selects (ksqlDB's names); a resumer also selects `ROWTIME`. */
-export const POSITION_COLUMNS = ['ROWPARTITION', 'ROWOFFSET'] as const;
-export const RESUME_COLUMNS = [...POSITION_COLUMNS, 'ROWTIME'] as const;
+/** The default of {@link SourceSubscriptionsOptions.resumeWindowBytes}. */
+export const DEFAULT_RESUME_WINDOW_BYTES = 1024 * 1024;
 
 /** What the members of a resume group run: the shared query's key and the condition that covers every member. */
 export interface ResumeGroup {
@@ -102,8 +112,10 @@ interface Gathering {
 }
 
 /**
- * A subscriber's position along its stream: updated by each row, and copied
- * only when a row's cursor is read while the position has moved on.
+ * A subscriber's position along its stream: updated by each row. A row's
+ * cursor is encoded only if it is read, which may be after later rows have
+ * moved the position on (a shared execution or a batch reads ahead): so a
+ * row holds the position as it was, and the next row changes a copy.
  */
 class PositionTracker {
   readonly #codec: CursorCodec;
@@ -111,13 +123,9 @@ class PositionTracker {
   /** Where the subscriber started. */
   readonly #from: ResumePosition;
   #offsets: Map<number, bigint>;
-  /** Whether #offsets is also held by a cursor made earlier (copy before the next change). */
+  /** Whether #offsets is also held by a row marked earlier (copy before the next change). */
   #shared = false;
-  /** The column names the indices below were found in (the same array for every row of a query). */
-  #names: readonly string[] | undefined;
-  #partitionAt = -1;
-  #offsetAt = -1;
-  #rowtimeAt = -1;
+  readonly #columns = positionColumns();
 
   constructor(codec: CursorCodec, fingerprint: string, from: ResumePosition) {
     this.#codec = codec;
@@ -126,29 +134,15 @@ class PositionTracker {
     this.#offsets = new Map(from.offsets);
   }
 
-  /** The row's partition and offset, or undefined when the statement did not return them. */
-  #positionOf(names: readonly string[], columns: readonly unknown[]): { partition: number; offset: bigint } | undefined {
-    if (names !== this.#names) {
-      this.#names = names;
-      this.#partitionAt = names.indexOf(POSITION_COLUMNS[0]);
-      this.#offsetAt = names.indexOf(POSITION_COLUMNS[1]);
-      this.#rowtimeAt = names.indexOf('ROWTIME');
-    }
-    const partition = columns[this.#partitionAt];
-    const offset = columns[this.#offsetAt];
-    if (typeof partition !== 'number' || (typeof offset !== 'string' && typeof offset !== 'number')) return undefined;
-    return { partition, offset: BigInt(offset) };
-  }
-
   /** Whether a row comes at or before where this subscriber started (a group's query returns those for older members). */
   before(names: readonly string[], columns: readonly unknown[]): boolean {
-    const at = this.#positionOf(names, columns);
-    return at !== undefined && isAtOrBefore(this.#from, at.partition, at.offset, Number(columns[this.#rowtimeAt]));
+    const at = readPosition(this.#columns, names, columns);
+    return at !== undefined && isAtOrBefore(this.#from, at.partition, at.offset, Number(columns[this.#columns.rowtimeAt]));
   }
 
   /** Moves past the row and gives `row` the cursor of the position after it. */
   row(row: object, names: readonly string[], columns: readonly unknown[]): void {
-    const at = this.#positionOf(names, columns);
+    const at = readPosition(this.#columns, names, columns);
     if (at !== undefined) {
       if (this.#shared) {
         this.#offsets = new Map(this.#offsets);
@@ -162,11 +156,10 @@ class PositionTracker {
   /** Gives `row` the cursor of the position now (a snapshot row: nothing of the stream consumed). */
   mark(row: object): void {
     const offsets = this.#offsets;
-    setRowCursor(row, () => {
-      if (offsets === this.#offsets) this.#shared = true;
-      return this.#codec.encode(this.#fingerprint, { since: this.#from.since, offsets });
-    });
+    this.#shared = true;
+    setRowCursor(row, () => this.#codec.encode(this.#fingerprint, { since: this.#from.since, offsets }));
   }
+
 }
 
 export class SourceSubscriptions {
@@ -209,6 +202,25 @@ export class SourceSubscriptions {
     return new Promise((resolve) => joining.members.push(resolve));
   }
 
+  /**
+   * A resumer served from the replay window of the running shared query
+   * `key` (the live statement of its selection): the rows after its cursor
+   * that the window holds, then the live rows, without another upstream
+   * query. Undefined when no such query runs or its window does not reach
+   * back to the cursor (see {@link PositionWindow}).
+   */
+  resumeFromWindow(
+    row: TypedRowSource,
+    key: string,
+    options: Pick<TypedSubscribeOptions, 'request' | 'context'> & { readonly positions: NonNullable<TypedSubscribeOptions['positions']> },
+  ): AsyncIterableIterator<Record<string, unknown>> | undefined {
+    const { hub } = this.#options;
+    if (hub === undefined) return undefined;
+    const { from } = options.positions;
+    const upstream = hub.join(key, options.context, (window) => (window instanceof PositionWindow ? window.after(from) : undefined));
+    return upstream && this.subscribe(row, { ...options, shareable: true, limited: false, upstream });
+  }
+
   /** The codec of the cursors of these subscriptions. */
   get cursors(): CursorCodec {
     return this.#cursors;
@@ -233,8 +245,15 @@ export class SourceSubscriptions {
     const tracker = positions && new PositionTracker(this.#cursors, positions.fingerprint, positions.from);
     const { hub } = this.#options;
     const key = hub && shareable ? (options.key ?? shareKey(request, context.authorization)) : undefined;
+    const windowBytes = this.#options.resumeWindowBytes ?? DEFAULT_RESUME_WINDOW_BYTES;
+    // A live resumable query keeps a replay window; a resume group's (own key) shows only what its members need.
+    const window =
+      positions && options.key === undefined && windowBytes > 0
+        ? () => new PositionWindow({ maxBytes: windowBytes, startedAt: positions.from.since + CLOCK_SLACK_MS, slackMs: CLOCK_SLACK_MS })
+        : undefined;
     const upstream: AsyncIterableIterator<QueryEventView> =
-      hub && key !== undefined ? hub.subscribe(key, request, context) : subscribePushQuery(request, context, this.#options);
+      options.upstream ??
+      (hub && key !== undefined ? hub.subscribe(key, request, context, window) : subscribePushQuery(request, context, this.#options));
     const sourceExists = this.#options.sourceExists;
 
     let set = this.#bySource.get(row.source);
