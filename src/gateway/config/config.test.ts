@@ -70,6 +70,7 @@ describe('security options', () => {
     [['--max-tokens=-1'], /--max-tokens must be 0 \(no limit\) or positive/],
     [['--max-sql-tokens=-5'], /--max-sql-tokens must be 0/],
     [['--resume-gather-ms=-1'], /--resume-gather-ms must be 0 or more/],
+    [['--resume-window-bytes=-1'], /--resume-window-bytes must be 0 or more/],
     [['--cursor-secret', 'short'], /--cursor-secret must be at least 16 characters/],
   ])('refuses %j', (args, message) => {
     expect(() => serve(args as string[])).toThrow(ConfigError);
@@ -88,6 +89,8 @@ describe('security options', () => {
     expect(c.cursorSecret).toBeUndefined();
     expect(c.resumeGatherMs).toBe(250);
     expect(serve(['--resume-gather-ms', '0']).resumeGatherMs).toBe(0);
+    expect(c.resumeWindowBytes).toBe(1024 * 1024);
+    expect(serve(['--resume-window-bytes', '0']).resumeWindowBytes).toBe(0);
   });
 
   it('never echoes the admin secret', () => {
