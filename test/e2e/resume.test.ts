@@ -189,6 +189,27 @@ describe('resumable typed subscriptions', () => {
     }
   });
 
+  it('a resume with limit gets that many rows after the cursor, then completes', async () => {
+    const name = 'RESUME_LIMIT';
+    const field = fieldOf(name);
+    const seen = await readThenDrop(name, 2, 6, 2);
+    await insert(name, 6, 12);
+    const client = wsClient(stack);
+    try {
+      const got: number[] = [];
+      for await (const r of client.iterate<Record<string, Event>>({ query: `subscription { ${field}(after: ${JSON.stringify(seen.at(-1)?._cursor)}, limit: 4) { v } }` })) {
+        got.push((r.data?.[field] as Event).v);
+      }
+      // Four of the rows the dropped client had not got, none twice (the cursor's own rows are skipped, not counted).
+      expect(got).toHaveLength(4);
+      expect(new Set(got).size).toBe(4);
+      const missed = range(0, 12).filter((v) => !seen.some((r) => r.v === v));
+      for (const v of got) expect(missed).toContain(v);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('another instance with the same --cursor-secret resumes the cursor', async () => {
     const name = 'RESUME_TWIN';
     const field = fieldOf(name);

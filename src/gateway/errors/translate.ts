@@ -70,6 +70,7 @@ export const GatewayErrorCode = {
   CURSOR_MALFORMED: 'CURSOR_MALFORMED',
   CURSOR_FORGED: 'CURSOR_FORGED',
   CURSOR_FOREIGN: 'CURSOR_FOREIGN',
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -127,6 +128,7 @@ export const ERROR_CODES: readonly ErrorCodeEntry[] = [
   { code: 'CURSOR_MALFORMED', ksqlErrorCodes: '-', meaning: 'The `after` cursor of a subscription is not a cursor (cut, edited by hand, from another version); no query was started (docs/resume.md).' },
   { code: 'CURSOR_FORGED', ksqlErrorCodes: '-', meaning: 'The `after` cursor was not made by this gateway, nor by one sharing its `--cursor-secret`, or was changed; no query was started.' },
   { code: 'CURSOR_FOREIGN', ksqlErrorCodes: '-', meaning: 'The `after` cursor belongs to a subscription of another source or filter; no query was started.' },
+  { code: 'CURSOR_EXPIRED', ksqlErrorCodes: '-', meaning: 'Rows after the `after` cursor are gone from the topic (retention, or compaction of a table\'s topic): the subscription cannot continue exactly and ends; subscribe again without `after` (a table: with `snapshot: true`).' },
   { code: 'INTERNAL_SERVER_ERROR', ksqlErrorCodes: '-', meaning: 'An unexpected error; the message is always "Unexpected error." and details are only logged.' },
 ];
 
@@ -341,8 +343,8 @@ export function subscriberTooSlow(logBytes: number): GraphQLError {
   );
 }
 
-/** An `after` cursor that cannot be resumed from: code `CURSOR_MALFORMED`, `CURSOR_FORGED` or `CURSOR_FOREIGN`. */
-export function cursorError(code: 'CURSOR_MALFORMED' | 'CURSOR_FORGED' | 'CURSOR_FOREIGN', message: string): GraphQLError {
+/** An `after` cursor that cannot be resumed from: code `CURSOR_MALFORMED`, `CURSOR_FORGED`, `CURSOR_FOREIGN` or `CURSOR_EXPIRED`. */
+export function cursorError(code: 'CURSOR_MALFORMED' | 'CURSOR_FORGED' | 'CURSOR_FOREIGN' | 'CURSOR_EXPIRED', message: string): GraphQLError {
   return finalError(message, undefined, { code: GatewayErrorCode[code], argumentName: 'after' });
 }
 

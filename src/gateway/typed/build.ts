@@ -487,12 +487,15 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         }
         const where = from === undefined ? filter : withFilter(resumeCondition(from));
         // With a snapshot the gateway counts the limit (snapshot rows included),
-        // and the push query stays unbounded so that it can be shared.
+        // and the push query stays unbounded so that it can be shared. A
+        // resume's query also returns the cursor's own row of each partition
+        // it has seen (skipped): ksqlDB's LIMIT counts those, the gateway does not.
+        const upstreamLimit = snapshot || limit === undefined ? undefined : limit + (from?.offsets.size ?? 0);
         const ksql = buildSelect({
           source: name,
           columns,
           where,
-          limit: snapshot ? undefined : limit,
+          limit: upstreamLimit,
           emitChanges: true,
           ...(positions ? { pseudoColumns: POSITION_COLUMNS } : {}),
         });
@@ -511,6 +514,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
           limited: !snapshot && limit !== undefined,
           context,
           positions,
+          ...(from !== undefined ? { skipToPosition: true, maxRows: limit } : {}),
           ...(snapshot
             ? {
                 snapshot: async () =>

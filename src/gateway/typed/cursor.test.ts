@@ -64,7 +64,7 @@ describe('cursor codec', () => {
 describe('resumeCondition', () => {
   it('selects the rows after each partition seen, and the others since the time', () => {
     expect(resumeCondition({ since: 1000, offsets: new Map([[0, 41n], [2, 7n]]) })).toBe(
-      '(ROWPARTITION = 0 AND ROWOFFSET > 41) OR (ROWPARTITION = 2 AND ROWOFFSET > 7) OR (ROWPARTITION NOT IN (0, 2) AND ROWTIME >= 1000)',
+      '(ROWPARTITION = 0 AND ROWOFFSET >= 41) OR (ROWPARTITION = 2 AND ROWOFFSET >= 7) OR (ROWPARTITION NOT IN (0, 2) AND ROWTIME >= 1000)',
     );
     expect(resumeCondition({ since: 0, offsets: new Map() })).toBe('(ROWTIME >= 0)');
   });
@@ -75,7 +75,7 @@ describe('resumeCondition of several positions', () => {
     const a = { since: 1000, offsets: new Map([[0, 41n], [1, 5n]]) };
     const b = { since: 900, offsets: new Map([[0, 30n]]) };
     expect(resumeCondition(a, b)).toBe(
-      '(ROWPARTITION = 0 AND ROWOFFSET > 30) OR (ROWPARTITION = 1 AND (ROWOFFSET > 5 OR ROWTIME >= 900)) OR (ROWPARTITION NOT IN (0, 1) AND ROWTIME >= 900)',
+      '(ROWPARTITION = 0 AND ROWOFFSET >= 30) OR (ROWPARTITION = 1 AND (ROWOFFSET >= 5 OR ROWTIME >= 900)) OR (ROWPARTITION NOT IN (0, 1) AND ROWTIME >= 900)',
     );
     expect(resumeCondition(a, a)).toBe(resumeCondition(a));
   });

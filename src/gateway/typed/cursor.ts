@@ -132,10 +132,12 @@ function positionOf(fields: unknown[]): ResumePosition {
 }
 
 /**
- * The WHERE condition that selects the rows after any of `positions` (one:
- * the rows after it; several: what a group of resumers needs together): in
- * a partition a position has seen, the rows after its offset; in any other,
- * those since its time.
+ * The WHERE condition that selects the rows from any of `positions` on (one:
+ * from it; several: what a group of resumers needs together): in a
+ * partition a position has seen, the rows from its offset on, the row at
+ * that offset included (the subscriber had it: it is skipped, but its
+ * presence shows the rows after it are all still there, see
+ * {@link firstRowShowsGap}); in any other, those since its time.
  */
 export function resumeCondition(...positions: readonly ResumePosition[]): string {
   if (positions.length === 0) throw new Error('resumeCondition needs a position');
@@ -146,7 +148,7 @@ export function resumeCondition(...positions: readonly ResumePosition[]): string
     const unseen = positions.filter((p) => !p.offsets.has(partition));
     let offset = seen[0]?.offsets.get(partition) as bigint;
     for (const p of seen) if ((p.offsets.get(partition) as bigint) < offset) offset = p.offsets.get(partition) as bigint;
-    const after = `ROWOFFSET > ${offset}`;
+    const after = `ROWOFFSET >= ${offset}`;
     return unseen.length === 0
       ? `(ROWPARTITION = ${partition} AND ${after})`
       : `(ROWPARTITION = ${partition} AND (${after} OR ROWTIME >= ${minSince(unseen)}))`;
@@ -159,4 +161,16 @@ export function resumeCondition(...positions: readonly ResumePosition[]): string
 export function isAtOrBefore(position: ResumePosition, partition: number, offset: bigint, rowtime: number): boolean {
   const seen = position.offsets.get(partition);
   return seen === undefined ? rowtime < position.since : offset <= seen;
+}
+
+/**
+ * Whether the first row a resumed query returns in a partition the cursor
+ * has seen shows that rows after the cursor are gone: the query asked for
+ * the cursor's own row on (`ROWOFFSET >= offset`), which the subscriber got,
+ * so it matches the filter; when neither it nor the row right after it comes
+ * first, the topic no longer holds it (retention deleted it, or compaction
+ * replaced it), and the rows between may be gone too.
+ */
+export function firstRowShowsGap(seen: bigint, first: bigint): boolean {
+  return first > seen + 1n;
 }

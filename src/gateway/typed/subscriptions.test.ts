@@ -89,12 +89,55 @@ describe('SourceSubscriptions', () => {
     );
     const stream = await client.nextStream();
     stream.sendHeader('`V` INTEGER, `ROWPARTITION` INTEGER, `ROWOFFSET` BIGINT');
-    for (const [v, partition, offset] of [[0, 0, 5], [1, 1, 7], [2, 0, 6]]) stream.sendRow([v, partition, offset]);
+    for (const row of [[0, 0, 5], [1, 1, 7], [2, 0, 6]]) stream.sendRow(row);
     const rows = [];
     for (let i = 0; i < 3; i++) rows.push((await it.next()).value as Record<string, unknown>);
     // Read only now, after all three rows have moved the position on.
     const positions = rows.map((row) => [...subscriptions.cursors.decode('f', rowCursor(row) as string).offsets]);
     expect(positions).toEqual([[[0, 5n]], [[0, 5n], [1, 7n]], [[0, 6n], [1, 7n]]]);
     await it.return?.();
+  });
+
+  describe('a catch-up query (after:)', () => {
+    function resume(offsets: Array<[number, number]>) {
+      const { client, subscriptions } = setup();
+      const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: undefined, ksqlCalls: () => 0 };
+      const it = subscriptions.subscribe(
+        { source: 'S' },
+        {
+          request: { ksql: 'SELECT V, ROWPARTITION, ROWOFFSET FROM S WHERE ... EMIT CHANGES;' },
+          shareable: false,
+          limited: false,
+          context,
+          positions: { fingerprint: 'f', from: { since: 0, offsets: new Map(offsets.map(([p, o]) => [p, BigInt(o)])) } },
+          skipToPosition: true,
+        },
+      );
+      return { client, it };
+    }
+
+    it("skips the cursor's own rows and goes on after them", async () => {
+      const { client, it } = resume([[0, 5], [1, 7]]);
+      const stream = await client.nextStream();
+      stream.sendHeader('`V` INTEGER, `ROWPARTITION` INTEGER, `ROWOFFSET` BIGINT');
+      for (const row of [[5, 0, 5], [7, 1, 7], [6, 0, 6], [9, 1, 9]]) stream.sendRow(row);
+      const got = [];
+      for (let i = 0; i < 2; i++) got.push(((await it.next()).value as Record<string, unknown>)['V']);
+      expect(got).toEqual([6, 9]);
+      await it.return?.();
+    });
+
+    it("ends with CURSOR_EXPIRED when a partition's first row shows rows after the cursor are gone", async () => {
+      const { client, it } = resume([[0, 5], [1, 7]]);
+      const stream = await client.nextStream();
+      stream.sendHeader('`V` INTEGER, `ROWPARTITION` INTEGER, `ROWOFFSET` BIGINT');
+      // Partition 1: the cursor's row is gone but the next one is there, so nothing is lost.
+      // Partition 0: offsets 5 to 8 are gone.
+      for (const row of [[8, 1, 8], [9, 0, 9]]) stream.sendRow(row);
+      expect(((await it.next()).value as Record<string, unknown>)['V']).toBe(8);
+      await expect(it.next()).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED', argumentName: 'after' } });
+      expect(stream.options?.signal?.aborted).toBe(true);
+      expect(await it.next()).toEqual({ value: undefined, done: true });
+    });
   });
 });

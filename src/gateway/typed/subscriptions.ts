@@ -8,7 +8,7 @@
  * @module
  */
 import type { GatewayContext } from '../context.js';
-import { sourceDropped } from '../errors/index.js';
+import { cursorError, sourceDropped } from '../errors/index.js';
 import {
   subscribePushQuery,
   shareKey,
@@ -20,7 +20,7 @@ import {
 import { plainRowObject, setRowCursor } from '../schema/index.js';
 import { CLOCK_SLACK_MS, positionColumns, readPosition } from './positions.js';
 import { PositionWindow } from './replay-window.js';
-import { BUILT_IN_CURSOR_KEY, createCursorCodec, isAtOrBefore, resumeCondition, type CursorCodec, type ResumePosition } from './cursor.js';
+import { BUILT_IN_CURSOR_KEY, createCursorCodec, firstRowShowsGap, isAtOrBefore, resumeCondition, type CursorCodec, type ResumePosition } from './cursor.js';
 
 /**
  * Typed rows are not marked JSON-safe like the generic `row`: typed fields
@@ -56,9 +56,12 @@ export interface TypedSubscribeOptions {
    */
   readonly positions?: { readonly fingerprint: string; readonly from: ResumePosition } | undefined;
   /**
-   * The statement may also return rows at or before `positions.from` (a
-   * group's query, started from the oldest of its members' cursors): skip
-   * them. Needs `ROWTIME` selected too.
+   * The statement is a catch-up query from `positions.from` (see
+   * `resumeCondition`): it returns the cursor's own rows, and a group's
+   * query also rows before them (it starts from the oldest of its members'
+   * cursors). Skip those, and end with `CURSOR_EXPIRED` when the first row
+   * of a partition shows that rows after the cursor are gone. A group's
+   * statement also selects `ROWTIME`.
    */
   readonly skipToPosition?: boolean | undefined;
   /** Join the hub's query under this key instead of the request's own share key (a resume group's). */
@@ -125,6 +128,8 @@ class PositionTracker {
   #offsets: Map<number, bigint>;
   /** Whether #offsets is also held by a row marked earlier (copy before the next change). */
   #shared = false;
+  /** Partitions of the cursor whose first row a catch-up query has not returned yet. */
+  readonly #unchecked: Map<number, bigint>;
   readonly #columns = positionColumns();
 
   constructor(codec: CursorCodec, fingerprint: string, from: ResumePosition) {
@@ -132,12 +137,32 @@ class PositionTracker {
     this.#fingerprint = fingerprint;
     this.#from = from;
     this.#offsets = new Map(from.offsets);
+    this.#unchecked = new Map(from.offsets);
   }
 
-  /** Whether a row comes at or before where this subscriber started (a group's query returns those for older members). */
+  /**
+   * Whether a row of a catch-up query comes at or before where this
+   * subscriber started (the cursor's own rows; a group's query returns older
+   * ones for older members), to be skipped.
+   *
+   * @throws `CURSOR_EXPIRED` when it is the first row of a partition the
+   *   cursor has seen and comes after the row following the cursor's.
+   */
   before(names: readonly string[], columns: readonly unknown[]): boolean {
     const at = readPosition(this.#columns, names, columns);
-    return at !== undefined && isAtOrBefore(this.#from, at.partition, at.offset, Number(columns[this.#columns.rowtimeAt]));
+    if (at === undefined) return false;
+    const unchecked = this.#unchecked.get(at.partition);
+    if (unchecked !== undefined) {
+      this.#unchecked.delete(at.partition);
+      if (firstRowShowsGap(unchecked, at.offset)) {
+        throw cursorError(
+          'CURSOR_EXPIRED',
+          `Rows after the cursor are gone from partition ${at.partition} of the topic (offset ${unchecked} was followed by ${at.offset}: ` +
+            'retention or compaction removed them). Subscribe again without `after` (a table: with `snapshot: true`).',
+        );
+      }
+    }
+    return isAtOrBefore(this.#from, at.partition, at.offset, Number(columns[this.#columns.rowtimeAt]));
   }
 
   /** Moves past the row and gives `row` the cursor of the position after it. */
@@ -355,7 +380,14 @@ export class SourceSubscriptions {
             }
             continue;
           }
-          if (skipToPosition && tracker?.before(event.names, event.columns)) continue;
+          let skip = false;
+          try {
+            skip = skipToPosition && tracker !== undefined && tracker.before(event.names, event.columns);
+          } catch (err) {
+            await finish();
+            throw err;
+          }
+          if (skip) continue;
           const value = typedRow(event.names, event.columns);
           tracker?.row(value, event.names, event.columns);
           return counted(value);
