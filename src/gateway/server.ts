@@ -68,9 +68,8 @@ import {
   type Catalog,
   makeSubgraphSchema,
   type TypedSchemaOptions,
-  BUILT_IN_CURSOR_KEY,
-  createCursorCodec,
 } from './typed/index.js';
+import { BUILT_IN_CURSOR_KEY, createCursorCodec } from './resume/index.js';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../shared/logger.js';
 import { hostHeaderName, hostMatches, isLoopbackHost, LOOPBACK_HOST_NAMES } from '../shared/net.js';
 

@@ -56,8 +56,7 @@ import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
 import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
-import { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS } from './positions.js';
-import { cursorFingerprint, resumeCondition, type ResumePosition } from './cursor.js';
+import { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS, cursorFingerprint, resumeCondition, type ResumePosition } from '../resume/index.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 import {
   BATCH_MAX_BYTES,

@@ -9,7 +9,6 @@ export { readCatalog, catalogFrom, sourceFilter, DEFAULT_EXCLUDED_SOURCES, type 
 export { buildTypedPart, TYPED_FIXED_TYPE_NAMES, type TypedPart, type EntitySpec } from './build.js';
 export { TypedSchemaManager, type SchemaChange, type TypedSchemaManagerOptions } from './manager.js';
 export { SourceSubscriptions } from './subscriptions.js';
-export { BUILT_IN_CURSOR_KEY, createCursorCodec, type CursorCodec, type ResumePosition } from './cursor.js';
 export { makeSubgraphSchema } from './federation.js';
 
 /** `GatewayOptions.typedSchema`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RowView } from '../resolvers/index.js';
+import type { RowView } from '../resolvers/rows.js';
 import type { ResumePosition } from './cursor.js';
 import { PositionWindow } from './replay-window.js';
 

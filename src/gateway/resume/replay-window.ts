@@ -15,7 +15,8 @@
  *
  * @module
  */
-import type { ReplayWindow, RowView } from '../resolvers/index.js';
+import type { ReplayWindow } from '../resolvers/push-hub.js';
+import type { RowView } from '../resolvers/rows.js';
 import type { ResumePosition } from './cursor.js';
 import { positionColumns, readPosition } from './positions.js';
 
