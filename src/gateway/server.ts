@@ -517,6 +517,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
         onSubscriberTooSlow: metrics?.subscriberTooSlow,
       })
     : undefined;
+  // One key for typed and generic cursors (docs/resume.md).
+  const cursors = createCursorCodec(cursorSecret ?? BUILT_IN_CURSOR_KEY);
   const typedOptions: TypedSchemaOptions | undefined =
     typedSchema === false ? undefined : typedSchema === true ? {} : typedSchema;
   let manager: TypedSchemaManager | undefined;
@@ -527,6 +529,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
     sharePushQueries,
     pushLogBytes,
     hub,
+    cursors,
+    resumeWindowBytes,
+    resumeGatherMs,
     schemaChanges: typedOptions ? () => (manager as TypedSchemaManager).changes() : undefined,
     afterCommand: typedOptions
       ? async () => {
@@ -551,7 +556,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       closeQueryTimeoutMs,
       hub,
       sourceExists: (source) => (manager as TypedSchemaManager).sourceExists(source),
-      cursors: createCursorCodec(cursorSecret ?? BUILT_IN_CURSOR_KEY),
+      cursors,
       resumeGatherMs,
       resumeWindowBytes,
     });

@@ -99,6 +99,24 @@ async function readThenDrop(name: string, partitions: number, written: number, e
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
+/** Polls the engine's push queries until `done` resolves; gives the most seen at once. */
+async function peakPushQueries<T>(target: Stack, done: Promise<T>): Promise<{ value: T; peak: number }> {
+  let peak = 0;
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      peak = Math.max(peak, await pushQueryCount(target));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  try {
+    return { value: await done, peak };
+  } finally {
+    polling = false;
+    await poll;
+  }
+}
+
 describe('resumable typed subscriptions', () => {
   it('resumes right after the last event it got: every row written meanwhile once, then live rows', async () => {
     const name = 'RESUME_BASIC';
@@ -347,24 +365,6 @@ describe('resumable typed subscriptions', () => {
     }
   }, 60_000);
 
-  /** Polls the engine's push queries until `done` resolves; gives the most seen at once. */
-  async function peakPushQueries<T>(target: Stack, done: Promise<T>): Promise<{ value: T; peak: number }> {
-    let peak = 0;
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        peak = Math.max(peak, await pushQueryCount(target));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    try {
-      return { value: await done, peak };
-    } finally {
-      polling = false;
-      await poll;
-    }
-  }
-
   /**
    * A subscriber that stays (so the live query runs on) and one that reads
    * `events` of the rows 0 to `written`, then drops: both select `id v _cursor`,
@@ -517,4 +517,200 @@ describe('resumable typed subscriptions', () => {
       await other.close();
     }
   });
+});
+
+describe('resumable generic pushQuery', () => {
+  interface Row {
+    __typename: 'QueryRow';
+    columns: [string, number];
+    cursor: string | null;
+  }
+  interface Header {
+    __typename: 'QueryHeader';
+    schema: string;
+    fields: Array<{ name: string }>;
+  }
+  type PushEvent = { pushQuery: Row | Header };
+  const SELECTION = '{ __typename ... on QueryHeader { schema fields: columns { name } } ... on QueryRow { columns cursor } }';
+  const pushQuery = (sql: string, after?: string) =>
+    `subscription { pushQuery(sql: ${JSON.stringify(sql)}${after === undefined ? '' : `, after: ${JSON.stringify(after)}`}) ${SELECTION} }`;
+
+  function generic(target: Stack, query: string) {
+    const client = wsClient(target);
+    const events: Array<GraphQLResponse<PushEvent>> = [];
+    const ended = new Promise<void>((resolve) => {
+      client.subscribe<PushEvent>({ query }, {
+        next: (value) => void events.push(value as GraphQLResponse<PushEvent>),
+        error: () => resolve(),
+        complete: () => resolve(),
+      });
+    });
+    const rowsOf = () =>
+      events.flatMap((e) => {
+        expect(e.errors).toBeUndefined();
+        const event = e.data?.pushQuery;
+        return event?.__typename === 'QueryRow' ? [event] : [];
+      });
+    return { client, events, ended, rowsOf };
+  }
+
+  it("gives rows cursors, hides the position columns, and resumes with after: from a catch-up query, or from a live query's window", async () => {
+    const name = 'RESUME_GENERIC';
+    await createStream(name, 2);
+    const sql = `SELECT ID, V FROM ${name} WHERE V >= 0 EMIT CHANGES;`;
+    const first = generic(stack, pushQuery(sql));
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 0, 8);
+    await eventually(async () => first.rowsOf().length, (n) => n >= 3);
+    await first.client.dispose();
+    const header = first.events[0]?.data?.pushQuery as Header;
+    expect(header.__typename).toBe('QueryHeader');
+    // As the statement without the position columns shows them (a push query's header lists no KEY).
+    expect(header.fields.map((c) => c.name)).toEqual(['ID', 'V']);
+    expect(header.schema).toBe('`ID` STRING, `V` INTEGER');
+    const seen = first.rowsOf();
+    expect(seen.every((r) => r.columns.length === 2 && r.cursor?.startsWith('v1.'))).toBe(true);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+    await insert(name, 8, 12);
+
+    // Nobody runs the statement now: a catch-up query from the cursor, going on live.
+    const resumed = generic(stack, pushQuery(sql, seen.at(-1)?.cursor ?? ''));
+    try {
+      await eventually(async () => resumed.rowsOf().length, (n) => n >= 12 - seen.length, { timeoutMs: 10_000 });
+      await insert(name, 12, 14);
+      await eventually(async () => resumed.rowsOf().length, (n) => n >= 14 - seen.length, { timeoutMs: 10_000 });
+      const got = resumed.rowsOf();
+      expect([...seen, ...got].map((r) => r.columns[1]).sort((a, b) => a - b)).toEqual(range(0, 14));
+
+      // A live query of the statement keeps a replay window: a client away briefly resumes from it.
+      const before = await pushQueryCount(stack);
+      const stayer = generic(stack, pushQuery(sql));
+      await eventually(() => pushQueryCount(stack), (n) => n === before + 1);
+      const leaver = generic(stack, pushQuery(sql));
+      // Rows until the leaver has one (its subscription starts when its socket is open).
+      let written = 14;
+      while (leaver.rowsOf().length === 0) {
+        await insert(name, written, written + 1);
+        written++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const leaverSeen = leaver.rowsOf();
+      await leaver.client.dispose();
+      await insert(name, written, written + 3);
+      const back = generic(stack, pushQuery(sql, leaverSeen.at(-1)?.cursor ?? ''));
+      try {
+        const lastSeen = leaverSeen.at(-1)?.columns[1] as number;
+        await eventually(async () => back.rowsOf().length, (n) => n >= written + 3 - lastSeen - 1, { timeoutMs: 10_000 });
+        expect(back.rowsOf().map((r) => r.columns[1]).sort((a, b) => a - b)).toEqual(range(lastSeen + 1, written + 3));
+        // No catch-up query: the stayer's and the first resumer's only.
+        expect(await pushQueryCount(stack)).toBe(before + 1);
+      } finally {
+        await back.client.dispose();
+        await stayer.client.dispose();
+      }
+    } finally {
+      await resumed.client.dispose();
+    }
+  });
+
+  it('gives no cursor where the SQL cannot be resumed, refuses after there, and refuses cursors of another statement', async () => {
+    const name = 'RESUME_GENERIC_NOT';
+    await createStream(name, 1);
+    const grouped = generic(stack, pushQuery(`SELECT ID, COUNT(*) AS N FROM ${name} GROUP BY ID EMIT CHANGES;`));
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 0, 1);
+    await eventually(async () => grouped.rowsOf().length, (n) => n >= 1);
+    await grouped.client.dispose();
+    expect(grouped.rowsOf()[0]?.cursor).toBeNull();
+
+    const plain = generic(stack, pushQuery(`SELECT * FROM ${name} WHERE V > 0 EMIT CHANGES;`));
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    await insert(name, 1, 2);
+    await eventually(async () => plain.rowsOf().length, (n) => n >= 1);
+    await plain.client.dispose();
+    const cursor = plain.rowsOf()[0]?.cursor as string;
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+
+    const cases: Array<[string, string, string]> = [
+      [`SELECT ID, COUNT(*) AS N FROM ${name} GROUP BY ID EMIT CHANGES;`, cursor, 'BAD_USER_INPUT'],
+      [`SELECT * FROM ${name} WHERE V > 1 EMIT CHANGES;`, cursor, 'CURSOR_FOREIGN'],
+      [`SELECT * FROM ${name} WHERE V > 0 EMIT CHANGES;`, 'nope', 'CURSOR_MALFORMED'],
+    ];
+    for (const [sql, after, code] of cases) {
+      const refused = generic(stack, pushQuery(sql, after));
+      await refused.ended;
+      await refused.client.dispose();
+      expect(refused.events.map((e) => e.errors?.[0]?.extensions?.['code'])).toEqual([code]);
+      expect(refused.events[0]?.errors?.[0]?.extensions?.['argumentName']).toBe('after');
+    }
+    // The same statement with other spacing and a LIMIT resumes it.
+    const again = generic(stack, pushQuery(`select *  from ${name.toLowerCase()} where v > 0 emit changes limit 1`, cursor));
+    await insert(name, 2, 3);
+    await again.ended;
+    await again.client.dispose();
+    expect(again.rowsOf().map((r) => r.columns[1])).toEqual([2]);
+    expect(await pushQueryCount(stack)).toBe(0);
+  });
+
+  it('a storm of 300 raw-SQL resumers from 10 cursors runs one gathered catch-up query; each gets exactly the rows after its cursor', async () => {
+    const name = 'RESUME_GENERIC_STORM';
+    await createStream(name, 3);
+    await insert(name, 0, 10);
+    const sql = `SELECT V FROM ${name} EMIT CHANGES;`;
+    const reader = wsClient(stack);
+    const history: Array<{ v: number; cursor: string }> = [];
+    try {
+      const it = reader.iterate<{ pushQuery: { columns?: [number]; cursor?: string } }>({
+        query: `subscription($p: JSON) { pushQuery(sql: ${JSON.stringify(`SELECT V FROM ${name} EMIT CHANGES LIMIT 10;`)}, properties: $p) { ... on QueryRow { columns cursor } } }`,
+        variables: { p: { 'ksql.streams.auto.offset.reset': 'earliest' } },
+      });
+      for await (const result of it) {
+        const row = result.data?.pushQuery;
+        if (row?.cursor) history.push({ v: (row.columns as [number])[0], cursor: row.cursor });
+      }
+    } finally {
+      await reader.dispose();
+    }
+    expect(history).toHaveLength(10);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+
+    const clients = Array.from({ length: 6 }, () => wsClient(stack));
+    const resumers = Array.from({ length: 300 }, (_, i) => {
+      const at = i % 10;
+      const got: number[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        (clients[i % 6] as Client).subscribe<{ pushQuery: { columns?: [number] } }>(
+          { query: `subscription { pushQuery(sql: ${JSON.stringify(sql)}, after: ${JSON.stringify(history[at]?.cursor)}) { ... on QueryRow { columns } } }` },
+          {
+            next: (r) => {
+              if (r.errors) reject(new Error(JSON.stringify(r.errors)));
+              const columns = r.data?.pushQuery.columns;
+              if (columns) got.push(columns[0]);
+              if (got.length === 10 - at - 1 + 3) resolve();
+            },
+            error: reject,
+            complete: () => reject(new Error('completed')),
+          },
+        );
+      });
+      return { at, got, done };
+    });
+    try {
+      const { peak } = await peakPushQueries(
+        stack,
+        (async () => {
+          await eventually(async () => resumers.every((r) => r.got.length >= 10 - r.at - 1), (ok) => ok, { timeoutMs: 30_000 });
+          await insert(name, 10, 13);
+          await Promise.all(resumers.map((r) => r.done));
+        })(),
+      );
+      for (const r of resumers) {
+        expect(r.got.slice().sort((a, b) => a - b)).toEqual([...history.slice(r.at + 1).map((e) => e.v), 10, 11, 12].sort((a, b) => a - b));
+      }
+      expect(peak).toBeGreaterThanOrEqual(1);
+      expect(peak).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  }, 60_000);
 });

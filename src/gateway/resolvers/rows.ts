@@ -7,7 +7,7 @@
  * @module
  */
 import type { QueryHeader, QueryRow } from '../ksql-client/types.js';
-import { createRowShape, rowObject, type ColumnView, type RowShape } from '../schema/index.js';
+import { createRowShape, rowCursor, rowObject, type ColumnView, type RowShape } from '../schema/index.js';
 import { parentOnly } from '../../shared/resolver-traits.js';
 
 export interface HeaderView {
@@ -50,5 +50,6 @@ export const rowResolvers = {
     // `{ resolve }`, not a bare function: graphql-tools binds bare functions,
     // which would lose the parentOnly mark.
     row: { resolve: parentOnly((row: RowView) => rowObject(row.names, row.columns)) },
+    cursor: { resolve: parentOnly((row: RowView) => rowCursor(row)) },
   },
 };

@@ -18,4 +18,7 @@ export {
 } from './cursor.js';
 export { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS, positionColumns, readPosition, type PositionColumns } from './positions.js';
 export { PositionTracker } from './tracker.js';
-export { PositionWindow } from './replay-window.js';
+export { DEFAULT_RESUME_WINDOW_BYTES, PositionWindow, positionWindowFactory, replayAfter } from './replay-window.js';
+export { positionedStatement, resumableSelect, type ResumableSelect } from './resumable-sql.js';
+export { cursorEvents, deferredIterator, type CursorEventsOptions } from './cursor-events.js';
+export { DEFAULT_RESUME_GATHER_MS, ResumeGatherer, type ResumeGroup } from './gather.js';

@@ -15,10 +15,10 @@
  *
  * @module
  */
-import type { ReplayWindow } from '../resolvers/push-hub.js';
+import type { ReplayWindow, WindowReplay } from '../resolvers/push-hub.js';
 import type { RowView } from '../resolvers/rows.js';
 import type { ResumePosition } from './cursor.js';
-import { positionColumns, readPosition } from './positions.js';
+import { CLOCK_SLACK_MS, positionColumns, readPosition } from './positions.js';
 
 interface Kept {
   readonly row: RowView;
@@ -98,4 +98,17 @@ export class PositionWindow implements ReplayWindow {
     }
     return rows;
   }
+}
+
+/** The default bytes of a replay window (`--resume-window-bytes`). */
+export const DEFAULT_RESUME_WINDOW_BYTES = 1024 * 1024;
+
+/** Makes the window of a shared query started by a subscriber at `from` (its start counts as the query's). */
+export function positionWindowFactory(from: ResumePosition, maxBytes: number): (() => ReplayWindow) | undefined {
+  return maxBytes > 0 ? () => new PositionWindow({ maxBytes, startedAt: from.since + CLOCK_SLACK_MS, slackMs: CLOCK_SLACK_MS }) : undefined;
+}
+
+/** What a resumer at `from` takes from a shared query's window (see `PushQueryHub.join`). */
+export function replayAfter(from: ResumePosition): WindowReplay {
+  return (window) => (window instanceof PositionWindow ? window.after(from) : undefined);
 }

@@ -110,6 +110,14 @@ type Subscription {
 
     """Query-scoped properties (ksqlDB \`streamsProperties\`), e.g. \`{"ksql.streams.auto.offset.reset": "earliest"}\`."""
     properties: JSON
+
+    """
+    Continue right after the row whose \`cursor\` this is: every row that followed it, in order per
+    partition, then live rows; none twice (docs/resume.md). Only for a statement of the form
+    \`SELECT ... FROM <one source> [WHERE ...] EMIT CHANGES [LIMIT n]\`, with the same source and
+    condition as the subscription that gave it.
+    """
+    after: String
   ): PushQueryEvent!
 
   """
@@ -127,6 +135,14 @@ type Subscription {
 
     """Query-scoped properties (ksqlDB \`streamsProperties\`), e.g. \`{"ksql.streams.auto.offset.reset": "earliest"}\`."""
     properties: JSON
+
+    """
+    Continue right after the row whose \`cursor\` this is: every row that followed it, in order per
+    partition, then live rows; none twice (docs/resume.md). Only for a statement of the form
+    \`SELECT ... FROM <one source> [WHERE ...] EMIT CHANGES [LIMIT n]\`, with the same source and
+    condition as the subscription that gave it.
+    """
+    after: String
 
     """Rows per batch at most, from 1 to 10000 (default 500)."""
     maxRows: Int
@@ -340,6 +356,15 @@ type QueryRow {
 
   """True when the row deletes its key from a table (a tombstone); its value columns are null."""
   tombstone: Boolean!
+
+  """
+  Where this row leaves a push query, for \`pushQuery(after:)\` (docs/resume.md). Set on the rows of
+  push queries of the form \`SELECT ... FROM <one source> [WHERE ...] EMIT CHANGES [LIMIT n]\`
+  (without joins, grouping or table functions): selecting it makes the gateway also read each
+  row's \`ROWPARTITION\` and \`ROWOFFSET\`, which the header and rows do not show. Null on other
+  push queries and on pull query rows.
+  """
+  cursor: String
 }
 
 """A warning attached to a statement result."""

@@ -20,12 +20,15 @@ import {
 import { plainRowObject } from '../schema/index.js';
 import {
   BUILT_IN_CURSOR_KEY,
-  CLOCK_SLACK_MS,
+  DEFAULT_RESUME_GATHER_MS,
+  DEFAULT_RESUME_WINDOW_BYTES,
   PositionTracker,
-  PositionWindow,
+  ResumeGatherer,
   createCursorCodec,
-  resumeCondition,
+  positionWindowFactory,
+  replayAfter,
   type CursorCodec,
+  type ResumeGroup,
   type ResumePosition,
 } from '../resume/index.js';
 
@@ -106,59 +109,23 @@ export interface SourceSubscriptionsOptions extends PushQueryOptions {
   readonly resumeWindowBytes?: number | undefined;
 }
 
-/** The default of {@link SourceSubscriptionsOptions.resumeWindowBytes}. */
-export const DEFAULT_RESUME_WINDOW_BYTES = 1024 * 1024;
-
-/** What the members of a resume group run: the shared query's key and the condition that covers every member. */
-export interface ResumeGroup {
-  readonly key: string;
-  readonly condition: string;
-}
-
-interface Gathering {
-  readonly key: string;
-  readonly positions: ResumePosition[];
-  readonly members: Array<(group: ResumeGroup) => void>;
-}
 
 export class SourceSubscriptions {
   readonly #options: SourceSubscriptionsOptions;
   readonly #bySource = new Map<string, Set<Tracked>>();
 
   readonly #cursors: CursorCodec;
-  readonly #gathering = new Map<string, Gathering>();
-  #groups = 0;
+  readonly #gatherer: ResumeGatherer | undefined;
 
   constructor(options: SourceSubscriptionsOptions) {
     this.#options = options;
     this.#cursors = options.cursors ?? createCursorCodec(BUILT_IN_CURSOR_KEY);
+    this.#gatherer = options.hub === undefined ? undefined : new ResumeGatherer(options.resumeGatherMs ?? DEFAULT_RESUME_GATHER_MS);
   }
 
-  /**
-   * Reconnect storms: resumers of the statement `base` (its share key)
-   * arriving within `resumeGatherMs` of the first form one group, which runs
-   * one upstream query from the oldest of their positions (each member
-   * skips what comes before its own). Resolves, for every member at once,
-   * when the window closes: they all join the query before its first row.
-   * Undefined without a hub: each resumer runs its own query.
-   */
+  /** Reconnect storms: see {@link ResumeGatherer.gather}. Undefined without a hub: each resumer runs its own query. */
   gather(base: string, position: ResumePosition): Promise<ResumeGroup> | undefined {
-    const windowMs = this.#options.resumeGatherMs ?? 250;
-    if (this.#options.hub === undefined || windowMs <= 0) return undefined;
-    let gathering = this.#gathering.get(base);
-    if (gathering === undefined) {
-      const opened: Gathering = { key: `${base}#resume-${++this.#groups}`, positions: [], members: [] };
-      gathering = opened;
-      this.#gathering.set(base, opened);
-      setTimeout(() => {
-        this.#gathering.delete(base);
-        const group = { key: opened.key, condition: resumeCondition(...opened.positions) };
-        for (const member of opened.members) member(group);
-      }, windowMs).unref();
-    }
-    gathering.positions.push(position);
-    const joining = gathering;
-    return new Promise((resolve) => joining.members.push(resolve));
+    return this.#gatherer?.gather(base, position);
   }
 
   /**
@@ -176,7 +143,7 @@ export class SourceSubscriptions {
     const { hub } = this.#options;
     if (hub === undefined) return undefined;
     const { from } = options.positions;
-    const upstream = hub.join(key, options.context, (window) => (window instanceof PositionWindow ? window.after(from) : undefined));
+    const upstream = hub.join(key, options.context, replayAfter(from));
     return upstream && this.subscribe(row, { ...options, shareable: true, limited: false, upstream });
   }
 
@@ -204,11 +171,10 @@ export class SourceSubscriptions {
     const tracker = positions && new PositionTracker(this.#cursors, positions.fingerprint, positions.from);
     const { hub } = this.#options;
     const key = hub && shareable ? (options.key ?? shareKey(request, context.authorization)) : undefined;
-    const windowBytes = this.#options.resumeWindowBytes ?? DEFAULT_RESUME_WINDOW_BYTES;
     // A live resumable query keeps a replay window; a resume group's (own key) shows only what its members need.
     const window =
-      positions && options.key === undefined && windowBytes > 0
-        ? () => new PositionWindow({ maxBytes: windowBytes, startedAt: positions.from.since + CLOCK_SLACK_MS, slackMs: CLOCK_SLACK_MS })
+      positions && options.key === undefined
+        ? positionWindowFactory(positions.from, this.#options.resumeWindowBytes ?? DEFAULT_RESUME_WINDOW_BYTES)
         : undefined;
     const upstream: AsyncIterableIterator<QueryEventView> =
       options.upstream ??
