@@ -271,6 +271,13 @@ async function ingest(engineUrl: string, opts: Options): Promise<{ rowsPerSec: n
   );
   const bodies = produceBodies(opts.rows, opts.batch, opts.values);
   const t0 = performance.now();
+  await produce(engineUrl, bodies);
+  const seconds = (performance.now() - t0) / 1000;
+  return { rowsPerSec: opts.rows / seconds, seconds };
+}
+
+/** Writes produce bodies to the bench topic, one request each. */
+async function produce(engineUrl: string, bodies: readonly string[]): Promise<void> {
   for (const body of bodies) {
     const res = await request(`${engineUrl}/topics/${TOPIC}`, {
       method: 'POST',
@@ -280,8 +287,6 @@ async function ingest(engineUrl: string, opts: Options): Promise<{ rowsPerSec: n
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`produce → ${res.statusCode}: ${text.slice(0, 500)}`);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  return { rowsPerSec: opts.rows / seconds, seconds };
 }
 
 // ------------------------------------------------------------------ readers
@@ -700,6 +705,10 @@ interface ResumeResult {
   readonly resumers: number;
   readonly stormSeconds: number;
   readonly stormPeakUpstreamQueries: number;
+  /** A resume served by a live query's replay window. */
+  readonly windowFirstMs: number;
+  readonly windowAllMs: number;
+  readonly windowExtraUpstreamQueries: number;
 }
 
 /** Push queries running on the engine now (SHOW QUERIES). */
@@ -771,9 +780,10 @@ async function resumeScenario(stack: Stack, rows: number, missed: number, resume
     );
   }).finally(() => client.dispose());
   // What the gateway sends ksqlDB for it (one partition, offsets from 0; docs/resume.md).
-  const sql = `SELECT *, ROWPARTITION, ROWOFFSET FROM ${STREAM} WHERE (ROWPARTITION = 0 AND ROWOFFSET > ${rows - missed - 1}) OR (ROWPARTITION NOT IN (0) AND ROWTIME >= 0) EMIT CHANGES LIMIT ${missed};`;
-  await timeDirect(stack.engine.url, sql, missed); // warm-up
-  const direct = await timeDirect(stack.engine.url, sql, missed);
+  // It also takes the cursor's own row (skipped by the gateway; docs/resume.md "Expired cursors").
+  const sql = `SELECT ID, ROWPARTITION, ROWOFFSET FROM ${STREAM} WHERE (ROWPARTITION = 0 AND ROWOFFSET >= ${rows - missed - 1}) OR (ROWPARTITION NOT IN (0) AND ROWTIME >= 0) EMIT CHANGES LIMIT ${missed + 1};`;
+  await timeDirect(stack.engine.url, sql, missed + 1); // warm-up
+  const direct = await timeDirect(stack.engine.url, sql, missed + 1);
   await timeResumed(stack.wsUrl, cursor, missed); // warm-up
   const gateway = await timeResumed(stack.wsUrl, cursor, missed);
 
@@ -792,16 +802,52 @@ async function resumeScenario(stack: Stack, rows: number, missed: number, resume
     polling = false;
     await poll;
   }
+  const stormSeconds = (performance.now() - t0) / 1000;
+  const window = await windowResume(stack, rows, missed);
   return {
     missed,
+    windowFirstMs: window.firstMs,
+    windowAllMs: window.allMs,
+    windowExtraUpstreamQueries: window.extraUpstreamQueries,
     directFirstMs: direct.firstMs,
     directAllMs: direct.allMs,
     gatewayFirstMs: gateway.firstMs,
     gatewayAllMs: gateway.allMs,
     resumers,
-    stormSeconds: (performance.now() - t0) / 1000,
+    stormSeconds,
     stormPeakUpstreamQueries: peak,
   };
+}
+
+/**
+ * A client away briefly: a live subscriber of `benchRows { id _cursor }`
+ * holds the shared query while `missed` new rows are written; a resumer from
+ * the cursor of the first of them gets the other `missed - 1` from the live
+ * query's replay window (no catch-up query, no gathering wait).
+ */
+async function windowResume(stack: Stack, rows: number, missed: number): Promise<{ firstMs: number; allMs: number; extraUpstreamQueries: number }> {
+  const client = createClient({ url: stack.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  const cursors: string[] = [];
+  let failed: unknown;
+  const dispose = client.subscribe<{ benchRows: { _cursor: string } }>(
+    { query: 'subscription { benchRows { id _cursor } }' },
+    { next: (r) => void (r.errors ? (failed = r.errors) : cursors.push(r.data?.benchRows._cursor ?? '')), error: (e) => void (failed = e), complete: () => {} },
+  );
+  try {
+    const before = await enginePushQueries(stack.engine.url);
+    for (let i = 0; i < 200 && (await enginePushQueries(stack.engine.url)) === before; i++) await new Promise((r) => setTimeout(r, 10));
+    const queries = await enginePushQueries(stack.engine.url);
+    // New rows, with ids after the bench's.
+    const bodies = produceBodies(rows + missed, 1_000, 'fast').slice(Math.ceil(rows / 1_000));
+    await produce(stack.engine.url, bodies);
+    for (let i = 0; i < 1_000 && cursors.length < missed && failed === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    if (failed !== undefined || cursors.length < missed) throw new Error(`window resume: the live subscriber got ${cursors.length} rows (${JSON.stringify(failed)})`);
+    const timed = await timeResumed(stack.wsUrl, cursors[0] as string, missed - 1);
+    return { ...timed, extraUpstreamQueries: (await enginePushQueries(stack.engine.url)) - queries };
+  } finally {
+    dispose();
+    await client.dispose();
+  }
 }
 
 // ------------------------------------------------------------------ profiling
@@ -944,6 +990,10 @@ async function main(): Promise<void> {
           `  resume after row ${fmtInt(opts.rows - r.missed)} of ${fmtInt(opts.rows)} (${fmtInt(r.missed)} missed): ` +
             `gateway first event ${r.gatewayFirstMs.toFixed(1)} ms, all ${r.gatewayAllMs.toFixed(1)} ms (250 ms of it gathering resumers); ` +
             `its statement sent to the engine directly: first row ${r.directFirstMs.toFixed(1)} ms, all ${r.directAllMs.toFixed(1)} ms`,
+        );
+        log(
+          `  resume from a live query's replay window (${fmtInt(r.missed - 1)} missed): first event ${r.windowFirstMs.toFixed(1)} ms, ` +
+            `all ${r.windowAllMs.toFixed(1)} ms, ${r.windowExtraUpstreamQueries} more upstream push queries`,
         );
         log(
           `  resume storm: ${r.resumers} subscribers resuming at once from that cursor: all caught up in ${r.stormSeconds.toFixed(2)} s, ` +
