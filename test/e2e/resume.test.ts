@@ -38,9 +38,14 @@ async function createStream(name: string, partitions: number): Promise<void> {
     k: `CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (kafka_topic='${name.toLowerCase()}', value_format='JSON', partitions=${partitions});`,
   });
   expect(created.errors).toBeUndefined();
+  await knowsField(twin, fieldOf(name));
+}
+
+/** Waits until `target`'s typed schema has the subscription field `field`. */
+async function knowsField(target: Stack, field: string): Promise<void> {
   await eventually(
-    () => gql(twin, `{ __type(name: "Subscription") { fields { name } } }`),
-    (r) => JSON.stringify(r).includes(`"${fieldOf(name)}"`),
+    () => gql(target, `{ __type(name: "Subscription") { fields { name } } }`),
+    (r) => JSON.stringify(r).includes(`"${field}"`),
     { timeoutMs: 10_000 },
   );
 }
@@ -114,6 +119,66 @@ async function peakPushQueries<T>(target: Stack, done: Promise<T>): Promise<{ va
   } finally {
     polling = false;
     await poll;
+  }
+}
+
+/**
+ * A reconnect storm: `resumers` subscriptions over `sockets` connections,
+ * the i-th resuming after `history[i % history.length]` (its `query`, its row
+ * value read by `valueOf`). Waits until each has caught up with the history,
+ * writes `live` more rows, and checks that each got exactly the rows after
+ * its cursor plus those, while one to three upstream queries ran (one gather
+ * window for subscriptions sent within a few hundred ms: one or two groups).
+ */
+async function expectStorm<T>(
+  target: Stack,
+  { name, history, resumers: count, sockets, live, query, valueOf }: {
+    name: string;
+    history: ReadonlyArray<{ v: number }>;
+    resumers: number;
+    sockets: number;
+    live: number;
+    query: (at: number) => string;
+    valueOf: (data: T) => number | undefined;
+  },
+): Promise<void> {
+  const written = history.length;
+  const clients = Array.from({ length: sockets }, () => wsClient(target));
+  const resumers = Array.from({ length: count }, (_, i) => {
+    const at = i % written;
+    const got: number[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      (clients[i % sockets] as Client).subscribe<T>({ query: query(at) }, {
+        next: (r) => {
+          if (r.errors) reject(new Error(JSON.stringify(r.errors)));
+          const v = valueOf(r.data as T);
+          if (v !== undefined) got.push(v);
+          if (got.length === written - at - 1 + live) resolve();
+        },
+        error: reject,
+        complete: () => reject(new Error('completed')),
+      });
+    });
+    return { at, got, done };
+  });
+  try {
+    const { peak } = await peakPushQueries(
+      target,
+      (async () => {
+        // Every resumer has caught up with the history (the last cursor has none to catch up).
+        await eventually(async () => resumers.every((r) => r.got.length >= written - r.at - 1), (ok) => ok, { timeoutMs: 30_000 });
+        await insert(name, written, written + live);
+        await Promise.all(resumers.map((r) => r.done));
+      })(),
+    );
+    const after = range(written, written + live);
+    for (const r of resumers) {
+      expect(r.got.slice().sort((a, b) => a - b)).toEqual([...history.slice(r.at + 1).map((e) => e.v), ...after].sort((a, b) => a - b));
+    }
+    expect(peak).toBeGreaterThanOrEqual(1);
+    expect(peak).toBeLessThanOrEqual(3);
+  } finally {
+    await Promise.all(clients.map((c) => c.dispose()));
   }
 }
 
@@ -319,50 +384,15 @@ describe('resumable typed subscriptions', () => {
     expect(history).toHaveLength(30);
     await eventually(() => pushQueryCount(stack), (n) => n === 0);
 
-    let peak = 0;
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        peak = Math.max(peak, await pushQueryCount(stack));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const clients = Array.from({ length: 10 }, () => wsClient(stack));
-    const resumers = Array.from({ length: 1000 }, (_, i) => {
-      const at = i % 30;
-      const got: number[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        (clients[i % 10] as Client).subscribe<Record<string, Event>>(
-          { query: `subscription { ${field}(after: ${JSON.stringify(history[at]?._cursor)}) { v } }` },
-          {
-            next: (r) => {
-              if (r.errors) reject(new Error(JSON.stringify(r.errors)));
-              got.push((r.data?.[field] as Event).v);
-              if (got.length === 30 - at - 1 + 5) resolve();
-            },
-            error: reject,
-            complete: () => reject(new Error('completed')),
-          },
-        );
-      });
-      return { at, got, done };
+    await expectStorm<Record<string, Event>>(stack, {
+      name,
+      history,
+      resumers: 1000,
+      sockets: 10,
+      live: 5,
+      query: (at) => `subscription { ${field}(after: ${JSON.stringify(history[at]?._cursor)}) { v } }`,
+      valueOf: (data) => data[field]?.v,
     });
-    try {
-      // Every resumer has caught up with the history (the last cursor has none to catch up).
-      await eventually(async () => resumers.every((r) => r.got.length >= 30 - r.at - 1), (ok) => ok, { timeoutMs: 30_000 });
-      await insert(name, 30, 35);
-      await Promise.all(resumers.map((r) => r.done));
-      for (const r of resumers) {
-        expect(r.got.slice().sort((a, b) => a - b)).toEqual([...history.slice(r.at + 1).map((e) => e.v), 30, 31, 32, 33, 34].sort((a, b) => a - b));
-      }
-      // One gather window (250 ms) for subscriptions sent within a few hundred ms: one or two groups.
-      expect(peak).toBeGreaterThanOrEqual(1);
-      expect(peak).toBeLessThanOrEqual(3);
-    } finally {
-      polling = false;
-      await poll;
-      await Promise.all(clients.map((c) => c.dispose()));
-    }
   }, 60_000);
 
   /**
@@ -373,11 +403,7 @@ describe('resumable typed subscriptions', () => {
   async function stayAndDrop(target: Stack, name: string, written: number, events: number) {
     const field = fieldOf(name);
     await createStream(name, 2);
-    await eventually(
-      () => gql(target, `{ __type(name: "Subscription") { fields { name } } }`),
-      (r) => JSON.stringify(r).includes(`"${field}"`),
-      { timeoutMs: 10_000 },
-    );
+    await knowsField(target, field);
     const query = `subscription { ${field} { id v _cursor } }`;
     const stayer = subscribe(target, query);
     await eventually(() => pushQueryCount(stack), (n) => n >= 1);
@@ -504,11 +530,7 @@ describe('resumable typed subscriptions', () => {
     // A gateway with another secret did not make it.
     const other = await startStack(['--ksql-url', stack.ksqlUrl, '--cursor-secret', 'another-secret-0123456789', '--schema-refresh-ms', '100']);
     try {
-      await eventually(
-        () => gql(other, `{ __type(name: "Subscription") { fields { name } } }`),
-        (r) => JSON.stringify(r).includes(`"${field}"`),
-        { timeoutMs: 10_000 },
-      );
+      await knowsField(other, field);
       const refused = subscribe(other, `subscription { ${field}(after: ${JSON.stringify(cursor)}, where: { v: { gt: 0 } }) { v } }`);
       await refused.ended;
       await refused.client.dispose();
@@ -674,43 +696,14 @@ describe('resumable generic pushQuery', () => {
     expect(history).toHaveLength(10);
     await eventually(() => pushQueryCount(stack), (n) => n === 0);
 
-    const clients = Array.from({ length: 6 }, () => wsClient(stack));
-    const resumers = Array.from({ length: 300 }, (_, i) => {
-      const at = i % 10;
-      const got: number[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        (clients[i % 6] as Client).subscribe<{ pushQuery: { columns?: [number] } }>(
-          { query: `subscription { pushQuery(sql: ${JSON.stringify(sql)}, after: ${JSON.stringify(history[at]?.cursor)}) { ... on QueryRow { columns } } }` },
-          {
-            next: (r) => {
-              if (r.errors) reject(new Error(JSON.stringify(r.errors)));
-              const columns = r.data?.pushQuery.columns;
-              if (columns) got.push(columns[0]);
-              if (got.length === 10 - at - 1 + 3) resolve();
-            },
-            error: reject,
-            complete: () => reject(new Error('completed')),
-          },
-        );
-      });
-      return { at, got, done };
+    await expectStorm<{ pushQuery: { columns?: [number] } }>(stack, {
+      name,
+      history,
+      resumers: 300,
+      sockets: 6,
+      live: 3,
+      query: (at) => `subscription { pushQuery(sql: ${JSON.stringify(sql)}, after: ${JSON.stringify(history[at]?.cursor)}) { ... on QueryRow { columns } } }`,
+      valueOf: (data) => data.pushQuery.columns?.[0],
     });
-    try {
-      const { peak } = await peakPushQueries(
-        stack,
-        (async () => {
-          await eventually(async () => resumers.every((r) => r.got.length >= 10 - r.at - 1), (ok) => ok, { timeoutMs: 30_000 });
-          await insert(name, 10, 13);
-          await Promise.all(resumers.map((r) => r.done));
-        })(),
-      );
-      for (const r of resumers) {
-        expect(r.got.slice().sort((a, b) => a - b)).toEqual([...history.slice(r.at + 1).map((e) => e.v), 10, 11, 12].sort((a, b) => a - b));
-      }
-      expect(peak).toBeGreaterThanOrEqual(1);
-      expect(peak).toBeLessThanOrEqual(3);
-    } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
-    }
   }, 60_000);
 });

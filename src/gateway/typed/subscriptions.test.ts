@@ -74,7 +74,8 @@ describe('SourceSubscriptions', () => {
     expect(subscriptions.count('S')).toBe(0);
   });
 
-  it("a row's cursor is where that row left the subscriber, even when it is read after later rows (batches, shared executions)", async () => {
+  /** An unshared subscription that gives cursors, from `offsets` (a catch-up query when `skipToPosition`). */
+  function positioned(offsets: Array<[number, number]>, skipToPosition: boolean) {
     const { client, subscriptions } = setup();
     const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: undefined, ksqlCalls: () => 0 };
     const it = subscriptions.subscribe(
@@ -84,9 +85,15 @@ describe('SourceSubscriptions', () => {
         shareable: false,
         limited: false,
         context,
-        positions: { fingerprint: 'f', from: { since: 0, offsets: new Map() } },
+        positions: { fingerprint: 'f', from: { since: 0, offsets: new Map(offsets.map(([p, o]) => [p, BigInt(o)])) } },
+        skipToPosition,
       },
     );
+    return { client, subscriptions, it };
+  }
+
+  it("a row's cursor is where that row left the subscriber, even when it is read after later rows (batches, shared executions)", async () => {
+    const { client, subscriptions, it } = positioned([], false);
     const stream = await client.nextStream();
     stream.sendHeader('`V` INTEGER, `ROWPARTITION` INTEGER, `ROWOFFSET` BIGINT');
     for (const row of [[0, 0, 5], [1, 1, 7], [2, 0, 6]]) stream.sendRow(row);
@@ -99,22 +106,7 @@ describe('SourceSubscriptions', () => {
   });
 
   describe('a catch-up query (after:)', () => {
-    function resume(offsets: Array<[number, number]>) {
-      const { client, subscriptions } = setup();
-      const context: GatewayContext = { ksqlClient: client, authorization: undefined, signal: undefined, ksqlCalls: () => 0 };
-      const it = subscriptions.subscribe(
-        { source: 'S' },
-        {
-          request: { ksql: 'SELECT V, ROWPARTITION, ROWOFFSET FROM S WHERE ... EMIT CHANGES;' },
-          shareable: false,
-          limited: false,
-          context,
-          positions: { fingerprint: 'f', from: { since: 0, offsets: new Map(offsets.map(([p, o]) => [p, BigInt(o)])) } },
-          skipToPosition: true,
-        },
-      );
-      return { client, it };
-    }
+    const resume = (offsets: Array<[number, number]>) => positioned(offsets, true);
 
     it("skips the cursor's own rows and goes on after them", async () => {
       const { client, it } = resume([[0, 5], [1, 7]]);
