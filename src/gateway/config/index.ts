@@ -399,7 +399,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'integer',
     commands: ['serve'],
     description:
-      'How long resumers of the same typed subscription (after:) are gathered into one upstream query, from the first of them; every resume waits this long. 0: each resumer runs its own query at once.',
+      'How long resumers of the same subscription (after:, typed or pushQuery) are gathered into one upstream catch-up query, from the first of them; a resume that the replay window cannot serve waits this long. 0: each resumer runs its own query at once.',
     defaults: { serve: 250 },
     valueName: 'MS',
   },
@@ -408,7 +408,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'integer',
     commands: ['serve'],
     description:
-      'Bytes (approximate) of recent rows each shared typed subscription that gives cursors keeps, so that a client away briefly resumes (after:) from them without a catch-up query. 0: none kept; every resume runs a catch-up query.',
+      'Bytes (approximate) of recent rows each shared subscription that gives cursors (typed `_cursor`, `QueryRow.cursor`) keeps, so that a client away briefly resumes (after:) from them without a catch-up query. 0: none kept; every resume runs a catch-up query.',
     defaults: { serve: 1048576 },
     valueName: 'BYTES',
   },
@@ -417,7 +417,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     commands: ['serve'],
     description:
-      'Key that signs the resume cursors of typed subscriptions (`_cursor`, `after`); at least 16 characters. Give every instance behind one load balancer the same, so that each resumes the cursors of the others. Unset: a built-in key, so cursors still survive restarts and move between instances, but a client could forge one (of a subscription it may run anyway). Prefer the environment variable.',
+      'Key that signs resume cursors (`_cursor` of typed subscriptions, `QueryRow.cursor`, `after`); at least 16 characters. Give every instance behind one load balancer the same, so that each resumes the cursors of the others. Unset: a built-in key, so cursors still survive restarts and move between instances, but a client could forge one (of a subscription it may run anyway). Prefer the environment variable.',
     valueName: 'SECRET',
     secret: true,
   },
