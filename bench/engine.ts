@@ -13,6 +13,9 @@
  *   aggregate  rows/s through a CTAS with GROUP BY: time from the statement
  *              until the table reflects every input record ("not available
  *              yet" when the engine rejects CTAS)
+ *   lookup     key lookups (`SELECT ... WHERE ID = 'k'`, POST /query, one at a
+ *              time) on a CTAS with one row per record: p50/p99 of 1,000
+ *              random keys, and beside them the same lookup as a table scan
  *   ceiling    rows/s of a bare `JSON.parse` + `JSON.stringify` loop over the
  *              same records in this process: what one Node thread can do
  *
@@ -28,7 +31,7 @@
  * and functions instead).
  *
  * Flags: --records N (1000000)  --batch N (1000)  --tsx (run src/ through
- *        bench/cli.ts instead of dist/)  --no-durable  --no-aggregate
+ *        bench/cli.ts instead of dist/)  --no-durable  --no-aggregate  --no-lookup
  *        --profile  --profile-records N (min(records, 300000))  --profile-dir DIR
  *        --json  --verbose
  *
@@ -53,6 +56,7 @@ interface Options {
   tsx: boolean;
   durable: boolean;
   aggregate: boolean;
+  lookup: boolean;
   profile: boolean;
   profileRecords: number;
   profileDir: string;
@@ -67,6 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
     tsx: false,
     durable: true,
     aggregate: true,
+    lookup: true,
     profile: false,
     profileRecords: 0,
     profileDir: join(tmpdir(), 'ksqldb-bench-engine-prof'),
@@ -92,6 +97,9 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case '--no-durable':
         o.durable = false;
+        break;
+      case '--no-lookup':
+        o.lookup = false;
         break;
       case '--no-aggregate':
         o.aggregate = false;
@@ -302,6 +310,93 @@ async function aggregatePhase(url: string, n: number): Promise<AggregateResult> 
   }
 }
 
+// ------------------------------------------------------------------ key lookups
+
+interface LookupResult {
+  readonly keys: number;
+  /** Seconds until the CTAS held every key. */
+  readonly materializeSeconds: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly samples: number;
+  /** The same lookup written so that it cannot be served by key (`ID = k OR ID = k`): a scan of the table. */
+  readonly scanP50Ms: number;
+  readonly scanSamples: number;
+}
+
+/** One pull query through POST /query; its rows. */
+async function pull(url: string, sql: string): Promise<number> {
+  const res = await request(`${url}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: sql, streamsProperties: {} }),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${sql} → ${res.statusCode}: ${text.slice(0, 300)}`);
+  return (text.match(/"row"/g) ?? []).length;
+}
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+
+/**
+ * Key lookups on a table of one row per input record (`GROUP BY ID`, so
+ * `--records` keys), one at a time over one connection, random keys; beside
+ * them the same lookup in a form no key index serves, as the engine ran
+ * every lookup before it had one.
+ */
+async function lookupPhase(url: string, n: number, log: (s: string) => void): Promise<LookupResult> {
+  const t0 = performance.now();
+  await ksqlOk(
+    url,
+    `CREATE TABLE BENCH_BY_ID AS SELECT ID, LATEST_BY_OFFSET(QTY) AS QTY FROM ${STREAM} GROUP BY ID EMIT CHANGES;`,
+    { 'ksql.streams.auto.offset.reset': 'earliest' },
+  );
+  // Records are processed in order: the last key's row means every key is in.
+  const last = `SELECT ID, QTY FROM BENCH_BY_ID WHERE ID = 'id-${n - 1}';`;
+  const deadline = performance.now() + 30 * 60_000;
+  let lastProgress = performance.now();
+  while ((await pull(url, last)) === 0) {
+    if (performance.now() > deadline) throw new Error('lookup: the table did not fill in 30 minutes');
+    if (performance.now() - lastProgress > 10_000) {
+      lastProgress = performance.now();
+      log(`  lookup: materializing ${fmt(n)} keys (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const materializeSeconds = (performance.now() - t0) / 1000;
+  let seed = 7;
+  const key = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return `id-${seed % n}`;
+  };
+  const time = async (sql: string) => {
+    const t = performance.now();
+    const rows = await pull(url, sql);
+    if (rows !== 1) throw new Error(`${sql}: expected 1 row, got ${rows}`);
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 50; i++) await time(`SELECT ID, QTY FROM BENCH_BY_ID WHERE ID = '${key()}';`); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < 1_000; i++) samples.push(await time(`SELECT ID, QTY FROM BENCH_BY_ID WHERE ID = '${key()}';`));
+  const scans: number[] = [];
+  const scanBudget = performance.now() + 20_000;
+  while (scans.length < 3 || (scans.length < 20 && performance.now() < scanBudget)) {
+    const k = key();
+    scans.push(await time(`SELECT ID, QTY FROM BENCH_BY_ID WHERE ID = '${k}' OR ID = '${k}';`));
+  }
+  samples.sort((a, b) => a - b);
+  scans.sort((a, b) => a - b);
+  return {
+    keys: n,
+    materializeSeconds,
+    p50Ms: percentile(samples, 0.5),
+    p99Ms: percentile(samples, 0.99),
+    samples: samples.length,
+    scanP50Ms: percentile(scans, 0.5),
+    scanSamples: scans.length,
+  };
+}
+
 // ------------------------------------------------------------------ ceiling
 
 /** A bare JSON.parse + JSON.stringify of every record, best of three passes. */
@@ -329,6 +424,7 @@ interface RunResult {
   filterRowsPerSec: number;
   filterPeakRssMb: number;
   aggregate: AggregateResult & { rowsPerSec?: number; peakRssMb?: number };
+  lookup: LookupResult | undefined;
   engineCpuSeconds: number;
 }
 
@@ -360,8 +456,19 @@ async function run(opts: Options, data: Dataset, mode: RunResult['mode'], cliArg
         log(`[${mode}] aggregate (CTAS GROUP BY): not available yet (${a.reason})`);
       }
     }
+    let lookup: LookupResult | undefined;
+    if (opts.lookup && mode === 'in-memory') {
+      lookup = await lookupPhase(engine.url, opts.records, log);
+      log(
+        `[${mode}] key lookup (POST /query, 1 connection, ${fmt(lookup.keys)} keys, ${lookup.samples} random keys): ` +
+          `p50 ${lookup.p50Ms.toFixed(2)} ms, p99 ${lookup.p99Ms.toFixed(2)} ms (target p50 <= 1 ms at 1,000,000 keys); ` +
+          `the same lookup as a table scan (ID = k OR ID = k, ${lookup.scanSamples} samples): p50 ${lookup.scanP50Ms.toFixed(1)} ms; ` +
+          `table filled in ${lookup.materializeSeconds.toFixed(1)} s`,
+      );
+    }
     return {
       mode,
+      lookup,
       ingestRowsPerSec: opts.records / ingestS,
       ingestPeakRssMb: mb(ingestRss),
       filterRowsPerSec: opts.records / filterS,

@@ -26,6 +26,7 @@ import {
 import { planScans, type PersistentQueryPlan } from '../plan/index.js';
 import { createDefaultPartitioner, murmur2, toPositive } from '../storage/partitioner.js';
 import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
+import { keySerde, type Value } from '../types/index.js';
 import { planConsumer } from './consumers.js';
 
 const storePartitioner = createDefaultPartitioner();
@@ -73,6 +74,12 @@ export interface MaterializedTable {
   readonly name: string;
   /** Current rows (no tombstones), as records of the table's topic. */
   records(): Iterable<StoredRecord>;
+  /**
+   * The current row of one key (its key columns' values, typed as the
+   * table's key columns), found without a scan; undefined when it has none.
+   * Absent for windowed tables (a key has a row per window).
+   */
+  readonly lookup?: ((key: readonly Value[]) => StoredRecord | undefined) | undefined;
 }
 
 export interface PersistentQueryInfo {
@@ -182,7 +189,15 @@ class PersistentQuery {
   get table(): MaterializedTable | undefined {
     const store = this.#store;
     if (store === undefined) return undefined;
-    return { name: this.plan.sink.name, records: () => store.values() };
+    const { sink } = this.plan;
+    if (sink.windowed) return { name: sink.name, records: () => store.values() };
+    // The store is keyed by the sink's serialized key (operators/sink.ts): serializing a key the same way finds its row.
+    const keys = keySerde(sink.key.format, sink.key.columns, { wrapSingle: sink.key.wrapSingle, delimiter: sink.key.delimiter });
+    return {
+      name: sink.name,
+      records: () => store.values(),
+      lookup: (key) => store.get(keys.serialize(key) ?? 'null'),
+    };
   }
 
   stop(): void {

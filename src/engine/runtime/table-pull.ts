@@ -7,9 +7,9 @@
  */
 import type { FunctionRegistry } from '../functions/index.js';
 import { buildPipeline, unwrapWindowedKey, type Row } from '../operators/index.js';
-import { planSource, type PlanColumn, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
+import { planSource, type Expr, type PlanColumn, type PlanNode, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
-import { Decimal, keySerde, type Value } from '../types/index.js';
+import { Decimal, formatType, keySerde, type SqlType, type Value } from '../types/index.js';
 import type { MaterializedTable } from './persistent-query.js';
 import type { QueryEvent, TransientQueryHandle } from './transient-query.js';
 
@@ -88,6 +88,58 @@ function keyOrder(scan: SourceScanNode): (r: StoredRecord) => string {
   };
 }
 
+/** A conjunct's `key column = literal` (either side) or `key column IN (literals)`: the key values it allows. */
+function pinnedValues(e: Expr, column: PlanColumn, at: number): Value[] | undefined {
+  const isKey = (x: Expr) => x.kind === 'Column' && x.index === at;
+  const literal = (x: Expr): Value | undefined => {
+    if (x.kind !== 'Literal' || x.type === null || x.value === null) return undefined;
+    if (sameType(x.type, column.type)) return x.value;
+    // `WHERE ID = 5` on a BIGINT key: the literal is an INTEGER.
+    if (x.type.type === 'INTEGER' && column.type.type === 'BIGINT' && typeof x.value === 'number') return BigInt(x.value);
+    return undefined;
+  };
+  if (e.kind === 'Comparison' && (e.op === '=' || e.op === 'IS NOT DISTINCT FROM')) {
+    const value = isKey(e.left) ? literal(e.right) : isKey(e.right) ? literal(e.left) : undefined;
+    return value === undefined ? undefined : [value];
+  }
+  if (e.kind === 'In' && !e.negated && isKey(e.operand)) {
+    const values = e.values.map(literal);
+    return values.every((v): v is Value => v !== undefined) ? values : undefined;
+  }
+  return undefined;
+}
+
+const sameType = (a: SqlType, b: SqlType) => formatType(a) === formatType(b);
+
+/**
+ * The key values a pull query on a single-key table is limited to, when its
+ * filter pins the key to literals (`WHERE ID = 'x' [AND ...]`, `WHERE ID IN
+ * (...)`): those rows are looked up, not scanned. Undefined when it does not
+ * (the whole table is scanned). The filter still runs on what is found.
+ */
+function pinnedKeys(root: PlanNode): Value[] | undefined {
+  let node = root;
+  while (node.kind === 'Project') node = node.input;
+  if (node.kind !== 'Filter' || node.input.kind !== 'SourceScan' || node.input.windowed === true) return undefined;
+  const schema = node.input.schema;
+  const keyAt = schema.flatMap((c, i) => (c.isKey === true ? [i] : []));
+  if (keyAt.length !== 1) return undefined;
+  const at = keyAt[0] as number;
+  const conjuncts: Expr[] = [];
+  const split = (e: Expr): void => {
+    if (e.kind === 'Logical' && e.op === 'AND') {
+      split(e.left);
+      split(e.right);
+    } else conjuncts.push(e);
+  };
+  split(node.predicate);
+  for (const conjunct of conjuncts) {
+    const values = pinnedValues(conjunct, schema[at] as PlanColumn, at);
+    if (values !== undefined) return values;
+  }
+  return undefined;
+}
+
 /**
  * ksqlDB scans a table one partition's store after another, each in key-byte
  * order; a LIMIT therefore takes the first partitions' rows first.
@@ -118,7 +170,13 @@ export function runTablePull(options: {
   };
   const pipeline = buildPipeline(plan.root, sink, { functions: options.functions, onError: options.onError });
   if (table !== undefined && limit !== 0) {
-    for (const r of inStoreOrder(table.records(), planSource(plan.root))) {
+    const keys = table.lookup === undefined ? undefined : pinnedKeys(plan.root);
+    const lookup = table.lookup;
+    const records =
+      keys === undefined || lookup === undefined
+        ? table.records()
+        : [...new Set(keys.map((k) => lookup([k])).filter((r): r is StoredRecord => r !== undefined))];
+    for (const r of inStoreOrder(records, planSource(plan.root))) {
       pipeline.push(r);
       if (limit !== undefined && events.length >= limit) break;
     }
