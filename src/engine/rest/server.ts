@@ -155,6 +155,10 @@ export async function startEngineServer(options: EngineServerOptions = {}): Prom
   const sessions = new Set<Http2Session>();
   const connectionListeners = new Set<(socket: Socket) => void>();
   const track = (socket: Socket) => {
+    // Responses are written in several small pieces (a header, rows, the end):
+    // with Nagle's algorithm on, each piece after the first waits for the
+    // client's delayed ACK, about 40 ms per pull query on a kept-alive connection.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     for (const l of connectionListeners) l(socket);
