@@ -1,19 +1,16 @@
 /**
  * The command log: every distributed statement (CREATE, DROP, TERMINATE of
  * a persistent query, ...) with its commandId, sequence number and status,
- * as ksqlDB's command topic. In memory now; replayable from disk later.
+ * as ksqlDB's command topic. The in-memory store is here; the durable one,
+ * replayed at start, is `FileCommandStore` in file.ts.
  *
  * @module
  */
 
-export type CommandStatusType =
-  | 'QUEUED'
-  | 'PARSING'
-  | 'EXECUTING'
-  | 'RUNNING'
-  | 'TERMINATED'
-  | 'SUCCESS'
-  | 'ERROR';
+import type { CommandStatusType } from '../../protocol/rest-types.js';
+
+// The wire contract's status names are the log's.
+export type { CommandStatusType };
 
 export interface CommandStatusRecord {
   readonly status: CommandStatusType;

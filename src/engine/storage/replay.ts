@@ -16,19 +16,15 @@
  * @module
  */
 import {
-  TopicExistsError,
-  UnknownTopicError,
   type Broker,
   type Consumer,
   type ConsumerOptions,
-  type CreateTopicOptions,
-  type PartitionOffsets,
   type ProduceOptions,
   type ProducerRecord,
   type RecordMetadata,
   type StoredRecord,
-  type TopicDescription,
 } from './log.js';
+import { TopicOverlay } from './overlay.js';
 import type { CommandRecord, CommandStore } from './commands.js';
 
 export interface ReplayBroker extends Broker {
@@ -56,63 +52,22 @@ const emptyConsumer = (): Consumer => {
 
 export function createReplayBroker(real: Broker): ReplayBroker {
   let replaying = true;
-  const created = new Map<string, TopicDescription>();
-  const deleted = new Set<string>();
-  const describe = (name: string): TopicDescription | undefined => {
-    if (!replaying) return real.describeTopic(name);
-    if (created.has(name)) return created.get(name);
-    if (deleted.has(name)) return undefined;
-    return real.describeTopic(name);
-  };
+  const overlay = new TopicOverlay(real);
   /** During replay: true when the topic is only in the overlay. */
-  const virtual = (name: string): boolean => {
-    if (!replaying) return false;
-    if (describe(name) === undefined) throw new UnknownTopicError(name);
-    return !real.topicExists(name);
-  };
+  const virtual = (name: string): boolean => replaying && overlay.isOnlyHere(name);
   return {
     finish() {
       replaying = false;
-      created.clear();
-      deleted.clear();
+      overlay.clear();
     },
-    createTopic(name: string, options: CreateTopicOptions): TopicDescription {
-      if (!replaying) return real.createTopic(name, options);
-      if (describe(name) !== undefined) throw new TopicExistsError(name);
-      const d: TopicDescription = {
-        name,
-        partitions: options.partitions,
-        replicas: options.replicas ?? 1,
-        cleanupPolicy: options.cleanupPolicy ?? 'delete',
-      };
-      created.set(name, d);
-      deleted.delete(name);
-      return d;
-    },
-    deleteTopic(name: string): void {
-      if (!replaying) return real.deleteTopic(name);
-      if (describe(name) === undefined) throw new UnknownTopicError(name);
-      created.delete(name);
-      deleted.add(name);
-    },
-    topicExists: (name) => describe(name) !== undefined,
-    describeTopic: describe,
-    listTopics(): TopicDescription[] {
-      if (!replaying) return real.listTopics();
-      const names = new Set([...real.listTopics().map((t) => t.name), ...created.keys()]);
-      return [...names]
-        .sort()
-        .map(describe)
-        .filter((t): t is TopicDescription => t !== undefined);
-    },
-    offsets(topic: string): PartitionOffsets[] {
-      if (!virtual(topic)) return real.offsets(topic);
-      const d = describe(topic) as TopicDescription;
-      return Array.from({ length: d.partitions }, (_, partition) => ({ partition, start: 0, end: 0 }));
-    },
+    createTopic: (name, options) => (replaying ? overlay.create(name, options) : real.createTopic(name, options)),
+    deleteTopic: (name) => (replaying ? overlay.delete(name) : real.deleteTopic(name)),
+    topicExists: (name) => (replaying ? overlay.describe(name) : real.describeTopic(name)) !== undefined,
+    describeTopic: (name) => (replaying ? overlay.describe(name) : real.describeTopic(name)),
+    listTopics: () => (replaying ? overlay.list() : real.listTopics()),
+    offsets: (topic) => (virtual(topic) ? overlay.emptyOffsets(topic) : real.offsets(topic)),
     produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions): RecordMetadata[] {
-      if (!virtual(topic)) return real.produce(topic, records, options);
-      return records.map((r) => ({ topic, partition: r.partition ?? 0, offset: -1, timestamp: r.timestamp ?? 0 }));
+      return virtual(topic) ? TopicOverlay.unwritten(topic, records) : real.produce(topic, records, options);
     },
     readAll(topic: string): StoredRecord[] {
       return virtual(topic) ? [] : real.readAll(topic);
