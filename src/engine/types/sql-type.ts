@@ -1,52 +1,21 @@
 /**
- * SQL types of the engine. The shape is deliberately the same as the wire
- * contract's `WireType` (src/protocol/schema-string.ts) so the REST layer can
- * print engine types with `formatSqlType` without a conversion step; this
- * module cannot import protocol (engine/types depends on shared only), so the
- * small printer below exists for the engine's own messages.
+ * SQL types of the engine: the wire contract's types (src/protocol/schema-string.ts),
+ * so that the REST layer prints engine types without a conversion step and
+ * there is one printer (`formatType` is the contract's `formatSqlType`).
  *
  * @module
  */
 import { BaseError } from '../../shared/errors.js';
+import { formatSqlType, quoteIdentifier, type PrimitiveTypeName, type WireField, type WireType } from '../../protocol/schema-string.js';
 
-export type PrimitiveTypeName =
-  | 'BOOLEAN'
-  | 'INTEGER'
-  | 'BIGINT'
-  | 'DOUBLE'
-  | 'STRING'
-  | 'BYTES'
-  | 'DATE'
-  | 'TIME'
-  | 'TIMESTAMP';
-
-export interface PrimitiveType {
-  readonly type: PrimitiveTypeName;
-}
-export interface DecimalType {
-  readonly type: 'DECIMAL';
-  readonly precision: number;
-  readonly scale: number;
-}
-export interface ArrayType {
-  readonly type: 'ARRAY';
-  readonly item: SqlType;
-}
-export interface MapType {
-  readonly type: 'MAP';
-  readonly key: SqlType;
-  readonly value: SqlType;
-}
-export interface StructField {
-  readonly name: string;
-  readonly type: SqlType;
-}
-export interface StructType {
-  readonly type: 'STRUCT';
-  readonly fields: readonly StructField[];
-}
-
-export type SqlType = PrimitiveType | DecimalType | ArrayType | MapType | StructType;
+export type { PrimitiveTypeName };
+export type SqlType = WireType;
+export type PrimitiveType = Extract<WireType, { readonly type: PrimitiveTypeName }>;
+export type DecimalType = Extract<WireType, { readonly type: 'DECIMAL' }>;
+export type ArrayType = Extract<WireType, { readonly type: 'ARRAY' }>;
+export type MapType = Extract<WireType, { readonly type: 'MAP' }>;
+export type StructType = Extract<WireType, { readonly type: 'STRUCT' }>;
+export type StructField = WireField;
 export type SqlBaseType = SqlType['type'];
 
 export class SqlTypeError extends BaseError {
@@ -113,25 +82,10 @@ export function isPrimitiveName(name: string): name is PrimitiveTypeName {
 
 // ------------------------------------------------------------ printing
 
-export function quoteIdentifier(name: string): string {
-  return '`' + name.replaceAll('`', '``') + '`';
-}
+export { quoteIdentifier };
 
 /** ksqlDB's `SqlType.toString()`: `DECIMAL(4, 2)`, ``STRUCT<`F` INTEGER>``. */
-export function formatType(t: SqlType): string {
-  switch (t.type) {
-    case 'DECIMAL':
-      return `DECIMAL(${t.precision}, ${t.scale})`;
-    case 'ARRAY':
-      return `ARRAY<${formatType(t.item)}>`;
-    case 'MAP':
-      return `MAP<${formatType(t.key)}, ${formatType(t.value)}>`;
-    case 'STRUCT':
-      return `STRUCT<${t.fields.map((f) => `${quoteIdentifier(f.name)} ${formatType(f.type)}`).join(', ')}>`;
-    default:
-      return t.type;
-  }
-}
+export const formatType: (t: SqlType) => string = formatSqlType;
 
 // ------------------------------------------------------------ predicates
 
