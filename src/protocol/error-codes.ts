@@ -29,18 +29,9 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode;
 export type KnownErrorCode = (typeof ErrorCode)[ErrorCodeName];
 
-const NAMES = new Map<number, ErrorCodeName>(
-  (Object.entries(ErrorCode) as Array<[ErrorCodeName, number]>).map(([k, v]) => [v, k]),
-);
-
 /** `Errors.toStatusCode`: the HTTP status an error code belongs to. */
 export function toStatus(code: number): number {
   return Math.trunc(code / 100);
-}
-
-/** The symbolic name of a known code, or undefined for codes ksqlDB passes through (e.g. 40900). */
-export function errorCodeName(code: number): ErrorCodeName | undefined {
-  return NAMES.get(code);
 }
 
 /** The canonical messages ksqlDB uses where clients may reasonably match on them. */

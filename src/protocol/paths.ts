@@ -43,7 +43,3 @@ export function commandIdFromStatusPath(pathname: string): string | undefined {
     return undefined;
   }
 }
-
-export function topicPath(topic: string): string {
-  return `${Paths.TOPICS}/${encodeURIComponent(topic)}`;
-}

@@ -54,10 +54,6 @@ export function allColumns(schema: LogicalSchema): Column[] {
   return [...schema.key, ...schema.value];
 }
 
-export function findColumn(schema: LogicalSchema, name: string): Column | undefined {
-  return schema.key.find((c) => c.name === name) ?? schema.value.find((c) => c.name === name);
-}
-
 /** Value columns that are stored in the record value (not headers). */
 export function valueColumns(schema: LogicalSchema): Column[] {
   return schema.value.filter((c) => c.namespace === 'VALUE');

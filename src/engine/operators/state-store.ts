@@ -15,8 +15,6 @@ export interface KeyValueStore<V> {
   readonly size: number;
 }
 
-export type StoreFactory = <V>(name: string) => KeyValueStore<V>;
-
 export function createMemoryStore<V>(): KeyValueStore<V> {
   const m = new Map<string, V>();
   return {
@@ -32,5 +30,3 @@ export function createMemoryStore<V>(): KeyValueStore<V> {
     },
   };
 }
-
-export const memoryStoreFactory: StoreFactory = () => createMemoryStore();

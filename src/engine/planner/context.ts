@@ -21,7 +21,3 @@ export interface PlannerContext {
   /** Effective configuration: server properties overlaid with request overrides. */
   readonly config: ReadonlyMap<string, string>;
 }
-
-export function configString(ctx: PlannerContext, name: string): string | undefined {
-  return ctx.config.get(name);
-}

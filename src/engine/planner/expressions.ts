@@ -534,10 +534,3 @@ const AGGREGATES = new Set([
   'CORRELATION',
   'ATTR',
 ]);
-
-export function isAggregateName(name: string): boolean {
-  return AGGREGATES.has(name.toUpperCase());
-}
-
-/** Evaluates a constant (column-free) analyzed expression; used by INSERT VALUES. */
-export type ConstantEvaluator = (e: Expr) => Value;
