@@ -496,6 +496,38 @@ describe('resumable typed subscriptions', () => {
     }
   });
 
+  it("ends with CURSOR_EXPIRED when the rows after the cursor were dropped by the topic's retention", async () => {
+    const name = 'RESUME_EXPIRED';
+    const field = fieldOf(name);
+    const created = await gql(stack, `mutation($k: String!) { execute(ksql: $k) { type } }`, {
+      k: `CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (kafka_topic='resume_expired', value_format='JSON', partitions=1, retention_ms=60000);`,
+    });
+    expect(created.errors).toBeUndefined();
+    await knowsField(stack, field);
+    const live = subscribe(stack, `subscription { ${field} { v _cursor } }`);
+    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
+    // Six rows stamped two minutes ago: read live once, past the one-minute retention.
+    const old = Date.now() - 120_000;
+    const produced = await fetch(`${stack.ksqlUrl}/topics/resume_expired`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+      body: JSON.stringify({ records: range(0, 6).map((v) => ({ key: `k${v}`, value: { V: v }, timestamp: old + v })) }),
+    });
+    expect(produced.status).toBe(200);
+    await eventually(async () => live.events.length, (n) => n >= 6);
+    await live.client.dispose();
+    const cursor = rows(live.events, field)[1]?._cursor as string;
+    // A fresh row: the topic drops the expired ones before taking it.
+    await insert(name, 6, 7);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
+
+    const resumed = subscribe(stack, `subscription { ${field}(after: ${JSON.stringify(cursor)}) { v } }`);
+    await resumed.ended;
+    await resumed.client.dispose();
+    expect(resumed.events.map((e) => e.errors?.[0]?.extensions?.['code'])).toEqual(['CURSOR_EXPIRED']);
+    expect(resumed.events[0]?.errors?.[0]?.message).toMatch(/gone from partition 0/);
+  });
+
   it('refuses malformed, forged and foreign cursors with their own codes, before any query starts', async () => {
     const name = 'RESUME_BAD';
     const field = fieldOf(name);

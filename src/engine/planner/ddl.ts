@@ -142,6 +142,8 @@ export function planCreateSource(stmt: ast.CreateSource, ctx: PlannerContext): C
       partitions: props.partitions,
       replicas: props.replicas ?? 1,
       cleanupPolicy: props.cleanupPolicy ?? (stmt.sourceType === 'TABLE' ? 'compact' : 'delete'),
+      // Kafka's -1: kept forever.
+      ...(props.retentionMs === undefined || props.retentionMs < 0n ? {} : { retentionMs: Number(props.retentionMs) }),
     };
   } else if (
     (props.partitions !== undefined && props.partitions !== topic.partitions) ||

@@ -184,6 +184,8 @@ export function planCreateAsSelect(stmt: ast.CreateSourceAs, ctx: PlannerContext
             partitions: props.partitions ?? sourceTopic?.partitions ?? 1,
             replicas: props.replicas ?? sourceTopic?.replicas ?? 1,
             cleanupPolicy: stmt.sourceType === 'TABLE' ? 'compact' : 'delete',
+            // Kafka's -1: kept forever.
+      ...(props.retentionMs === undefined || props.retentionMs < 0n ? {} : { retentionMs: Number(props.retentionMs) }),
           }
         : undefined,
     plan,

@@ -126,6 +126,31 @@ describe('file storage', () => {
     ]);
   });
 
+  it('keeps a topic\'s retention.ms, and does not read again what expired while it was down', async () => {
+    const dir = tmp();
+    let now = 100_000;
+    const start = () => {
+      const storage = openFileStorage({ dir, logger: capture(), now: () => now });
+      opened.push(storage);
+      return storage;
+    };
+    let s = start();
+    s.broker.createTopic('t', { partitions: 1, retentionMs: 10_000 });
+    s.broker.produce('t', [
+      { key: null, value: '"old"', partition: 0, timestamp: 95_000 },
+      { key: null, value: '"new"', partition: 0, timestamp: 99_000 },
+    ]);
+    await s.flush();
+    await s.close();
+    opened.splice(opened.indexOf(s), 1);
+    now = 106_000;
+    s = start();
+    expect(s.broker.describeTopic('t')).toMatchObject({ retentionMs: 10_000 });
+    expect(s.broker.readAll('t').map((r) => [r.offset, r.value])).toEqual([[1, '"new"']]);
+    expect(s.broker.offsets('t')).toEqual([{ partition: 0, start: 1, end: 2 }]);
+    expect(s.broker.produce('t', [{ key: null, value: '"next"', partition: 0 }])[0]?.offset).toBe(2);
+  });
+
   it('shows consumers only durable records, and wakes them when they become so', async () => {
     const s = open(tmp());
     s.broker.createTopic('t', { partitions: 1 });

@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from '../../shared/logger.js';
 import type { CommandRecord, CommandStatusRecord, CommandStore } from './commands.js';
 import { encodeFrame, FrameFile, openFrameFile } from './frames.js';
 import { GroupCommit } from './group-commit.js';
-import { StorageError, type RecordHeader, type StoredRecord, type TopicDescription } from './log.js';
+import { describeNewTopic, StorageError, type RecordHeader, type StoredRecord, type TopicDescription } from './log.js';
 import { MemoryBroker, type BrokerJournal, type JournalRecord, type RestoredTopic } from './memory.js';
 import type { Partitioner } from './partitioner.js';
 import type { EngineStorage } from './storage.js';
@@ -51,7 +51,15 @@ export class DataDirLockedError extends StorageError {
 }
 
 type MetaEvent =
-  | { readonly op: 'topic'; readonly id: number; readonly name: string; readonly partitions: number; readonly replicas: number; readonly cleanupPolicy: string }
+  | {
+      readonly op: 'topic';
+      readonly id: number;
+      readonly name: string;
+      readonly partitions: number;
+      readonly replicas: number;
+      readonly cleanupPolicy: string;
+      readonly retentionMs?: number | undefined;
+    }
   | { readonly op: 'deleteTopic'; readonly id: number }
   | { readonly op: 'group'; readonly key: string; readonly start: number | null };
 
@@ -203,7 +211,15 @@ class FileJournal implements BrokerJournal {
     this.#commit.touchedDir(dir);
     this.#commit.touchedDir(join(this.#root, 'topics'));
     // Written last: a topic in meta.log always has its files (a crash before leaves an orphan directory, removed at start).
-    this.#writeMeta({ op: 'topic', id, name: d.name, partitions: d.partitions, replicas: d.replicas, cleanupPolicy: d.cleanupPolicy });
+    this.#writeMeta({
+      op: 'topic',
+      id,
+      name: d.name,
+      partitions: d.partitions,
+      replicas: d.replicas,
+      cleanupPolicy: d.cleanupPolicy,
+      ...(d.retentionMs === undefined ? {} : { retentionMs: d.retentionMs }),
+    });
     this.#topics.set(d.name, new TopicFiles(id, dir, partitions));
   }
 
@@ -382,7 +398,7 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
       }
       topicFiles.set(e.name, new TopicFiles(e.id, dir, parts));
       restored.push({
-        description: { name: e.name, partitions: e.partitions, replicas: e.replicas, cleanupPolicy: e.cleanupPolicy },
+        description: describeNewTopic(e.name, e),
         partitions: records,
         producers,
       });

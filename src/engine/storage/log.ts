@@ -80,6 +80,12 @@ export interface TopicDescription {
   readonly replicas: number;
   /** Kafka `cleanup.policy`, e.g. `delete` or `compact`. */
   readonly cleanupPolicy: string;
+  /**
+   * Kafka `retention.ms`: records whose timestamp is older are dropped from
+   * the head of their partition (offsets go on; `start` moves up).
+   * Undefined: records are kept (this engine's default).
+   */
+  readonly retentionMs?: number | undefined;
 }
 
 export interface PartitionOffsets {
@@ -96,6 +102,19 @@ export interface CreateTopicOptions {
   readonly replicas?: number | undefined;
   /** @default 'delete' */
   readonly cleanupPolicy?: string | undefined;
+  /** See {@link TopicDescription.retentionMs}. @default kept */
+  readonly retentionMs?: number | undefined;
+}
+
+/** A topic's description as created with `options`. */
+export function describeNewTopic(name: string, options: CreateTopicOptions): TopicDescription {
+  return {
+    name,
+    partitions: options.partitions,
+    replicas: options.replicas ?? 1,
+    cleanupPolicy: options.cleanupPolicy ?? 'delete',
+    ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+  };
 }
 
 export type OffsetReset = 'earliest' | 'latest';

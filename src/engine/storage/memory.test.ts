@@ -24,6 +24,34 @@ describe('MemoryBroker', () => {
     expect(b.readAll('t').map((r) => r.value)).toEqual(['1', '3', '2']);
   });
 
+  it('drops records older than retention.ms from the head: offsets go on, readers skip to the first record held', () => {
+    let now = 100_000;
+    const b = createMemoryBroker({ now: () => now });
+    b.createTopic('t', { partitions: 1, retentionMs: 10_000 });
+    expect(b.describeTopic('t')).toMatchObject({ retentionMs: 10_000 });
+    const slow = b.consumer('t', { from: 'earliest' });
+    b.produce('t', [1, 2, 3].map((v) => ({ key: null, value: String(v), partition: 0, timestamp: 80_000 })));
+    // Produced already expired: still read once, dropped by the next produce.
+    const live = b.consumer('t', { from: 'earliest' });
+    expect(live.poll(10).map((r) => r.value)).toEqual(['1', '2', '3']);
+    now = 101_000;
+    b.produce('t', [{ key: null, value: '4', partition: 0 }]);
+    expect(b.offsets('t')).toEqual([{ partition: 0, start: 3, end: 4 }]);
+    expect(b.readAll('t').map((r) => [r.offset, r.value])).toEqual([[3, '4']]);
+    expect(slow.poll(10).map((r) => [r.offset, r.value])).toEqual([[3, '4']]);
+    expect(live.poll(10).map((r) => r.value)).toEqual(['4']);
+    expect(b.consumer('t', { from: 'earliest' }).poll(10).map((r) => r.offset)).toEqual([3]);
+    expect(b.produce('t', [{ key: null, value: '5', partition: 0 }])[0]?.offset).toBe(4);
+  });
+
+  it('keeps records of topics without retention.ms, whatever their age', () => {
+    const b = createMemoryBroker({ now: () => 10_000_000 });
+    b.createTopic('t', { partitions: 1 });
+    b.produce('t', [{ key: null, value: '1', partition: 0, timestamp: 1 }]);
+    b.produce('t', [{ key: null, value: '2', partition: 0 }]);
+    expect(b.readAll('t').map((r) => r.value)).toEqual(['1', '2']);
+  });
+
   it('rejects duplicate topics, unknown topics and bad partitions', () => {
     const b = createMemoryBroker();
     b.createTopic('t', { partitions: 1 });

@@ -26,6 +26,7 @@ import {
   type RecordMetadata,
   type StoredRecord,
   type TopicDescription,
+  describeNewTopic,
 } from './log.js';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
 
@@ -83,10 +84,17 @@ export interface MemoryBrokerOptions {
     | undefined;
 }
 
+/**
+ * Records of a partition live in `partitions[p]`, the first of them at
+ * offset `trimmed[p]` (retention drops records from the head): positions and
+ * `visible` are offsets, an array index is an offset minus `trimmed[p]`.
+ */
 class MemoryTopic {
   readonly description: TopicDescription;
   readonly partitions: StoredRecord[][];
-  /** Per partition: how many records consumers may see. */
+  /** Per partition: the offset of the first record still held. */
+  readonly trimmed: number[];
+  /** Per partition: the offset up to which consumers may see records. */
   readonly visible: number[];
   /** Per partition: last producer sequence per producer id. */
   readonly producers: Map<string, number>[];
@@ -96,7 +104,8 @@ class MemoryTopic {
   constructor(description: TopicDescription, restored?: RestoredTopic) {
     this.description = description;
     this.partitions = Array.from({ length: description.partitions }, (_, p) => [...(restored?.partitions[p] ?? [])]);
-    this.visible = this.partitions.map((p) => p.length);
+    this.trimmed = this.partitions.map((p) => p[0]?.offset ?? 0);
+    this.visible = this.partitions.map((p, i) => (this.trimmed[i] as number) + p.length);
     this.producers = Array.from({ length: description.partitions }, (_, p) => new Map(restored?.producers[p] ?? []));
   }
 
@@ -105,14 +114,41 @@ class MemoryTopic {
     let moved = false;
     for (let p = 0; p < this.partitions.length; p++) {
       const log = this.partitions[p] as StoredRecord[];
+      const base = this.trimmed[p] as number;
       let v = this.visible[p] as number;
-      while (v < log.length && (log[v] as StoredRecord).sequence < bound) v++;
+      while (v - base < log.length && (log[v - base] as StoredRecord).sequence < bound) v++;
       if (v !== this.visible[p]) {
         this.visible[p] = v;
         moved = true;
       }
     }
     if (moved) this.wake();
+  }
+
+  /**
+   * Drops the published records older than `retentionMs` from the head of
+   * each partition. In steps (an array shift costs the partition's length):
+   * once a partition has 1,024 such records, or an eighth of what it holds.
+   */
+  enforceRetention(now: number): void {
+    const retention = this.description.retentionMs;
+    if (retention === undefined) return;
+    const oldest = now - retention;
+    for (let p = 0; p < this.partitions.length; p++) {
+      const log = this.partitions[p] as StoredRecord[];
+      const base = this.trimmed[p] as number;
+      const published = (this.visible[p] as number) - base;
+      let n = 0;
+      while (n < published && (log[n] as StoredRecord).timestamp < oldest) n++;
+      if (n === 0 || (n < 1024 && n * 8 < log.length)) continue;
+      log.splice(0, n);
+      this.trimmed[p] = base + n;
+    }
+  }
+
+  /** The offset of the next record of partition `p`. */
+  end(p: number): number {
+    return (this.trimmed[p] as number) + (this.partitions[p] as StoredRecord[]).length;
   }
 
   wake(): void {
@@ -142,9 +178,10 @@ class MemoryConsumer implements Consumer {
 
   constructor(topic: MemoryTopic, from: 'earliest' | 'latest' | number) {
     this.#topic = topic;
-    this.#positions = topic.partitions.map((p) =>
-      from === 'earliest' ? 0 : from === 'latest' ? p.length : indexOfSequence(p, from),
-    );
+    this.#positions = topic.partitions.map((p, i) => {
+      const base = topic.trimmed[i] as number;
+      return from === 'earliest' ? base : from === 'latest' ? base + p.length : base + indexOfSequence(p, from);
+    });
   }
 
   get closed(): boolean {
@@ -156,13 +193,16 @@ class MemoryConsumer implements Consumer {
     if (this.closed) return out;
     const parts = this.#topic.partitions;
     const visible = this.#topic.visible;
+    const trimmed = this.#topic.trimmed;
+    // Records dropped by retention before this consumer read them: it goes on from the first held.
+    for (let p = 0; p < parts.length; p++) if ((this.#positions[p] as number) < (trimmed[p] as number)) this.#positions[p] = trimmed[p] as number;
     while (out.length < max) {
       let best = -1;
       let bestSeq = Infinity;
       for (let p = 0; p < parts.length; p++) {
         const pos = this.#positions[p] as number;
         if (pos >= (visible[p] as number)) continue;
-        const rec = (parts[p] as StoredRecord[])[pos] as StoredRecord;
+        const rec = (parts[p] as StoredRecord[])[pos - (trimmed[p] as number)] as StoredRecord;
         if (rec.sequence < bestSeq) {
           best = p;
           bestSeq = rec.sequence;
@@ -170,7 +210,7 @@ class MemoryConsumer implements Consumer {
       }
       if (best === -1) break;
       const pos = this.#positions[best] as number;
-      out.push((parts[best] as StoredRecord[])[pos] as StoredRecord);
+      out.push((parts[best] as StoredRecord[])[pos - (trimmed[best] as number)] as StoredRecord);
       this.#positions[best] = pos + 1;
     }
     return out;
@@ -220,7 +260,10 @@ export class MemoryBroker implements Broker {
     if (restore !== undefined) {
       let next = restore.nextSequence;
       for (const t of restore.topics) {
-        this.#topics.set(t.description.name, new MemoryTopic(t.description, t));
+        const topic = new MemoryTopic(t.description, t);
+        // What expired while the engine was down is not read again (its bytes stay in the data directory).
+        topic.enforceRetention(this.#now());
+        this.#topics.set(t.description.name, topic);
         for (const p of t.partitions) {
           const last = p[p.length - 1];
           if (last !== undefined && last.sequence >= next) next = last.sequence + 1;
@@ -253,12 +296,7 @@ export class MemoryBroker implements Broker {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) {
       throw new StorageError('STORAGE_INVALID_PARTITIONS', `Invalid partition count ${options.partitions} for topic '${name}'.`);
     }
-    const description: TopicDescription = {
-      name,
-      partitions: options.partitions,
-      replicas: options.replicas ?? 1,
-      cleanupPolicy: options.cleanupPolicy ?? 'delete',
-    };
+    const description = describeNewTopic(name, options);
     this.#journal?.createTopic(description);
     this.#topics.set(name, new MemoryTopic(description));
     return description;
@@ -285,7 +323,8 @@ export class MemoryBroker implements Broker {
   }
 
   offsets(topic: string): PartitionOffsets[] {
-    return this.#topic(topic).visible.map((end, partition) => ({ partition, start: 0, end }));
+    const t = this.#topic(topic);
+    return t.visible.map((end, partition) => ({ partition, start: Math.min(t.trimmed[partition] as number, end), end }));
   }
 
   produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions): RecordMetadata[] {
@@ -300,7 +339,9 @@ export class MemoryBroker implements Broker {
     });
     const out: RecordMetadata[] = [];
     const appended: JournalRecord[] = [];
-    const nextOffset = t.partitions.map((p) => p.length);
+    // Before appending: records produced with old timestamps are still read once.
+    if (t.description.retentionMs !== undefined) t.enforceRetention(this.#now());
+    const nextOffset = t.partitions.map((_, p) => t.end(p));
     const lastProducerSeq = new Map<number, number>();
     let sequence = this.#sequence;
     placed.forEach(({ r, partition }, i) => {
@@ -337,7 +378,7 @@ export class MemoryBroker implements Broker {
     for (const { record } of appended) (t.partitions[record.partition] as StoredRecord[]).push(record);
     for (const [partition, seq] of lastProducerSeq) (t.producers[partition] as Map<string, number>).set(options?.producerId as string, seq);
     if (this.#journal === undefined) {
-      for (let p = 0; p < count; p++) t.visible[p] = (t.partitions[p] as StoredRecord[]).length;
+      for (let p = 0; p < count; p++) t.visible[p] = t.end(p);
       t.wake();
     } else {
       this.#requestPublish();
@@ -361,7 +402,7 @@ export class MemoryBroker implements Broker {
 
   readAll(topic: string): StoredRecord[] {
     const t = this.#topic(topic);
-    return t.partitions.flatMap((p, i) => p.slice(0, t.visible[i]));
+    return t.partitions.flatMap((p, i) => p.slice(0, (t.visible[i] as number) - (t.trimmed[i] as number)));
   }
 
   consumer(topic: string, options: ConsumerOptions): Consumer {

@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  describeNewTopic,
   TopicExistsError,
   UnknownTopicError,
   type Broker,
@@ -35,12 +36,7 @@ export class TopicOverlay {
 
   create(name: string, options: CreateTopicOptions): TopicDescription {
     if (this.describe(name) !== undefined) throw new TopicExistsError(name);
-    const d: TopicDescription = {
-      name,
-      partitions: options.partitions,
-      replicas: options.replicas ?? 1,
-      cleanupPolicy: options.cleanupPolicy ?? 'delete',
-    };
+    const d = describeNewTopic(name, options);
     this.#created.set(name, d);
     this.#deleted.delete(name);
     return d;
