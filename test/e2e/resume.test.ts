@@ -93,6 +93,8 @@ function expectInOrderPerKey(got: Event[]): void {
 async function readThenDrop(name: string, partitions: number, written: number, events: number): Promise<Event[]> {
   const field = fieldOf(name);
   await createStream(name, partitions);
+  // Earlier tests' queries gone first: the count then says when this one runs.
+  await eventually(() => pushQueryCount(stack), (n) => n === 0);
   const first = subscribe(stack, `subscription { ${field} { id v _cursor } }`);
   await eventually(() => pushQueryCount(stack), (n) => n >= 1);
   await insert(name, 0, written);
@@ -504,6 +506,7 @@ describe('resumable typed subscriptions', () => {
     });
     expect(created.errors).toBeUndefined();
     await knowsField(stack, field);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
     const live = subscribe(stack, `subscription { ${field} { v _cursor } }`);
     await eventually(() => pushQueryCount(stack), (n) => n >= 1);
     // Six rows stamped two minutes ago: read live once, past the one-minute retention.
@@ -612,6 +615,8 @@ describe('resumable generic pushQuery', () => {
     const name = 'RESUME_GENERIC';
     await createStream(name, 2);
     const sql = `SELECT ID, V FROM ${name} WHERE V >= 0 EMIT CHANGES;`;
+    // Earlier tests' queries gone first: the count then says when this one runs.
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
     const first = generic(stack, pushQuery(sql));
     await eventually(() => pushQueryCount(stack), (n) => n >= 1);
     await insert(name, 0, 8);
@@ -667,22 +672,31 @@ describe('resumable generic pushQuery', () => {
     }
   });
 
+  /** Writes one row at a time from `from` on until `sub` has a row (its subscription starts when its socket is open); the next value to write. */
+  async function untilRow(sub: { rowsOf: () => Row[] }, name: string, from: number): Promise<number> {
+    let next = from;
+    while (sub.rowsOf().length === 0) {
+      await insert(name, next, next + 1);
+      next++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return next;
+  }
+
   it('gives no cursor where the SQL cannot be resumed, refuses after there, and refuses cursors of another statement', async () => {
     const name = 'RESUME_GENERIC_NOT';
     await createStream(name, 1);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
     const grouped = generic(stack, pushQuery(`SELECT ID, COUNT(*) AS N FROM ${name} GROUP BY ID EMIT CHANGES;`));
-    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
-    await insert(name, 0, 1);
-    await eventually(async () => grouped.rowsOf().length, (n) => n >= 1);
+    let next = await untilRow(grouped, name, 1);
     await grouped.client.dispose();
     expect(grouped.rowsOf()[0]?.cursor).toBeNull();
 
     const plain = generic(stack, pushQuery(`SELECT * FROM ${name} WHERE V > 0 EMIT CHANGES;`));
-    await eventually(() => pushQueryCount(stack), (n) => n >= 1);
-    await insert(name, 1, 2);
-    await eventually(async () => plain.rowsOf().length, (n) => n >= 1);
+    next = await untilRow(plain, name, next);
     await plain.client.dispose();
-    const cursor = plain.rowsOf()[0]?.cursor as string;
+    const first = plain.rowsOf()[0] as Row;
+    const cursor = first.cursor as string;
     await eventually(() => pushQueryCount(stack), (n) => n === 0);
 
     const cases: Array<[string, string, string]> = [
@@ -699,16 +713,17 @@ describe('resumable generic pushQuery', () => {
     }
     // The same statement with other spacing and a LIMIT resumes it.
     const again = generic(stack, pushQuery(`select *  from ${name.toLowerCase()} where v > 0 emit changes limit 1`, cursor));
-    await insert(name, 2, 3);
+    await insert(name, next, next + 1);
     await again.ended;
     await again.client.dispose();
-    expect(again.rowsOf().map((r) => r.columns[1])).toEqual([2]);
+    expect(again.rowsOf().map((r) => r.columns[1])).toEqual([first.columns[1] + 1]);
     expect(await pushQueryCount(stack)).toBe(0);
   });
 
   it('a storm of 300 raw-SQL resumers from 10 cursors runs one gathered catch-up query; each gets exactly the rows after its cursor', async () => {
     const name = 'RESUME_GENERIC_STORM';
     await createStream(name, 3);
+    await eventually(() => pushQueryCount(stack), (n) => n === 0);
     await insert(name, 0, 10);
     const sql = `SELECT V FROM ${name} EMIT CHANGES;`;
     const reader = wsClient(stack);
