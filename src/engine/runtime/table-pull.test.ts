@@ -48,6 +48,12 @@ describe('pull queries that pin the key', () => {
     }
     expect(await pull("SELECT K, V, N FROM T WHERE K = 'k3';")).toEqual(['["k3",23,2]']);
     expect(await pull("SELECT K FROM T WHERE K IN ('k1', 'k7', 'nope') LIMIT 1;")).toHaveLength(1);
+
+    // A filtered scan orders only its matches: the same rows, in the same (store) order, as the unfiltered one.
+    const all = await pull('SELECT * FROM T;');
+    expect(await pull('SELECT * FROM T WHERE N > 0;')).toEqual(all);
+    expect(await pull('SELECT * FROM T WHERE N > 0 LIMIT 7;')).toEqual(all.slice(0, 7));
+    expect(await pull('SELECT * FROM T WHERE V >= 30;')).toEqual(all.filter((row) => (JSON.parse(row) as number[])[1] as number >= 30));
   });
 
   it('finds BIGINT keys with an INTEGER literal, and keys of a table over a topic', async () => {

@@ -142,14 +142,23 @@ function pinnedKeys(root: PlanNode): Value[] | undefined {
 
 /**
  * ksqlDB scans a table one partition's store after another, each in key-byte
- * order; a LIMIT therefore takes the first partitions' rows first.
+ * order; a LIMIT therefore takes the first partitions' rows first. Sorts
+ * `items` so, by the record each comes from (stable: rows of one record keep
+ * their order).
  */
-function inStoreOrder(records: Iterable<StoredRecord>, scan: SourceScanNode): StoredRecord[] {
+function inStoreOrder<T>(items: Iterable<T>, recordOf: (item: T) => StoredRecord, scan: SourceScanNode): T[] {
   const order = keyOrder(scan);
-  return [...records]
-    .map((r) => ({ r, k: order(r) }))
+  return [...items]
+    .map((item) => ({ item, r: recordOf(item), k: order(recordOf(item)) }))
     .sort((a, b) => a.r.partition - b.r.partition || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.r);
+    .map((x) => x.item);
+}
+
+/** Whether the plan filters rows (then only its matches need ordering). */
+function filters(root: PlanNode): boolean {
+  let node = root;
+  while (node.kind === 'Project') node = node.input;
+  return node.kind === 'Filter';
 }
 
 export function runTablePull(options: {
@@ -162,23 +171,40 @@ export function runTablePull(options: {
   const { plan, table } = options;
   const events: QueryEvent[] = [];
   const limit = plan.limit;
-  const sink = {
-    push: (row: Row) => {
-      if (limit !== undefined && events.length >= limit) return;
-      events.push({ kind: 'row', values: row.values });
-    },
-  };
+  // The record being pushed: the pipeline runs synchronously, so each row it emits comes from it.
+  let current: StoredRecord | undefined;
+  const matched: Array<{ readonly record: StoredRecord; readonly values: Row['values'] }> = [];
+  const sink = { push: (row: Row) => void matched.push({ record: current as StoredRecord, values: row.values }) };
   const pipeline = buildPipeline(plan.root, sink, { functions: options.functions, onError: options.onError });
   if (table !== undefined && limit !== 0) {
+    const scan = planSource(plan.root);
     const keys = table.lookup === undefined ? undefined : pinnedKeys(plan.root);
     const lookup = table.lookup;
     const records =
       keys === undefined || lookup === undefined
         ? table.records()
         : [...new Set(keys.map((k) => lookup([k])).filter((r): r is StoredRecord => r !== undefined))];
-    for (const r of inStoreOrder(records, planSource(plan.root))) {
-      pipeline.push(r);
-      if (limit !== undefined && events.length >= limit) break;
+    if (filters(plan.root)) {
+      // Filter first, then put only the matches in store order: a selective scan
+      // does not order (and serialize the key of) every row of the table.
+      for (const r of records) {
+        current = r;
+        pipeline.push(r);
+      }
+      for (const m of inStoreOrder(matched, (x) => x.record, scan)) {
+        if (limit !== undefined && events.length >= limit) break;
+        events.push({ kind: 'row', values: m.values });
+      }
+    } else {
+      // Every row matches: in store order, stopping at the LIMIT.
+      for (const r of inStoreOrder(records, (x) => x, scan)) {
+        current = r;
+        pipeline.push(r);
+        for (const m of matched.splice(0)) {
+          if (limit === undefined || events.length < limit) events.push({ kind: 'row', values: m.values });
+        }
+        if (limit !== undefined && events.length >= limit) break;
+      }
     }
   }
   return new TablePullHandle(options.queryId, plan.schema, events);
