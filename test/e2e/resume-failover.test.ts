@@ -9,7 +9,7 @@
  *   client resumes on the other engine without loss or duplicate (the two
  *   hold the same offsets because every row is written to both, in order).
  */
-import { createClient } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { subscribeResumable } from '../../docs/examples/resumable-subscription.js';
@@ -56,6 +56,18 @@ function producer(write: (v: number) => Promise<void>) {
 }
 
 /** Stops the producer, then waits until the client has every row written: exactly once, in order per key. */
+/** The docs' recipe on `field`: every row it delivers, and its error if it ends with one. */
+function resumeRows(client: Client, field: string) {
+  const got: Row[] = [];
+  let failed: unknown;
+  const stop = subscribeResumable<Record<string, Row>>(
+    client,
+    { query: `subscription($after: String) { ${field}(after: $after) { id v _cursor } }`, cursorOf: (data) => data[field]?._cursor },
+    { next: (data) => void got.push(data[field] as Row), error: (e) => void (failed = e), complete: () => {} },
+  );
+  return { got, failed: () => failed, stop };
+}
+
 async function expectEveryRowOnce(rows: ReturnType<typeof producer>, got: readonly Row[], failed: () => unknown): Promise<void> {
   await rows.stop();
   await eventually(async () => got.length, (n) => n >= rows.written, { timeoutMs: 15_000 });
@@ -94,13 +106,7 @@ describe('resuming through gateway kills', () => {
       retryAttempts: Infinity,
       retryWait: () => new Promise((resolve) => setTimeout(resolve, 20)),
     });
-    const got: Row[] = [];
-    let failed: unknown;
-    const stop = subscribeResumable<{ killed: Row }>(
-      client,
-      { query: 'subscription($after: String) { killed(after: $after) { id v _cursor } }', cursorOf: (data) => data.killed._cursor },
-      { next: (data) => void got.push(data.killed), error: (e) => void (failed = e), complete: () => {} },
-    );
+    const { got, failed, stop } = resumeRows(client, 'killed');
     await eventually(async () => (await pushQueries(stack)).length, (n) => n === 1, { timeoutMs: 10_000 });
     const rows = producer((v) => ksql(stack, insertRow(name, v)).then(() => undefined));
     try {
@@ -115,7 +121,7 @@ describe('resuming through gateway kills', () => {
         old.proc.child.kill('SIGKILL');
         gateways[victim] = old.proc.exit().then(spawnGateway);
       }
-      await expectEveryRowOnce(rows, got, () => failed);
+      await expectEveryRowOnce(rows, got, failed);
     } finally {
       await rows.stop();
       stop();
@@ -149,13 +155,7 @@ describe('resuming on another ksqlDB server', () => {
     );
     const alive = new Set(engines);
     const client = createClient({ url: stack.wsUrl, webSocketImpl: WebSocket, retryAttempts: 5 });
-    const got: Row[] = [];
-    let failed: unknown;
-    const stop = subscribeResumable<{ failover: Row }>(
-      client,
-      { query: 'subscription($after: String) { failover(after: $after) { id v _cursor } }', cursorOf: (data) => data.failover._cursor },
-      { next: (data) => void got.push(data.failover), error: (e) => void (failed = e), complete: () => {} },
-    );
+    const { got, failed, stop } = resumeRows(client, 'failover');
     const running = async () => {
       for (const engine of alive) if ((await pushQueries({ ksqlUrl: engine.url })).length > 0) return engine;
       return undefined;
@@ -173,7 +173,7 @@ describe('resuming on another ksqlDB server', () => {
       expect(second).not.toBe(first);
       const resumedAt = got.length;
       await eventually(async () => got.length, (n) => n >= resumedAt + 10, { timeoutMs: 15_000 });
-      await expectEveryRowOnce(rows, got, () => failed);
+      await expectEveryRowOnce(rows, got, failed);
     } finally {
       await rows.stop();
       stop();

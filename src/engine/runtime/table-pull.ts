@@ -7,9 +7,9 @@
  */
 import type { FunctionRegistry } from '../functions/index.js';
 import { buildPipeline, unwrapWindowedKey, type Row } from '../operators/index.js';
-import { planSource, type Expr, type PlanColumn, type PlanNode, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
+import { planSource, type Expr, type FilterNode, type PlanColumn, type PlanNode, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
-import { Decimal, formatType, keySerde, type SqlType, type Value } from '../types/index.js';
+import { Decimal, keySerde, typeEquals, type Value } from '../types/index.js';
 import type { MaterializedTable } from './persistent-query.js';
 import type { QueryEvent, TransientQueryHandle } from './transient-query.js';
 
@@ -93,7 +93,7 @@ function pinnedValues(e: Expr, column: PlanColumn, at: number): Value[] | undefi
   const isKey = (x: Expr) => x.kind === 'Column' && x.index === at;
   const literal = (x: Expr): Value | undefined => {
     if (x.kind !== 'Literal' || x.type === null || x.value === null) return undefined;
-    if (sameType(x.type, column.type)) return x.value;
+    if (typeEquals(x.type, column.type)) return x.value;
     // `WHERE ID = 5` on a BIGINT key: the literal is an INTEGER.
     if (x.type.type === 'INTEGER' && column.type.type === 'BIGINT' && typeof x.value === 'number') return BigInt(x.value);
     return undefined;
@@ -109,8 +109,6 @@ function pinnedValues(e: Expr, column: PlanColumn, at: number): Value[] | undefi
   return undefined;
 }
 
-const sameType = (a: SqlType, b: SqlType) => formatType(a) === formatType(b);
-
 /**
  * The key values a pull query on a single-key table is limited to, when its
  * filter pins the key to literals (`WHERE ID = 'x' [AND ...]`, `WHERE ID IN
@@ -118,9 +116,8 @@ const sameType = (a: SqlType, b: SqlType) => formatType(a) === formatType(b);
  * (the whole table is scanned). The filter still runs on what is found.
  */
 function pinnedKeys(root: PlanNode): Value[] | undefined {
-  let node = root;
-  while (node.kind === 'Project') node = node.input;
-  if (node.kind !== 'Filter' || node.input.kind !== 'SourceScan' || node.input.windowed === true) return undefined;
+  const node = planFilter(root);
+  if (node === undefined || node.input.kind !== 'SourceScan' || node.input.windowed === true) return undefined;
   const schema = node.input.schema;
   const keyAt = schema.flatMap((c, i) => (c.isKey === true ? [i] : []));
   if (keyAt.length !== 1) return undefined;
@@ -154,11 +151,11 @@ function inStoreOrder<T>(items: Iterable<T>, recordOf: (item: T) => StoredRecord
     .map((x) => x.item);
 }
 
-/** Whether the plan filters rows (then only its matches need ordering). */
-function filters(root: PlanNode): boolean {
+/** The plan's filter, under its projections, if it has one (then only its matches need ordering). */
+function planFilter(root: PlanNode): FilterNode | undefined {
   let node = root;
   while (node.kind === 'Project') node = node.input;
-  return node.kind === 'Filter';
+  return node.kind === 'Filter' ? node : undefined;
 }
 
 export function runTablePull(options: {
@@ -184,7 +181,7 @@ export function runTablePull(options: {
       keys === undefined || lookup === undefined
         ? table.records()
         : [...new Set(keys.map((k) => lookup([k])).filter((r): r is StoredRecord => r !== undefined))];
-    if (filters(plan.root)) {
+    if (planFilter(plan.root) !== undefined) {
       // Filter first, then put only the matches in store order: a selective scan
       // does not order (and serialize the key of) every row of the table.
       for (const r of records) {

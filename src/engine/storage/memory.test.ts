@@ -44,6 +44,22 @@ describe('MemoryBroker', () => {
     expect(b.produce('t', [{ key: null, value: '5', partition: 0 }])[0]?.offset).toBe(4);
   });
 
+  it('looks at each expired record once and moves the partition only when half of it has expired', () => {
+    let now = 0;
+    const b = createMemoryBroker({ now: () => now });
+    b.createTopic('t', { partitions: 1, retentionMs: 1_000 });
+    const reader = b.consumer('t', { from: 'earliest' });
+    for (let i = 0; i < 5_000; i++) {
+      now = i;
+      b.produce('t', [{ key: null, value: String(i), partition: 0 }]);
+    }
+    // Records 0 to 3,998 are older than 1,000 ms at t = 4,999.
+    expect(b.offsets('t')).toEqual([{ partition: 0, start: 3_999, end: 5_000 }]);
+    expect(b.readAll('t')).toHaveLength(1_001);
+    expect(reader.poll(2).map((r) => r.offset)).toEqual([3_999, 4_000]);
+    expect(b.consumer('t', { from: 'earliest' }).poll(1).map((r) => r.value)).toEqual(['3999']);
+  });
+
   it('keeps records of topics without retention.ms, whatever their age', () => {
     const b = createMemoryBroker({ now: () => 10_000_000 });
     b.createTopic('t', { partitions: 1 });

@@ -85,14 +85,19 @@ export interface MemoryBrokerOptions {
 }
 
 /**
- * Records of a partition live in `partitions[p]`, the first of them at
- * offset `trimmed[p]` (retention drops records from the head): positions and
- * `visible` are offsets, an array index is an offset minus `trimmed[p]`.
+ * Records of a partition live in `partitions[p]`, the one at index 0 having
+ * offset `base[p]`: positions and `visible` are offsets, an array index is an
+ * offset minus `base[p]`. Retention moves `trimmed[p]` (the first offset still
+ * held) up; the slots below it are dropped from the array once they are as
+ * many as the records held, so that a record is looked at once and moved at
+ * most once, whatever the partition's length.
  */
 class MemoryTopic {
   readonly description: TopicDescription;
   readonly partitions: StoredRecord[][];
-  /** Per partition: the offset of the first record still held. */
+  /** Per partition: the offset of `partitions[p][0]`. */
+  readonly base: number[];
+  /** Per partition: the offset of the first record still held (>= base). */
   readonly trimmed: number[];
   /** Per partition: the offset up to which consumers may see records. */
   readonly visible: number[];
@@ -104,8 +109,9 @@ class MemoryTopic {
   constructor(description: TopicDescription, restored?: RestoredTopic) {
     this.description = description;
     this.partitions = Array.from({ length: description.partitions }, (_, p) => [...(restored?.partitions[p] ?? [])]);
-    this.trimmed = this.partitions.map((p) => p[0]?.offset ?? 0);
-    this.visible = this.partitions.map((p, i) => (this.trimmed[i] as number) + p.length);
+    this.base = this.partitions.map((p) => p[0]?.offset ?? 0);
+    this.trimmed = [...this.base];
+    this.visible = this.partitions.map((p, i) => (this.base[i] as number) + p.length);
     this.producers = Array.from({ length: description.partitions }, (_, p) => new Map(restored?.producers[p] ?? []));
   }
 
@@ -114,7 +120,7 @@ class MemoryTopic {
     let moved = false;
     for (let p = 0; p < this.partitions.length; p++) {
       const log = this.partitions[p] as StoredRecord[];
-      const base = this.trimmed[p] as number;
+      const base = this.base[p] as number;
       let v = this.visible[p] as number;
       while (v - base < log.length && (log[v - base] as StoredRecord).sequence < bound) v++;
       if (v !== this.visible[p]) {
@@ -125,30 +131,29 @@ class MemoryTopic {
     if (moved) this.wake();
   }
 
-  /**
-   * Drops the published records older than `retentionMs` from the head of
-   * each partition. In steps (an array shift costs the partition's length):
-   * once a partition has 1,024 such records, or an eighth of what it holds.
-   */
+  /** Drops the published records older than `retentionMs` from the head of each partition. */
   enforceRetention(now: number): void {
     const retention = this.description.retentionMs;
     if (retention === undefined) return;
     const oldest = now - retention;
     for (let p = 0; p < this.partitions.length; p++) {
       const log = this.partitions[p] as StoredRecord[];
-      const base = this.trimmed[p] as number;
-      const published = (this.visible[p] as number) - base;
-      let n = 0;
-      while (n < published && (log[n] as StoredRecord).timestamp < oldest) n++;
-      if (n === 0 || (n < 1024 && n * 8 < log.length)) continue;
-      log.splice(0, n);
-      this.trimmed[p] = base + n;
+      const base = this.base[p] as number;
+      const visible = this.visible[p] as number;
+      let first = this.trimmed[p] as number;
+      while (first < visible && (log[first - base] as StoredRecord).timestamp < oldest) first++;
+      this.trimmed[p] = first;
+      const dropped = first - base;
+      if (dropped >= 1024 && dropped * 2 >= log.length) {
+        this.partitions[p] = log.slice(dropped);
+        this.base[p] = first;
+      }
     }
   }
 
   /** The offset of the next record of partition `p`. */
   end(p: number): number {
-    return (this.trimmed[p] as number) + (this.partitions[p] as StoredRecord[]).length;
+    return (this.base[p] as number) + (this.partitions[p] as StoredRecord[]).length;
   }
 
   wake(): void {
@@ -178,9 +183,10 @@ class MemoryConsumer implements Consumer {
 
   constructor(topic: MemoryTopic, from: 'earliest' | 'latest' | number) {
     this.#topic = topic;
+    // A position below `trimmed` (a slot retention dropped) moves up to it on the next poll.
     this.#positions = topic.partitions.map((p, i) => {
-      const base = topic.trimmed[i] as number;
-      return from === 'earliest' ? base : from === 'latest' ? base + p.length : base + indexOfSequence(p, from);
+      const base = topic.base[i] as number;
+      return from === 'earliest' ? (topic.trimmed[i] as number) : from === 'latest' ? base + p.length : base + indexOfSequence(p, from);
     });
   }
 
@@ -194,6 +200,7 @@ class MemoryConsumer implements Consumer {
     const parts = this.#topic.partitions;
     const visible = this.#topic.visible;
     const trimmed = this.#topic.trimmed;
+    const bases = this.#topic.base;
     // Records dropped by retention before this consumer read them: it goes on from the first held.
     for (let p = 0; p < parts.length; p++) if ((this.#positions[p] as number) < (trimmed[p] as number)) this.#positions[p] = trimmed[p] as number;
     while (out.length < max) {
@@ -202,7 +209,7 @@ class MemoryConsumer implements Consumer {
       for (let p = 0; p < parts.length; p++) {
         const pos = this.#positions[p] as number;
         if (pos >= (visible[p] as number)) continue;
-        const rec = (parts[p] as StoredRecord[])[pos - (trimmed[p] as number)] as StoredRecord;
+        const rec = (parts[p] as StoredRecord[])[pos - (bases[p] as number)] as StoredRecord;
         if (rec.sequence < bestSeq) {
           best = p;
           bestSeq = rec.sequence;
@@ -210,14 +217,15 @@ class MemoryConsumer implements Consumer {
       }
       if (best === -1) break;
       const pos = this.#positions[best] as number;
-      out.push((parts[best] as StoredRecord[])[pos - (trimmed[best] as number)] as StoredRecord);
+      out.push((parts[best] as StoredRecord[])[pos - (bases[best] as number)] as StoredRecord);
       this.#positions[best] = pos + 1;
     }
     return out;
   }
 
   #hasRecords(): boolean {
-    return this.#topic.visible.some((v, i) => v > (this.#positions[i] as number));
+    const trimmed = this.#topic.trimmed;
+    return this.#topic.visible.some((v, i) => v > Math.max(this.#positions[i] as number, trimmed[i] as number));
   }
 
   waitForRecords(signal?: AbortSignal): Promise<void> {
@@ -402,7 +410,7 @@ export class MemoryBroker implements Broker {
 
   readAll(topic: string): StoredRecord[] {
     const t = this.#topic(topic);
-    return t.partitions.flatMap((p, i) => p.slice(0, (t.visible[i] as number) - (t.trimmed[i] as number)));
+    return t.partitions.flatMap((p, i) => p.slice((t.trimmed[i] as number) - (t.base[i] as number), (t.visible[i] as number) - (t.base[i] as number)));
   }
 
   consumer(topic: string, options: ConsumerOptions): Consumer {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { badUserInput } from '../errors/index.js';
 import {
@@ -30,6 +30,7 @@ import {
   type CursorCodec,
   type ResumableSelect,
 } from '../resume/index.js';
+import { selectedFieldNames } from '../schema/index.js';
 import { objectArgument } from './args.js';
 import { BATCH_MAX_BYTES, approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
@@ -68,19 +69,6 @@ interface PushQueryArgs {
 
 /** The name of `QueryRow`'s cursor field. */
 const ROW_CURSOR = 'cursor';
-
-/** Whether the operation selects `name` anywhere under the root field (fragments followed). */
-function selectsField(info: GraphQLResolveInfo | undefined, name: string): boolean {
-  if (info === undefined) return false;
-  const visit = (set: SelectionSetNode | undefined): boolean =>
-    set !== undefined &&
-    set.selections.some((sel) =>
-      sel.kind === Kind.FIELD
-        ? sel.name.value === name || visit(sel.selectionSet)
-        : visit(sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : info.fragments[sel.name.value]?.selectionSet),
-    );
-  return info.fieldNodes.some((node) => visit(node.selectionSet));
-}
 
 const EARLIEST = 'earliest';
 const OFFSET_RESET = 'ksql.streams.auto.offset.reset';
@@ -160,7 +148,7 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
   const subscribe = (args: PushQueryArgs, context: GatewayContext, info?: GraphQLResolveInfo): AsyncIterableIterator<QueryEventView> => {
     const properties = objectArgument(args.properties, 'properties');
     const after = args.after === undefined || args.after === null ? undefined : String(args.after);
-    if (after !== undefined || selectsField(info, ROW_CURSOR)) {
+    if (after !== undefined || (info !== undefined && selectedFieldNames(info, { deep: true }).has(ROW_CURSOR))) {
       const select = resumableSelect(args.sql);
       if (select !== undefined) return subscribeWithCursors(select, properties, after, context);
       if (after !== undefined) {

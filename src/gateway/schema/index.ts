@@ -12,6 +12,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { typeDefs } from './type-defs.js';
 
 export { typeDefs } from './type-defs.js';
+export { selectedFieldNames } from './selection.js';
 export { JSONScalar, toJsonSafe } from './json-scalar.js';
 export { sqlTypeOfSchemaInfo } from './sql-types.js';
 export {

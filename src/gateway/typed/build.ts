@@ -34,20 +34,18 @@ import {
   parse,
   printSchema,
   type DocumentNode,
-  type FieldNode,
   type GraphQLArgumentConfig,
   type GraphQLFieldConfig,
   type GraphQLFieldConfigMap,
   type GraphQLInputType,
   type GraphQLResolveInfo,
-  type SelectionSetNode,
 } from 'graphql';
 import { getResolversFromSchema } from '@graphql-tools/utils';
 import type { GatewayContext } from '../context.js';
 import { callOptions } from '../context.js';
 import { badUserInput } from '../errors/index.js';
 import type { KsqlClient } from '../ksql-client/types.js';
-import { ROW_CURSOR_FIELD, createRowShape, type ResolverMap, type SchemaPart } from '../schema/index.js';
+import { ROW_CURSOR_FIELD, createRowShape, selectedFieldNames, type ResolverMap, type SchemaPart } from '../schema/index.js';
 import { KSQL_SCALARS, TimestampScalar, buildSourcesTypes, type ColumnSpec, type SourceTypes } from '../schema/ksql-types.js';
 import { DEFAULT_RESERVED_TYPE_NAMES, NameRegistry, NameScope, claimOrder, toFieldName } from '../schema/naming.js';
 import { typeDefs as genericTypeDefs } from '../schema/type-defs.js';
@@ -119,21 +117,6 @@ function genericRootFields(): Record<'Query' | 'Mutation' | 'Subscription', stri
 }
 
 const GENERIC_ROOT_FIELDS = genericRootFields();
-
-/** The names of the fields an operation selects on the root field's type (fragments followed). */
-function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
-  const out = new Set<string>();
-  const visit = (set: SelectionSetNode | undefined) => {
-    if (!set) return;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) out.add(sel.name.value);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet);
-      else visit(info.fragments[sel.name.value]?.selectionSet);
-    }
-  };
-  for (const node of info.fieldNodes as readonly FieldNode[]) visit(node.selectionSet);
-  return out;
-}
 
 /** The row-type fields an operation selects (fragments followed), as ksqlDB column names. */
 export function selectedColumns(info: GraphQLResolveInfo, types: SourceTypes): string[] {
