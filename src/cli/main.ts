@@ -141,7 +141,12 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     host: config.host,
     port: config.port,
     properties: config.engineProperties,
-    engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
+    engineOptions: {
+      inMemory: config.inMemory,
+      dataDir: config.dataDir,
+      maxSqlTokens: config.maxSqlTokens,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+    },
     logger: logger.child({ component: 'engine' }),
     tls,
   });
@@ -176,7 +181,12 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
         host: '127.0.0.1',
         port: 0,
         properties: config.engineProperties,
-        engineOptions: { inMemory: config.inMemory, dataDir: config.dataDir, maxSqlTokens: config.maxSqlTokens },
+        engineOptions: {
+      inMemory: config.inMemory,
+      dataDir: config.dataDir,
+      maxSqlTokens: config.maxSqlTokens,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+    },
         logger: logger.child({ component: 'engine' }),
       });
       ksqlUrl = engine.url;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../shared/logger.js';
 import { createEngine, type Engine } from './engine.js';
 
 const dirs: string[] = [];
@@ -27,6 +28,64 @@ async function restart(e: Engine, dataDir: string): Promise<Engine> {
   await e.close();
   engines.splice(engines.indexOf(e), 1);
   return open(dataDir);
+}
+
+/** Every stateful operator kind, over inputs whose values exercise the state encoding (DECIMAL, MAP, ARRAY, BIGINT). */
+const STATEFUL = `
+  CREATE STREAM S (K STRING KEY, N INT, D DECIMAL(10, 2), M MAP<STRING, INT>, B BIGINT, TS BIGINT)
+    WITH (kafka_topic='s', value_format='JSON', partitions=2, timestamp='TS');
+  CREATE STREAM T (K STRING KEY, X INT, TS BIGINT) WITH (kafka_topic='t', value_format='JSON', partitions=2, timestamp='TS');
+  CREATE TABLE U (ID STRING PRIMARY KEY, NAME STRING, REF STRING) WITH (kafka_topic='u', value_format='JSON', partitions=2);
+  CREATE TABLE R (RID STRING PRIMARY KEY, LABEL STRING) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+  CREATE TABLE AGG AS SELECT K, COUNT(*) AS C, SUM(D) AS SD, COLLECT_LIST(N) AS L, MAX(B) AS MB, LATEST_BY_OFFSET(M['a']) AS MA FROM S GROUP BY K;
+  CREATE TABLE WIN AS SELECT K, COUNT(*) AS C, SUM(N) AS SN FROM S WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY K;
+  CREATE TABLE SESS AS SELECT K, SUM(N) AS SN, COUNT(*) AS C FROM S WINDOW SESSION (5 SECONDS) GROUP BY K;
+  CREATE TABLE AS_ONLY AS SELECT * FROM U WHERE NAME LIKE 'a%';
+  CREATE TABLE BY_NAME AS SELECT NAME, COUNT(*) AS C FROM U GROUP BY NAME;
+  CREATE STREAM ENRICHED AS SELECT S.K, S.N, U.NAME FROM S LEFT JOIN U ON S.K = U.ID;
+  CREATE TABLE FK AS SELECT U.ID, U.NAME, R.LABEL FROM U JOIN R ON U.REF = R.RID;
+  CREATE TABLE PK AS SELECT ROWKEY AS ID, U.NAME, R.LABEL FROM U FULL OUTER JOIN R ON U.ID = R.RID;
+  CREATE STREAM SS AS SELECT S.K, S.N, S.M, S.D, T.X FROM S LEFT JOIN T WITHIN 5 SECONDS GRACE PERIOD 1 SECOND ON S.K = T.K;
+`;
+const SINKS = ['AGG', 'WIN', 'SESS', 'AS_ONLY', 'BY_NAME', 'ENRICHED', 'FK', 'PK', 'SS'];
+
+/** Deterministic input batches for {@link STATEFUL}. */
+function statefulInputs(): { topic: string; records: { key: string | null; value: string | null; timestamp: number }[] }[] {
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const batches: { topic: string; records: { key: string | null; value: string | null; timestamp: number }[] }[] = [];
+  let ts = 1_000_000;
+  for (let b = 0; b < 60; b++) {
+    const topic = ['s', 's', 't', 'u', 'r'][b % 5] as string;
+    const records = Array.from({ length: 1 + rnd(4) }, () => {
+      ts += rnd(3000);
+      return { ...record(topic), timestamp: ts };
+    });
+    batches.push({ topic, records });
+  }
+  return batches;
+
+  function record(topic: string): { key: string | null; value: string | null } {
+    const k = `k${rnd(6)}`;
+    switch (topic) {
+      case 's':
+        return { key: JSON.stringify(k), value: JSON.stringify({ N: rnd(100), D: rnd(100000) / 100, M: { a: rnd(9), b: 1 }, B: 2 ** 40 + rnd(9), TS: ts }) };
+      case 't':
+        return { key: JSON.stringify(k), value: JSON.stringify({ X: rnd(50), TS: ts }) };
+      case 'u':
+        return { key: JSON.stringify(k), value: rnd(6) === 0 ? null : JSON.stringify({ NAME: ['ann', 'bob', 'al'][rnd(3)], REF: `r${rnd(3)}` }) };
+      default:
+        return { key: JSON.stringify(`r${rnd(3)}`), value: rnd(5) === 0 ? null : JSON.stringify({ LABEL: `L${rnd(10)}` }) };
+    }
+  }
+}
+
+async function sinkRecords(e: Engine): Promise<Record<string, unknown[]>> {
+  await new Promise((r) => setTimeout(r, 20));
+  return Object.fromEntries(SINKS.map((t) => [t, e.records(t).map((r) => [r.partition, r.key, r.value, r.timestamp])]));
 }
 
 describe('durable engine', () => {
@@ -72,6 +131,35 @@ describe('durable engine', () => {
     const rows: unknown[] = [];
     for await (const ev of q) if (ev.kind === 'row') rows.push(ev.values);
     expect(rows).toHaveLength(2);
+  });
+
+  it('resumes every kind of stateful query from its checkpoint with the results of an uninterrupted run', async () => {
+    const inputs = statefulInputs();
+    const reference = createEngine();
+    engines.push(reference);
+    await reference.execute({ ksql: STATEFUL, streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } });
+    for (const b of inputs) await reference.produce(b.topic, b.records);
+    const expected = await sinkRecords(reference);
+    for (const t of SINKS) expect(expected[t]?.length, t).toBeGreaterThan(0);
+
+    const dir = tmp();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', destination: { write: (l: string) => lines.push(l) } });
+    let e = createEngine({ dataDir: dir, logger });
+    engines.push(e);
+    await e.execute({ ksql: STATEFUL, streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } });
+    // Two restarts, each resuming from the checkpoint written at close.
+    for (const [i, b] of inputs.entries()) {
+      await e.produce(b.topic, b.records);
+      if (i === 20 || i === 40) {
+        await e.close();
+        engines.splice(engines.indexOf(e), 1);
+        e = createEngine({ dataDir: dir, logger });
+        engines.push(e);
+      }
+    }
+    expect(await sinkRecords(e)).toEqual(expected);
+    expect(lines.filter((l) => l.includes('resumes from its checkpoint')).length).toBe(2 * SINKS.length);
   });
 
   it('restarts persistent queries from their start, without duplicating or losing outputs', async () => {

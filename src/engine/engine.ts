@@ -64,6 +64,8 @@ import {
   createReplayBroker,
   createReplayCommandStore,
   openFileStorage,
+  openStateDb,
+  type StateDb,
   type EngineStorage,
 } from './storage/index.js';
 import {
@@ -131,6 +133,14 @@ export interface EngineOptions {
    * @default './ksql-data' (relative to the working directory) when `inMemory` is false
    */
   readonly dataDir?: string | undefined;
+  /**
+   * Durable engines: the least time between checkpoints of persistent
+   * queries' state (`<dataDir>/state.mdb`), from which a restart resumes
+   * them instead of re-reading their input. 0 checkpoints after every batch
+   * of input (one checkpoint at a time).
+   * @default 1000 (ms)
+   */
+  readonly checkpointIntervalMs?: number | undefined;
 }
 
 /** Body of a statement or query request (`/ksql`, `/query`). */
@@ -239,6 +249,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     logger = silentLogger,
     dataDir,
     inMemory = dataDir === undefined,
+    checkpointIntervalMs = 1000,
   } = options;
 
   const serverProperties = new Map<string, string>(Object.entries(DEFAULT_SERVER_PROPERTIES));
@@ -253,8 +264,17 @@ export function createEngine(options: EngineOptions = {}): Engine {
     storage.commands.nextSequenceNumber > 0
       ? { broker: createReplayBroker(storage.broker), commands: createReplayCommandStore(storage.commands) }
       : undefined;
+  let stateDb: StateDb | undefined;
+  try {
+    stateDb = storage.dataDir === undefined ? undefined : openStateDb(storage.dataDir);
+  } catch (err) {
+    void storage.close();
+    throw err;
+  }
+  const checkpoints =
+    stateDb === undefined ? undefined : { db: stateDb, flush: () => storage.flush(), intervalMs: checkpointIntervalMs, logger };
   const state: EngineState = {
-    ...createEngineState({ clock, serverProperties, broker: replay?.broker ?? storage.broker }),
+    ...createEngineState({ clock, serverProperties, broker: replay?.broker ?? storage.broker, checkpoints }),
     commands: replay?.commands ?? storage.commands,
   };
   let closed = false;
@@ -532,7 +552,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async close() {
       if (closed) return;
       closed = true;
+      try {
+        // A last checkpoint, so that the next start reads little input again.
+        await state.persistent.close();
+      } catch (err) {
+        logger.warn(`state: ${err instanceof Error ? err.message : String(err)}`);
+      }
       for (const q of state.queries.list()) q.terminate();
+      await stateDb?.close();
       await storage.close();
     },
   };

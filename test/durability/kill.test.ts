@@ -6,119 +6,25 @@
  * back, and the persistent query's sink must hold exactly one output per
  * input that passed its filter (none lost, none duplicated).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { counts, eventually, kill9, killAll, ksql, load, start as startIn, values } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY = fileURLToPath(new URL('./engine-child.ts', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'ksql-kill-'));
-const children: ChildProcess[] = [];
+const start = () => startIn(dataDir);
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-interface Child {
-  readonly proc: ChildProcess;
-  readonly url: string;
-  stderr(): string;
-}
-
-async function start(): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'engine', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KSQLDB_GATEWAY_IN_MEMORY: 'false' },
-  });
-  children.push(proc);
-  let err = '';
-  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  let out = '';
-  for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-    out += chunk.toString();
-    const nl = out.indexOf('\n');
-    if (nl !== -1) return { proc, url: out.slice(0, nl), stderr: () => err };
-  }
-  throw new Error(`engine exited before printing its URL: ${err}`);
-}
-
-async function kill9(c: Child): Promise<void> {
-  const exited = once(c.proc, 'exit');
-  c.proc.kill('SIGKILL');
-  await exited;
-}
-
-async function ksql(url: string, statement: string): Promise<unknown> {
-  const res = await fetch(`${url}/ksql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: statement, streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' } }),
-  });
-  const body = (await res.json()) as unknown;
-  if (!res.ok) throw Object.assign(new Error(`${res.status}: ${JSON.stringify(body)}`), { status: res.status });
-  return body;
-}
-
-async function values(url: string, topic: string): Promise<number[]> {
-  const res = await fetch(`${url}/topics/${topic}/records`);
-  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
-  const recs = (await res.json()) as { value: { N: number } }[];
-  return recs.map((r) => r.value.N);
-}
-
-/** Writes distinct N values from `writers` concurrent clients until `stop`; returns the acknowledged ones. */
-function load(url: string, first: number, writers: number, acked: Set<number>, stop: AbortSignal): Promise<void> {
-  let next = first;
-  const writer = async (w: number) => {
-    while (!stop.aborted) {
-      const batch = Array.from({ length: 5 }, () => next++);
-      try {
-        if (w % 2 === 0) {
-          // INSERT VALUES through /ksql: one statement per record.
-          await ksql(url, batch.map((n) => `INSERT INTO S (K, N) VALUES ('k${n}', ${n});`).join('\n'));
-        } else {
-          const res = await fetch(`${url}/topics/s`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
-            body: JSON.stringify({ records: batch.map((n) => ({ key: `k${n}`, value: { N: n } })) }),
-          });
-          if (!res.ok) throw new Error(String(res.status));
-          await res.arrayBuffer();
-        }
-        for (const n of batch) acked.add(n);
-      } catch {
-        return; // the engine is gone
-      }
-    }
-  };
-  return Promise.all(Array.from({ length: writers }, (_, w) => writer(w))).then(() => {});
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function counts(xs: readonly number[]): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-  return m;
-}
 
 describe('kill -9 durability', () => {
   it('keeps every acknowledged record, the sources and the persistent query, exactly once', { timeout: 120_000 }, async () => {
     let engine = await start();
-    await ksql(engine.url, "CREATE STREAM S (K STRING KEY, N INT) WITH (kafka_topic='s', value_format='JSON', partitions=3);");
+    await ksql(engine.url, "CREATE STREAM S (K STRING KEY, N INT, G INT) WITH (kafka_topic='s', value_format='JSON', partitions=3);");
     let persistent = true;
     try {
       await ksql(engine.url, 'CREATE STREAM EVENS AS SELECT K, N FROM S WHERE N % 2 = 0;');

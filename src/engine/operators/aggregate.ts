@@ -26,7 +26,7 @@ import type { Value } from '../types/index.js';
 import { compileProjection, type Evaluator } from './evaluate.js';
 import { keyIdentity } from './keys.js';
 import type { Downstream, OperatorContext, Row, RowWindow } from './operator.js';
-import { createMemoryStore, type KeyValueStore } from './state-store.js';
+import { createMemoryState, type KeyValueStore, type StateCell } from './state-store.js';
 import { mergeSessions, windowsFor } from './window.js';
 
 interface GroupState {
@@ -58,7 +58,8 @@ class AggregateOperator implements Downstream<Row> {
   readonly #sourceRows: KeyValueStore<SourceRowState>;
   /** SESSION windows: the open sessions of each grouping key. */
   readonly #sessions: KeyValueStore<readonly SessionState[]>;
-  #streamTime = Number.NEGATIVE_INFINITY;
+  /** Windowed: the highest timestamp seen. */
+  readonly #streamTime: StateCell<number>;
 
   constructor(node: AggregateNode, downstream: Downstream<Row>, ctx: OperatorContext) {
     this.#node = node;
@@ -69,9 +70,11 @@ class AggregateOperator implements Downstream<Row> {
       return { fn, args: a.args.map((e) => compileProjection(e, ctx.functions, ctx.onError)) };
     });
     this.#downstream = downstream;
-    this.#groups = createMemoryStore();
-    this.#sourceRows = createMemoryStore();
-    this.#sessions = createMemoryStore();
+    const state = (ctx.state ?? createMemoryState()).operator('aggregate');
+    this.#groups = state.store('groups');
+    this.#sourceRows = state.store('sourceRows');
+    this.#sessions = state.store('sessions');
+    this.#streamTime = state.cell('streamTime', Number.NEGATIVE_INFINITY);
   }
 
   #emit(groupId: string, g: GroupState): void {
@@ -126,8 +129,8 @@ class AggregateOperator implements Downstream<Row> {
     }
     let windows: (RowWindow | undefined)[] = [undefined];
     if (spec !== undefined) {
-      this.#streamTime = Math.max(this.#streamTime, row.timestamp);
-      const closeTime = this.#streamTime - spec.graceMs;
+      this.#streamTime.value = Math.max(this.#streamTime.value, row.timestamp);
+      const closeTime = this.#streamTime.value - spec.graceMs;
       windows = windowsFor(spec, row.timestamp).filter((w) => w.end > closeTime);
     }
     for (const w of windows) {
@@ -148,15 +151,15 @@ class AggregateOperator implements Downstream<Row> {
 
   #pushSession(timestamp: number, keys: readonly Value[], args: readonly (readonly Value[])[], spec: WindowSpec): void {
     const { sizeMs: gapMs, graceMs } = spec;
-    this.#streamTime = Math.max(this.#streamTime, timestamp);
+    this.#streamTime.value = Math.max(this.#streamTime.value, timestamp);
     const keyId = keyIdentity(keys);
     // Kafka Streams' session store drops whole segments (max(retention / 2, 60 s) long) once they
     // are older than the retention (at least gap + grace): forget sessions only that late.
     const retention = Math.max(spec.retentionMs ?? 0, gapMs + graceMs);
-    const expiry = this.#streamTime - retention - Math.max(retention / 2, 60_000);
+    const expiry = this.#streamTime.value - retention - Math.max(retention / 2, 60_000);
     const sessions = (this.#sessions.get(keyId) ?? []).filter((x) => x.window.end >= expiry);
     const { merged, overlapping } = mergeSessions(sessions, timestamp, gapMs);
-    if (merged.end < this.#streamTime - graceMs) {
+    if (merged.end < this.#streamTime.value - graceMs) {
       // Late: the merged session has closed.
       if (sessions.length === 0) this.#sessions.delete(keyId);
       else this.#sessions.put(keyId, sessions);

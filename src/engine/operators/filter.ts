@@ -12,18 +12,20 @@ import type { Value } from '../types/index.js';
 import { compilePredicate } from './evaluate.js';
 import { keyIdentity } from './keys.js';
 import type { Downstream, OperatorContext, Row } from './operator.js';
+import { createMemoryState, type KeyValueStore } from './state-store.js';
 
 class FilterOperator implements Downstream<Row> {
   readonly #predicate: (row: readonly Value[]) => boolean;
   readonly #downstream: Downstream<Row>;
   readonly #keyCount: number | undefined;
   /** Table semantics: keys whose latest row passed. */
-  readonly #present = new Set<string>();
+  readonly #present: KeyValueStore<true>;
 
   constructor(node: FilterNode, downstream: Downstream<Row>, ctx: OperatorContext) {
     this.#predicate = compilePredicate(node.predicate, ctx.functions, ctx.onError);
     this.#downstream = downstream;
     this.#keyCount = node.tableKeyCount;
+    this.#present = (ctx.state ?? createMemoryState()).operator('filter').store('present');
   }
 
   push(row: Row): void {
@@ -34,7 +36,7 @@ class FilterOperator implements Downstream<Row> {
     }
     const id = keyIdentity(row.values.slice(0, this.#keyCount), row.window);
     if (row.tombstone !== true && this.#predicate(row.values)) {
-      this.#present.add(id);
+      this.#present.put(id, true);
       this.#downstream.push(row);
       return;
     }

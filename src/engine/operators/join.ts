@@ -26,6 +26,7 @@ import type { Value } from '../types/index.js';
 import { compileProjection, type Evaluator } from './evaluate.js';
 import { keyIdentity } from './keys.js';
 import type { Downstream, OperatorContext, Row } from './operator.js';
+import { createMemoryState, type KeyValueStore, type StateCell } from './state-store.js';
 
 type Side = 'left' | 'right';
 
@@ -48,19 +49,19 @@ class JoinOperator {
   readonly #leftNulls: readonly Value[];
   readonly #rightNulls: readonly Value[];
   /** Tables: the current row per key. */
-  readonly #leftTable = new Map<string, Row>();
-  readonly #rightTable = new Map<string, Row>();
+  readonly #leftTable: KeyValueStore<Row>;
+  readonly #rightTable: KeyValueStore<Row>;
   /** Table-table: keys whose latest output is a result (not a tombstone). */
-  readonly #emitted = new Set<string>();
+  readonly #emitted: KeyValueStore<true>;
   /** Stream-stream: buffered rows per key, in arrival order. */
-  readonly #leftBuffer = new Map<string, Buffered[]>();
-  readonly #rightBuffer = new Map<string, Buffered[]>();
-  #streamTime = Number.NEGATIVE_INFINITY;
+  readonly #leftBuffer: KeyValueStore<Buffered[]>;
+  readonly #rightBuffer: KeyValueStore<Buffered[]>;
+  readonly #streamTime: StateCell<number>;
   readonly #leftPrimaryKey: Evaluator | undefined;
   /** Foreign-key joins: left rows by their key, and the left keys referencing each right key. */
-  readonly #leftByKey = new Map<string, { readonly row: Row; readonly key: Value; readonly ref: string | undefined }>();
-  readonly #referencing = new Map<string, Set<string>>();
-  #expiredAt = Number.NEGATIVE_INFINITY;
+  readonly #leftByKey: KeyValueStore<{ readonly row: Row; readonly key: Value; readonly ref: string | undefined }>;
+  readonly #referencing: KeyValueStore<Set<string>>;
+  readonly #expiredAt: StateCell<number>;
 
   readonly inputs: JoinInputs;
 
@@ -72,6 +73,16 @@ class JoinOperator {
     this.#leftPrimaryKey = node.leftPrimaryKey === undefined ? undefined : compileProjection(node.leftPrimaryKey, ctx.functions, ctx.onError);
     this.#leftNulls = node.left.schema.map(() => null);
     this.#rightNulls = node.right.schema.map(() => null);
+    const state = (ctx.state ?? createMemoryState()).operator('join');
+    this.#leftTable = state.store('leftTable');
+    this.#rightTable = state.store('rightTable');
+    this.#emitted = state.store('emitted');
+    this.#leftBuffer = state.store('leftBuffer');
+    this.#rightBuffer = state.store('rightBuffer');
+    this.#leftByKey = state.store('leftByKey');
+    this.#referencing = state.store('referencing');
+    this.#streamTime = state.cell('streamTime', Number.NEGATIVE_INFINITY);
+    this.#expiredAt = state.cell('expiredAt', Number.NEGATIVE_INFINITY);
     this.inputs = {
       left: { push: (row) => this.#push('left', row) },
       right: { push: (row) => this.#push('right', row) },
@@ -112,13 +123,13 @@ class JoinOperator {
     const id = this.#id(key, row);
     const table = side === 'left' ? this.#leftTable : this.#rightTable;
     if (row.tombstone === true) table.delete(id);
-    else table.set(id, row);
+    else table.put(id, row);
     const l = this.#leftTable.get(id);
     const r = this.#rightTable.get(id);
     const other = side === 'left' ? r : l;
     const timestamp = Math.max(row.timestamp, other?.timestamp ?? Number.NEGATIVE_INFINITY);
     if (this.#matches(l !== undefined, r !== undefined)) {
-      this.#emitted.add(id);
+      this.#emitted.put(id, true);
       this.#emit(key, l, r, timestamp, row);
     } else if (this.#emitted.delete(id)) {
       this.#emit(key, undefined, undefined, timestamp, row, true);
@@ -149,7 +160,7 @@ class JoinOperator {
       if (key === null) return;
       const id = this.#id(key, row);
       if (row.tombstone === true) this.#rightTable.delete(id);
-      else this.#rightTable.set(id, row);
+      else this.#rightTable.put(id, row);
       for (const leftId of this.#referencing.get(id) ?? []) {
         const left = this.#leftByKey.get(leftId);
         if (left !== undefined) this.#foreignResult(leftId, left.key, left.row, this.#rightTable.get(id), row);
@@ -168,10 +179,10 @@ class JoinOperator {
     }
     const foreign = this.#key('left', row);
     const ref = foreign === null ? undefined : keyIdentity([foreign]);
-    this.#leftByKey.set(leftId, { row, key, ref });
+    this.#leftByKey.put(leftId, { row, key, ref });
     if (ref !== undefined) {
       const set = this.#referencing.get(ref);
-      if (set === undefined) this.#referencing.set(ref, new Set([leftId]));
+      if (set === undefined) this.#referencing.put(ref, new Set([leftId]));
       else set.add(leftId);
     }
     this.#foreignResult(leftId, key, row, ref === undefined ? undefined : this.#rightTable.get(ref), row);
@@ -180,7 +191,7 @@ class JoinOperator {
   #foreignResult(leftId: string, key: Value, left: Row, right: Row | undefined, from: Row): void {
     const timestamp = Math.max(from.timestamp, left.timestamp, right?.timestamp ?? Number.NEGATIVE_INFINITY);
     if (right !== undefined || this.#node.joinType === 'LEFT') {
-      this.#emitted.add(leftId);
+      this.#emitted.put(leftId, true);
       this.#emit(key, left, right, timestamp, from);
     } else if (this.#emitted.delete(leftId)) {
       this.#emit(key, undefined, undefined, timestamp, from, true);
@@ -193,7 +204,7 @@ class JoinOperator {
       if (key === null) return;
       const id = this.#id(key, row);
       if (row.tombstone === true) this.#rightTable.delete(id);
-      else this.#rightTable.set(id, row);
+      else this.#rightTable.put(id, row);
       return;
     }
     const match = key === null ? undefined : this.#rightTable.get(this.#id(key, row));
@@ -204,8 +215,8 @@ class JoinOperator {
     const w = this.#node.within ?? { beforeMs: 0, afterMs: 0, graceMs: 0, deferOuter: false };
     const ts = row.timestamp;
     const reach = Math.max(w.beforeMs, w.afterMs) + w.graceMs;
-    if (ts + reach < this.#streamTime) return; // too late: its window has closed
-    this.#streamTime = Math.max(this.#streamTime, ts);
+    if (ts + reach < this.#streamTime.value) return; // too late: its window has closed
+    this.#streamTime.value = Math.max(this.#streamTime.value, ts);
     const key = this.#key(side, row);
     const joinType = this.#node.joinType;
     const outer = side === 'left' ? joinType === 'LEFT' || joinType === 'OUTER' : joinType === 'RIGHT' || joinType === 'OUTER';
@@ -225,15 +236,15 @@ class JoinOperator {
       }
       const buffer = side === 'left' ? this.#leftBuffer : this.#rightBuffer;
       const list = buffer.get(id);
-      if (list === undefined) buffer.set(id, [entry]);
+      if (list === undefined) buffer.put(id, [entry]);
       else list.push(entry);
     }
     if (outer && !entry.matched && (!w.deferOuter || key === null)) {
       if (side === 'left') this.#emit(key, row, undefined, ts, row);
       else this.#emit(key, undefined, row, ts, row);
     }
-    if (this.#streamTime > this.#expiredAt) {
-      this.#expiredAt = this.#streamTime;
+    if (this.#streamTime.value > this.#expiredAt.value) {
+      this.#expiredAt.value = this.#streamTime.value;
       this.#expire(w);
     }
   }
@@ -241,14 +252,14 @@ class JoinOperator {
   /** Emits deferred outer results whose window closed, and forgets rows no window can reach. */
   #expire(w: NonNullable<JoinNode['within']>): void {
     const joinType = this.#node.joinType;
-    const now = this.#streamTime;
+    const now = this.#streamTime.value;
     for (const side of ['left', 'right'] as const) {
       const buffer = side === 'left' ? this.#leftBuffer : this.#rightBuffer;
       const outer = side === 'left' ? joinType === 'LEFT' || joinType === 'OUTER' : joinType === 'RIGHT' || joinType === 'OUTER';
       // How long after its own timestamp a row can still be matched by the other side.
       const open = (side === 'left' ? w.afterMs : w.beforeMs) + w.graceMs;
       const keep = Math.max(w.beforeMs, w.afterMs) + w.graceMs;
-      for (const [id, list] of buffer) {
+      for (const [id, list] of buffer.entries()) {
         const rest: Buffered[] = [];
         for (const b of list) {
           const closed = b.row.timestamp + open < now;
@@ -260,7 +271,7 @@ class JoinOperator {
           if (b.row.timestamp + keep >= now) rest.push(b);
         }
         if (rest.length === 0) buffer.delete(id);
-        else if (rest.length !== list.length) buffer.set(id, rest);
+        else if (rest.length !== list.length) buffer.put(id, rest);
       }
     }
   }

@@ -6,6 +6,7 @@
  */
 import type { FunctionRegistry } from '../functions/index.js';
 import type { Value } from '../types/index.js';
+import type { StateScope } from './state-store.js';
 
 /** A row between operators, with the record metadata it came from. */
 export interface Row {
@@ -34,4 +35,6 @@ export interface OperatorContext {
   readonly functions: FunctionRegistry;
   /** A record or value was skipped because of an error (ksqlDB's processing log). */
   readonly onError?: ((err: unknown) => void) | undefined;
+  /** Where stateful operators keep their state. @default in memory, for the query's life */
+  readonly state?: StateScope | undefined;
 }

@@ -14,18 +14,23 @@
  */
 import type { QueryRegistry, RegisteredQuery } from '../catalog/index.js';
 import type { FunctionRegistry } from '../functions/index.js';
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../shared/logger.js';
 import {
   buildPipeline,
-  createMemoryStore,
+  createCheckpointedState,
+  createMemoryState,
   createSinkOperator,
+  type CheckpointedState,
   type Downstream,
   type KeyValueStore,
   type SinkRecord,
+  type StateCell,
   unwrapWindowedKey,
 } from '../operators/index.js';
 import { planScans, type PersistentQueryPlan } from '../plan/index.js';
 import { createDefaultPartitioner, murmur2, toPositive } from '../storage/partitioner.js';
-import type { Broker, Consumer, OffsetReset, StoredRecord } from '../storage/index.js';
+import { encodeState, type Broker, type CheckpointWrite, type Consumer, type LoadedCheckpoint, type OffsetReset, type StateDb, type StoredRecord } from '../storage/index.js';
 import { keySerde, type Value } from '../types/index.js';
 import { planConsumer } from './consumers.js';
 
@@ -96,9 +101,16 @@ class PersistentQuery {
   readonly #pipeline: Downstream<StoredRecord>;
   readonly #store: KeyValueStore<StoredRecord> | undefined;
   readonly #controller = new AbortController();
-  #sequence = 0;
+  /** The materialized table's next store offset (its rows' `offset` and `sequence`). */
+  readonly #sequence: StateCell<number>;
   /** Outputs produced so far: the producer sequence of the next one. */
-  #outputs = 0;
+  #outputs: number;
+  /** Checkpointed queries: their state, and what identifies its plan. */
+  readonly #checkpointed: { readonly state: CheckpointedState; readonly fingerprint: string } | undefined;
+  /** The sequence of the first input record not processed yet (undefined: none processed since the start or the checkpoint). */
+  #position: number | undefined;
+  /** {@link #position} as of the last snapshot. */
+  #snapshotPosition: number | undefined;
   /** The headers of the input record being processed: a source table's store keeps them for its header columns. */
   #inputHeaders: StoredRecord['headers'] = [];
   stopped = false;
@@ -107,20 +119,35 @@ class PersistentQuery {
     id: string,
     statementText: string,
     plan: PersistentQueryPlan,
-    options: { broker: Broker; functions: FunctionRegistry; offsetReset: OffsetReset; onError?: ((err: unknown) => void) | undefined },
+    options: {
+      broker: Broker;
+      functions: FunctionRegistry;
+      offsetReset: OffsetReset;
+      onError?: ((err: unknown) => void) | undefined;
+      /** Given: the query's state is checkpointed; `restored` is its last checkpoint, if any. */
+      checkpoint?: { readonly fingerprint: string; readonly restored: LoadedCheckpoint | undefined } | undefined;
+    },
     onRecords: () => void,
   ) {
     this.id = id;
     this.statementText = statementText;
     this.plan = plan;
-    const { broker } = options;
-    this.#store = plan.materialize ? createMemoryStore<StoredRecord>() : undefined;
-    const ctx = { functions: options.functions, onError: options.onError };
+    const { broker, checkpoint } = options;
+    const restored = checkpoint?.restored;
+    const state = checkpoint === undefined ? createMemoryState() : createCheckpointedState(restored);
+    this.#checkpointed = checkpoint === undefined ? undefined : { state: state as CheckpointedState, fingerprint: checkpoint.fingerprint };
+    this.#outputs = restored?.outputs ?? 0;
+    this.#position = restored?.position;
+    this.#snapshotPosition = restored?.position;
+    const table = state.operator('table');
+    this.#store = plan.materialize ? table.store<StoredRecord>('rows') : undefined;
+    this.#sequence = table.cell('sequence', 0);
+    const ctx = { functions: options.functions, onError: options.onError, state };
     const emit = (r: SinkRecord) => {
       if (plan.produce && broker.topicExists(plan.sink.topic)) {
         // Idempotent (storage/README.md, "Exactly once"): after a restart the query re-reads its
-        // input from its group's start and numbers its outputs from 0 again; the sink drops the
-        // outputs it already holds.
+        // input from its checkpoint (or its group's start) and numbers its outputs from the
+        // checkpoint's count (or 0) again; the sink drops the outputs it already holds.
         // Windowed keys go where Kafka Streams' WindowedStreamPartitioner puts them: by the serialized inner key.
         const inner = plan.sink.windowed && r.key !== null ? unwrapWindowedKey(r.key)?.key : undefined;
         const count = inner === undefined || inner === null ? 1 : (broker.describeTopic(plan.sink.topic)?.partitions ?? 1);
@@ -144,18 +171,21 @@ class PersistentQuery {
         store.put(k, {
           topic: plan.sink.topic,
           partition,
-          offset: this.#sequence,
+          offset: this.#sequence.value,
           timestamp: r.timestamp,
           key: r.key,
           value: r.value,
           headers: this.#inputHeaders,
-          sequence: this.#sequence++,
+          sequence: this.#sequence.value++,
         });
       }
     };
     this.#pipeline = buildPipeline(plan.root, createSinkOperator(plan.sink, emit, ctx), ctx);
-    // The group keeps the query's start durably: a restarted engine resumes it from there.
-    this.#consumer = planConsumer(broker, plan.root, { from: options.offsetReset, group: id });
+    // The group keeps the query's start durably: a restarted engine without a checkpoint resumes it from there.
+    this.#consumer =
+      restored === undefined
+        ? planConsumer(broker, plan.root, { from: options.offsetReset, group: id })
+        : planConsumer(broker, plan.root, { from: { sequence: restored.position } });
     void this.#watch(onRecords);
   }
 
@@ -183,20 +213,33 @@ class PersistentQuery {
         this.#pipeline.push(r);
       }
       this.#inputHeaders = [];
+      this.#position = (batch[batch.length - 1] as StoredRecord).sequence + 1;
     }
+  }
+
+  /**
+   * What changed since the last snapshot (taken at the end of a drain, when the
+   * query has processed every record it polled); undefined when nothing did or
+   * the query is not checkpointed.
+   */
+  snapshot(): CheckpointWrite | undefined {
+    const c = this.#checkpointed;
+    if (c === undefined || this.stopped || this.#position === undefined || this.#position === this.#snapshotPosition) return undefined;
+    this.#snapshotPosition = this.#position;
+    return { queryId: this.id, fingerprint: c.fingerprint, position: this.#position, outputs: this.#outputs, ...c.state.snapshot(encodeState) };
   }
 
   get table(): MaterializedTable | undefined {
     const store = this.#store;
     if (store === undefined) return undefined;
     const { sink } = this.plan;
-    if (sink.windowed) return { name: sink.name, records: () => store.values() };
+    if (sink.windowed) return { name: sink.name, records: () => store.scan() };
     // The store is keyed by the sink's serialized key (operators/sink.ts): serializing a key the same way finds its row.
     const keys = keySerde(sink.key.format, sink.key.columns, { wrapSingle: sink.key.wrapSingle, delimiter: sink.key.delimiter });
     return {
       name: sink.name,
-      records: () => store.values(),
-      lookup: (key) => store.get(keys.serialize(key) ?? 'null'),
+      records: () => store.scan(),
+      lookup: (key) => store.peek(keys.serialize(key) ?? 'null'),
     };
   }
 
@@ -215,25 +258,67 @@ export interface StartPersistentQuery {
   readonly registry: QueryRegistry;
 }
 
+/** Checkpointing of persistent queries' state (durable engines). */
+export interface CheckpointOptions {
+  readonly db: StateDb;
+  /** Resolves once every record appended so far is durable (`EngineStorage.flush`). */
+  readonly flush: () => Promise<void>;
+  /** The least time between checkpoints; 0 writes one after every drain (one at a time). */
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+/** What a checkpoint must match: the statement and the plan it was planned to (a newer engine may plan it otherwise). */
+function planFingerprint(statementText: string, plan: PersistentQueryPlan): string {
+  const json = JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return createHash('sha256').update(statementText).update('\u0000').update(json).digest('base64');
+}
+
 export class PersistentQueries {
   readonly #queries = new Map<string, PersistentQuery>();
   readonly #broker: Broker;
   readonly #functions: FunctionRegistry;
   readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #checkpoints: CheckpointOptions | undefined;
   #draining = false;
+  /** The checkpoint being written and the drops queued behind it: one write to the state database at a time. */
+  #writing: Promise<void> = Promise.resolve();
+  #checkpointRunning = false;
+  #checkpointAgain = false;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #lastCheckpoint = 0;
+  /** Set when a checkpoint failed: the changes it took are gone, so later ones would be wrong. */
+  #checkpointsOff = false;
+  #closed = false;
 
-  constructor(options: { broker: Broker; functions: FunctionRegistry; onError?: ((err: unknown) => void) | undefined }) {
+  constructor(options: {
+    broker: Broker;
+    functions: FunctionRegistry;
+    onError?: ((err: unknown) => void) | undefined;
+    checkpoints?: CheckpointOptions | undefined;
+  }) {
     this.#broker = options.broker;
     this.#functions = options.functions;
     this.#onError = options.onError;
+    this.#checkpoints = options.checkpoints;
   }
 
   start({ id, statementText, plan, offsetReset, registry }: StartPersistentQuery): void {
+    let checkpoint: { fingerprint: string; restored: LoadedCheckpoint | undefined } | undefined;
+    const cp = this.#checkpoints;
+    if (cp !== undefined && !this.#checkpointsOff) {
+      const fingerprint = planFingerprint(statementText, plan);
+      const restored = cp.db.load(id, fingerprint);
+      if (restored !== undefined) {
+        cp.logger.info(`state: ${id} resumes from its checkpoint at input sequence ${restored.position} (${restored.entries} state entries)`);
+      }
+      checkpoint = { fingerprint, restored };
+    }
     const q = new PersistentQuery(
       id,
       statementText,
       plan,
-      { broker: this.#broker, functions: this.#functions, offsetReset, onError: this.#onError },
+      { broker: this.#broker, functions: this.#functions, offsetReset, onError: this.#onError, checkpoint },
       () => this.drain(),
     );
     this.#queries.set(id, q);
@@ -246,8 +331,80 @@ export class PersistentQueries {
     if (q !== undefined) {
       q.stop();
       this.#queries.delete(id);
+      // Terminated (not the engine closing): its state goes, after any checkpoint still being written.
+      const cp = this.#checkpoints;
+      if (cp !== undefined && !this.#closed) {
+        this.#writing = this.#writing.then(() => cp.db.drop(id)).catch((err: unknown) => {
+          cp.logger.warn(`state: could not remove the state of ${id}: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
     }
     registry.deregister(id);
+  }
+
+  #scheduleCheckpoint(): void {
+    const cp = this.#checkpoints;
+    if (cp === undefined || this.#checkpointsOff || this.#closed) return;
+    if (this.#checkpointRunning) {
+      this.#checkpointAgain = true;
+      return;
+    }
+    if (this.#checkpointTimer !== undefined) return;
+    const wait = this.#lastCheckpoint + cp.intervalMs - Date.now();
+    if (wait <= 0) {
+      void this.#checkpoint();
+      return;
+    }
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      void this.#checkpoint();
+    }, wait);
+    this.#checkpointTimer.unref();
+  }
+
+  /**
+   * Snapshots every query (synchronously, between drains), waits until the
+   * outputs the snapshots reflect are durable, then writes them in one
+   * transaction.
+   */
+  async #checkpoint(): Promise<void> {
+    const cp = this.#checkpoints;
+    if (cp === undefined || this.#checkpointsOff || this.#checkpointRunning) return;
+    this.#checkpointRunning = true;
+    this.#lastCheckpoint = Date.now();
+    try {
+      const writes = [...this.#queries.values()].map((q) => q.snapshot()).filter((w): w is CheckpointWrite => w !== undefined);
+      if (writes.length === 0) return;
+      const written = this.#writing.then(async () => {
+        await cp.flush();
+        await cp.db.commit(writes);
+      });
+      this.#writing = written.catch(() => {});
+      await written;
+    } catch (err) {
+      // The previous checkpoints are intact (a transaction is all or nothing) and still match the
+      // input they name; later ones cannot be written without the changes this one took.
+      this.#checkpointsOff = true;
+      cp.logger.error(`state: checkpoint failed; no more checkpoints until a restart: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.#checkpointRunning = false;
+      if (this.#checkpointAgain) {
+        this.#checkpointAgain = false;
+        this.#scheduleCheckpoint();
+      }
+    }
+  }
+
+  /** Writes a last checkpoint and stops every query, keeping their state (the engine is closing). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    while (this.#checkpointRunning) await this.#writing;
+    await this.#checkpoint();
+    this.#closed = true;
+    await this.#writing;
+    this.stopAll();
   }
 
   /** Runs every query until none makes progress. */
@@ -262,6 +419,7 @@ export class PersistentQueries {
     } finally {
       this.#draining = false;
     }
+    this.#scheduleCheckpoint();
   }
 
   /** The materialized rows of a table (CTAS sink or source table). */

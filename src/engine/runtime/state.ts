@@ -15,7 +15,7 @@ import {
 } from '../storage/index.js';
 import type { Clock } from './clock.js';
 import type { EngineState } from './executor.js';
-import { PersistentQueries } from './persistent-query.js';
+import { PersistentQueries, type CheckpointOptions } from './persistent-query.js';
 
 export interface StateOptions {
   readonly clock: Clock;
@@ -24,9 +24,11 @@ export interface StateOptions {
   readonly broker?: Broker | undefined;
   /** Records skipped by persistent queries (processing log). */
   readonly onError?: ((err: unknown) => void) | undefined;
+  /** Durable engines: where persistent queries checkpoint their state. @default none */
+  readonly checkpoints?: CheckpointOptions | undefined;
 }
 
-export function createEngineState({ clock, serverProperties, broker, onError }: StateOptions): EngineState {
+export function createEngineState({ clock, serverProperties, broker, onError, checkpoints }: StateOptions): EngineState {
   const theBroker = broker ?? createMemoryBroker({ now: () => clock.now() });
   const functions = createDefaultFunctionRegistry();
   return {
@@ -34,7 +36,7 @@ export function createEngineState({ clock, serverProperties, broker, onError }: 
     broker: theBroker,
     commands: createMemoryCommandStore(),
     queries: new QueryRegistry(),
-    persistent: new PersistentQueries({ broker: theBroker, functions, onError }),
+    persistent: new PersistentQueries({ broker: theBroker, functions, onError, checkpoints }),
     queryIds: { next: 1 },
     functions,
     clock,

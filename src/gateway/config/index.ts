@@ -471,6 +471,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'N',
   },
   {
+    flag: 'checkpoint-interval-ms',
+    kind: 'integer',
+    commands: ['serve', 'engine'],
+    description:
+      "Embedded engine, durable: least time between checkpoints of persistent queries' state, from which a restart resumes them; 0 = after every batch of input.",
+    defaults: { serve: 1000, engine: 1000 },
+    valueName: 'MS',
+  },
+  {
     flag: 'tls-cert-file',
     kind: 'string',
     commands: ['engine'],
@@ -582,6 +591,7 @@ export interface ServeConfig {
   /** The embedded engine's data directory (unused when `inMemory`). */
   readonly dataDir: string;
   readonly maxSqlTokens: number;
+  readonly checkpointIntervalMs: number;
   readonly engineProperties: Readonly<Record<string, string>>;
   /** Bytes the event log of one shared push query may hold. */
   readonly pushLogBytes: number;
@@ -606,6 +616,7 @@ export interface EngineConfig {
   /** The data directory (unused when `inMemory`). */
   readonly dataDir: string;
   readonly maxSqlTokens: number;
+  readonly checkpointIntervalMs: number;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -859,6 +870,8 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   if (dataDir.trim() === '') throw new ConfigError('--data-dir must not be empty');
   const maxSqlTokens = get('max-sql-tokens') as number;
   if (!(maxSqlTokens >= 0)) throw new ConfigError(`--max-sql-tokens must be 0 (no limit) or positive, got ${maxSqlTokens}`);
+  const checkpointIntervalMs = get('checkpoint-interval-ms') as number;
+  if (!(checkpointIntervalMs >= 0)) throw new ConfigError(`--checkpoint-interval-ms must be 0 or positive, got ${checkpointIntervalMs}`);
   if (command === 'engine') {
     const certFile = get('tls-cert-file') as string | undefined;
     const keyFile = get('tls-key-file') as string | undefined;
@@ -880,6 +893,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
       inMemory,
       dataDir,
       maxSqlTokens,
+      checkpointIntervalMs,
       engineProperties,
     });
   }
@@ -1020,6 +1034,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     inMemory,
     dataDir,
     maxSqlTokens,
+    checkpointIntervalMs,
     engineProperties,
     pushLogBytes: positive('push-log-bytes'),
     cursorSecret,
