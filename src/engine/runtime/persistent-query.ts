@@ -369,7 +369,7 @@ export class PersistentQueries {
    */
   async #checkpoint(): Promise<void> {
     const cp = this.#checkpoints;
-    if (cp === undefined || this.#checkpointsOff || this.#checkpointRunning) return;
+    if (cp === undefined || this.#checkpointsOff || this.#checkpointRunning || this.#closed) return;
     this.#checkpointRunning = true;
     this.#lastCheckpoint = Date.now();
     try {
@@ -403,6 +403,7 @@ export class PersistentQueries {
     while (this.#checkpointRunning) await this.#writing;
     await this.#checkpoint();
     this.#closed = true;
+    if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
     await this.#writing;
     this.stopAll();
   }
