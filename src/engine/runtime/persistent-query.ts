@@ -33,6 +33,7 @@ import { createDefaultPartitioner, murmur2, toPositive } from '../storage/partit
 import { encodeState, type Broker, type CheckpointWrite, type Consumer, type LoadedCheckpoint, type OffsetReset, type StateDb, type StoredRecord } from '../storage/index.js';
 import { keySerde, type Value } from '../types/index.js';
 import { planConsumer } from './consumers.js';
+import { StoreOrder } from './store-order.js';
 
 const storePartitioner = createDefaultPartitioner();
 const encoder = new TextEncoder();
@@ -77,8 +78,11 @@ function storePartition(plan: PersistentQueryPlan, keyText: string, partitions: 
 /** The latest record per key of a table, as its changelog topic would be compacted to. */
 export interface MaterializedTable {
   readonly name: string;
-  /** Current rows (no tombstones), as records of the table's topic. */
-  records(): Iterable<StoredRecord>;
+  /**
+   * Current rows (no tombstones), as records of the table's topic, in store
+   * order (`store-order.ts`): a snapshot, read lazily.
+   */
+  scan(): Iterable<StoredRecord>;
   /**
    * The current row of one key (its key columns' values, typed as the
    * table's key columns), found without a scan; undefined when it has none.
@@ -100,6 +104,8 @@ class PersistentQuery {
   readonly #consumer: Consumer;
   readonly #pipeline: Downstream<StoredRecord>;
   readonly #store: KeyValueStore<StoredRecord> | undefined;
+  /** The store's rows in store order, for scans. */
+  readonly #order: StoreOrder | undefined;
   readonly #controller = new AbortController();
   /** The materialized table's next store offset (its rows' `offset` and `sequence`). */
   readonly #sequence: StateCell<number>;
@@ -140,7 +146,9 @@ class PersistentQuery {
     this.#position = restored?.position;
     this.#snapshotPosition = restored?.position;
     const table = state.operator('table');
-    this.#store = plan.materialize ? table.store<StoredRecord>('rows') : undefined;
+    const store = plan.materialize ? table.store<StoredRecord>('rows') : undefined;
+    this.#store = store;
+    this.#order = store === undefined ? undefined : new StoreOrder(plan.sink, () => store.scan());
     this.#sequence = table.cell('sequence', 0);
     const ctx = { functions: options.functions, onError: options.onError, state };
     const emit = (r: SinkRecord) => {
@@ -165,10 +173,11 @@ class PersistentQuery {
       const partitions = broker.describeTopic(plan.sink.topic)?.partitions ?? 1;
       const unwindowed = r.key === null ? null : (unwrapWindowedKey(r.key)?.key ?? r.key);
       const partition = unwindowed === null ? 0 : storePartition(plan, unwindowed, partitions);
-      if (r.value === null) store.delete(k);
-      else {
+      if (r.value === null) {
         store.delete(k);
-        store.put(k, {
+        this.#order?.delete(partition, r.key);
+      } else {
+        const row: StoredRecord = {
           topic: plan.sink.topic,
           partition,
           offset: this.#sequence.value,
@@ -177,7 +186,10 @@ class PersistentQuery {
           value: r.value,
           headers: this.#inputHeaders,
           sequence: this.#sequence.value++,
-        });
+        };
+        store.delete(k);
+        store.put(k, row);
+        this.#order?.put(row);
       }
     };
     this.#pipeline = buildPipeline(plan.root, createSinkOperator(plan.sink, emit, ctx), ctx);
@@ -231,14 +243,15 @@ class PersistentQuery {
 
   get table(): MaterializedTable | undefined {
     const store = this.#store;
-    if (store === undefined) return undefined;
+    const order = this.#order;
+    if (store === undefined || order === undefined) return undefined;
     const { sink } = this.plan;
-    if (sink.windowed) return { name: sink.name, records: () => store.scan() };
+    if (sink.windowed) return { name: sink.name, scan: () => order.scan() };
     // The store is keyed by the sink's serialized key (operators/sink.ts): serializing a key the same way finds its row.
     const keys = keySerde(sink.key.format, sink.key.columns, { wrapSingle: sink.key.wrapSingle, delimiter: sink.key.delimiter });
     return {
       name: sink.name,
-      records: () => store.scan(),
+      scan: () => order.scan(),
       lookup: (key) => store.peek(keys.serialize(key) ?? 'null'),
     };
   }

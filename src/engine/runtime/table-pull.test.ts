@@ -66,4 +66,37 @@ describe('pull queries that pin the key', () => {
     expect(await pull('SELECT NAME FROM Q WHERE ID IN (2, 3);')).toEqual(await pull('SELECT NAME FROM Q WHERE ID = 2 OR ID = 3;'));
     expect(await pull('SELECT * FROM Q WHERE ID = 70;')).toEqual([]);
   });
+
+  it('scans in store order kept up to date by writes, and streams a snapshot: rows written while it is read do not show', async () => {
+    engine = createEngine();
+    await engine.execute({ ksql: "CREATE STREAM S (K BIGINT KEY, V INT) WITH (kafka_topic='s', value_format='JSON', partitions=3);" });
+    await engine.execute({
+      ksql: 'CREATE TABLE T AS SELECT K, LATEST_BY_OFFSET(V) AS V FROM S GROUP BY K EMIT CHANGES;',
+      streamsProperties: { 'ksql.streams.auto.offset.reset': 'earliest' },
+    });
+    const insert = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await engine.execute({ ksql: `INSERT INTO S (K, V) VALUES (${(i * 7919) % 1000}, ${i});` });
+    };
+    await insert(0, 30);
+    await filled('SELECT * FROM T;', 30);
+    const first = await pull('SELECT * FROM T;'); // builds the index
+    // Looked-up rows are put in store order by sorting: the same order the index keeps.
+    const keys = first.map((row) => (JSON.parse(row) as number[])[0]);
+    expect(await pull(`SELECT * FROM T WHERE K IN (${keys.join(', ')});`)).toEqual(first);
+
+    const q = await engine.query({ ksql: 'SELECT * FROM T;' });
+    const reading = q[Symbol.asyncIterator]();
+    expect((await reading.next()).done).toBe(false);
+    await insert(30, 60); // new keys, and updates of old ones: maintained in the index
+    await engine.execute({ ksql: 'INSERT INTO S (K, V) VALUES (0, 1000);' });
+    await filled('SELECT * FROM T;', 60);
+    let rest = 0;
+    for (let r = await reading.next(); r.done !== true; r = await reading.next()) rest++;
+    expect(rest + 1, 'the scan read the table as it was when it started').toBe(30);
+
+    const now = await pull('SELECT * FROM T;');
+    const nowKeys = now.map((row) => (JSON.parse(row) as number[])[0]);
+    expect(await pull(`SELECT * FROM T WHERE K IN (${nowKeys.join(', ')});`)).toEqual(now);
+    expect(await pull('SELECT * FROM T LIMIT 5;')).toEqual(now.slice(0, 5));
+  });
 });

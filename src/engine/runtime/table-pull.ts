@@ -9,7 +9,8 @@ import type { FunctionRegistry } from '../functions/index.js';
 import { buildPipeline, unwrapWindowedKey, type Row } from '../operators/index.js';
 import { planSource, type Expr, type FilterNode, type PlanColumn, type PlanNode, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
-import { Decimal, keySerde, typeEquals, type Value } from '../types/index.js';
+import { typeEquals, type Value } from '../types/index.js';
+import { keyOrder } from './store-order.js';
 import type { MaterializedTable } from './persistent-query.js';
 import type { QueryEvent, TransientQueryHandle } from './transient-query.js';
 
@@ -17,10 +18,10 @@ class TablePullHandle implements TransientQueryHandle {
   readonly queryId: string;
   readonly schema: readonly PlanColumn[];
   readonly mode = 'tablePull' as const;
-  readonly #events: QueryEvent[];
+  readonly #events: Iterator<QueryEvent>;
   #closed = false;
 
-  constructor(queryId: string, schema: readonly PlanColumn[], events: QueryEvent[]) {
+  constructor(queryId: string, schema: readonly PlanColumn[], events: Iterator<QueryEvent>) {
     this.queryId = queryId;
     this.schema = schema;
     this.#events = events;
@@ -36,56 +37,17 @@ class TablePullHandle implements TransientQueryHandle {
 
   async *[Symbol.asyncIterator](): AsyncIterator<QueryEvent> {
     try {
-      for (const e of this.#events) {
+      for (;;) {
         if (this.#closed) return;
-        yield e;
+        const next = this.#events.next();
+        if (next.done === true) return;
+        yield next.value;
       }
     } finally {
       this.#closed = true;
+      this.#events.return?.();
     }
   }
-}
-
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-/** A key's serialized bytes as ksqlDB's store orders them (KAFKA primitives big-endian; other formats their JSON text). */
-function keyOrder(scan: SourceScanNode): (r: StoredRecord) => string {
-  const serde = keySerde(scan.key.format, scan.key.columns, { delimiter: scan.key.delimiter });
-  const single = scan.key.format === 'KAFKA' && scan.key.columns.length === 1 ? scan.key.columns[0] : undefined;
-  return (r) => {
-    let text = r.key;
-    let suffix = '';
-    if (scan.windowed === true) {
-      const w = unwrapWindowedKey(r.key);
-      text = w?.key ?? null;
-      const b = new DataView(new ArrayBuffer(8));
-      b.setBigInt64(0, BigInt(w?.window.start ?? 0));
-      suffix = '|' + hex(new Uint8Array(b.buffer));
-    }
-    if (single === undefined || text === null) return (text ?? '') + suffix;
-    let v: Value;
-    try {
-      v = serde.deserialize(text)[0] ?? null;
-    } catch {
-      return text + suffix;
-    }
-    const b = new DataView(new ArrayBuffer(8));
-    switch (single.type.type) {
-      case 'INTEGER':
-        b.setInt32(0, v as number);
-        return hex(new Uint8Array(b.buffer, 0, 4)) + suffix;
-      case 'BIGINT':
-        b.setBigInt64(0, v as bigint);
-        return hex(new Uint8Array(b.buffer)) + suffix;
-      case 'DOUBLE':
-        b.setFloat64(0, v as number);
-        return hex(new Uint8Array(b.buffer)) + suffix;
-      case 'STRING':
-        return hex(new TextEncoder().encode(v as string)) + suffix;
-      default:
-        return (v instanceof Decimal ? v.toString() : text) + suffix;
-    }
-  };
 }
 
 /** A conjunct's `key column = literal` (either side) or `key column IN (literals)`: the key values it allows. */
@@ -137,21 +99,16 @@ function pinnedKeys(root: PlanNode): Value[] | undefined {
   return undefined;
 }
 
-/**
- * ksqlDB scans a table one partition's store after another, each in key-byte
- * order; a LIMIT therefore takes the first partitions' rows first. Sorts
- * `items` so, by the record each comes from (stable: rows of one record keep
- * their order).
- */
-function inStoreOrder<T>(items: Iterable<T>, recordOf: (item: T) => StoredRecord, scan: SourceScanNode): T[] {
+/** `records` (a few looked-up rows) in store order. */
+function inStoreOrder(records: Iterable<StoredRecord>, scan: SourceScanNode): StoredRecord[] {
   const order = keyOrder(scan);
-  return [...items]
-    .map((item) => ({ item, r: recordOf(item), k: order(recordOf(item)) }))
+  return [...records]
+    .map((r) => ({ r, k: order(r) }))
     .sort((a, b) => a.r.partition - b.r.partition || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.item);
+    .map((x) => x.r);
 }
 
-/** The plan's filter, under its projections, if it has one (then only its matches need ordering). */
+/** The plan's filter, under its projections, if it has one. */
 function planFilter(root: PlanNode): FilterNode | undefined {
   let node = root;
   while (node.kind === 'Project') node = node.input;
@@ -166,43 +123,35 @@ export function runTablePull(options: {
   readonly onError?: ((err: unknown) => void) | undefined;
 }): TransientQueryHandle {
   const { plan, table } = options;
-  const events: QueryEvent[] = [];
+  return new TablePullHandle(options.queryId, plan.schema, table === undefined ? [].values() : rows(plan, table, options));
+}
+
+/**
+ * The rows of a pull query, produced as they are read: the table's rows in
+ * store order (a snapshot; or the rows of the keys it pins, looked up) through
+ * the plan, until the LIMIT. A large scan is never held whole.
+ */
+function* rows(
+  plan: TablePullPlan,
+  table: MaterializedTable,
+  options: { readonly functions: FunctionRegistry; readonly onError?: ((err: unknown) => void) | undefined },
+): Generator<QueryEvent, void, undefined> {
   const limit = plan.limit;
-  // The record being pushed: the pipeline runs synchronously, so each row it emits comes from it.
-  let current: StoredRecord | undefined;
-  const matched: Array<{ readonly record: StoredRecord; readonly values: Row['values'] }> = [];
-  const sink = { push: (row: Row) => void matched.push({ record: current as StoredRecord, values: row.values }) };
-  const pipeline = buildPipeline(plan.root, sink, { functions: options.functions, onError: options.onError });
-  if (table !== undefined && limit !== 0) {
-    const scan = planSource(plan.root);
-    const keys = table.lookup === undefined ? undefined : pinnedKeys(plan.root);
-    const lookup = table.lookup;
-    const records =
-      keys === undefined || lookup === undefined
-        ? table.records()
-        : [...new Set(keys.map((k) => lookup([k])).filter((r): r is StoredRecord => r !== undefined))];
-    if (planFilter(plan.root) !== undefined) {
-      // Filter first, then put only the matches in store order: a selective scan
-      // does not order (and serialize the key of) every row of the table.
-      for (const r of records) {
-        current = r;
-        pipeline.push(r);
-      }
-      for (const m of inStoreOrder(matched, (x) => x.record, scan)) {
-        if (limit !== undefined && events.length >= limit) break;
-        events.push({ kind: 'row', values: m.values });
-      }
-    } else {
-      // Every row matches: in store order, stopping at the LIMIT.
-      for (const r of inStoreOrder(records, (x) => x, scan)) {
-        current = r;
-        pipeline.push(r);
-        for (const m of matched.splice(0)) {
-          if (limit === undefined || events.length < limit) events.push({ kind: 'row', values: m.values });
-        }
-        if (limit !== undefined && events.length >= limit) break;
-      }
+  if (limit === 0) return;
+  const matched: Row['values'][] = [];
+  const pipeline = buildPipeline(plan.root, { push: (row: Row) => void matched.push(row.values) }, options);
+  const keys = table.lookup === undefined ? undefined : pinnedKeys(plan.root);
+  const lookup = table.lookup;
+  const records =
+    keys === undefined || lookup === undefined
+      ? table.scan()
+      : inStoreOrder(new Set(keys.map((k) => lookup([k])).filter((r): r is StoredRecord => r !== undefined)), planSource(plan.root));
+  let emitted = 0;
+  for (const r of records) {
+    pipeline.push(r);
+    for (const values of matched.splice(0)) {
+      yield { kind: 'row', values };
+      if (limit !== undefined && ++emitted >= limit) return;
     }
   }
-  return new TablePullHandle(options.queryId, plan.schema, events);
 }
