@@ -56,4 +56,11 @@ describe('Float64Column', () => {
     expect(col.get(80_000)).toBe(-1);
     expect(col.get(79_999)).toBe(159_998);
   });
+
+  it('keeps a short column small', () => {
+    const col = new Float64Column();
+    for (let i = 0; i < 100; i++) col.push(i);
+    expect(col.bytes).toBe(128 * 8);
+    expect(col.get(99)).toBe(99);
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * A growable column of numbers addressed by absolute index (an offset, a
- * block number), stored in fixed-size `Float64Array` chunks: growing never
- * copies what is held (a doubling array would briefly need half as much
- * again as the index of a large partition), and dropping the head frees
- * whole chunks.
+ * block number), stored in `Float64Array` chunks of {@link CHUNK} numbers:
+ * growing copies at most the last chunk (a doubling array would briefly need
+ * half as much again as the index of a large partition), and dropping the
+ * head frees whole chunks. The last chunk starts small and doubles up to
+ * full size, so that the many partitions of small topics stay small.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 const SHIFT = 14;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
+const FIRST_CAPACITY = 64;
 /** Indexes are shifted with `>>>`, which works on 32 bits. */
 const MAX_INDEX = 2 ** 32 - 1;
 
@@ -35,8 +37,15 @@ export class Float64Column {
     const i = this.#end;
     if (i >= MAX_INDEX) throw new RangeError(`Float64Column: index ${i} out of range`);
     const c = (i >>> SHIFT) - this.#firstChunk;
-    if (c === this.#chunks.length) this.#chunks.push(new Float64Array(CHUNK));
-    (this.#chunks[c] as Float64Array)[i & MASK] = value;
+    const at = i & MASK;
+    if (c === this.#chunks.length) this.#chunks.push(new Float64Array(Math.max(FIRST_CAPACITY, at + 1)));
+    let chunk = this.#chunks[c] as Float64Array;
+    if (at >= chunk.length) {
+      const grown = new Float64Array(Math.min(CHUNK, Math.max(chunk.length * 2, at + 1)));
+      grown.set(chunk);
+      this.#chunks[c] = chunk = grown;
+    }
+    chunk[at] = value;
     this.#end = i + 1;
   }
 
@@ -63,6 +72,6 @@ export class Float64Column {
 
   /** Bytes held by the chunks. */
   get bytes(): number {
-    return this.#chunks.length * CHUNK * 8;
+    return this.#chunks.reduce((n, c) => n + c.byteLength, 0);
   }
 }

@@ -1,13 +1,15 @@
 /**
- * In-memory {@link Broker}: one array of records per partition, consumers
- * that merge partitions in global append order, and wake-ups for consumers
- * waiting at the end of the log.
+ * The {@link Broker}: topics of partitions, each a {@link PartitionLog}
+ * (`partition-log.ts`), consumers that merge partitions in global append
+ * order, and wake-ups for consumers waiting at the end of the log. Without a
+ * journal each partition is an array of records.
  *
- * The same class is the index of the file-backed broker (`file.ts`): given a
- * {@link BrokerJournal}, it writes every change through it and shows
- * consumers only what the journal has made durable, as Kafka consumers read
- * only up to the high watermark. A query therefore never acts on a record a
- * crash could still take away.
+ * The same class is the file-backed broker (`file.ts`): given a
+ * {@link BrokerJournal}, it records topic and group changes through it, its
+ * partitions are the journal's segment logs (which write records to disk and
+ * read them back on demand), and it shows consumers only what the journal
+ * has made durable, as Kafka consumers read only up to the high watermark. A
+ * query therefore never acts on a record a crash could still take away.
  *
  * @module
  */

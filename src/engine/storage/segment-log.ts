@@ -50,7 +50,8 @@ const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 function toRecord(topic: string, partition: number, t: RecordTuple): StoredRecord {
   const headers = t[5].length === 0 ? NO_HEADERS : t[5].map(([key, value]): RecordHeader => ({ key, value }));
-  return { topic, partition, offset: t[0], timestamp: t[1], sequence: t[2], key: t[3], value: t[4], headers };
+  // The property order of the records `MemoryBroker.produce` builds: readers see one object shape.
+  return { topic, partition, offset: t[0], timestamp: t[1], key: t[3], value: t[4], headers, sequence: t[2] };
 }
 
 /** What recovery needs of a record. */
@@ -438,11 +439,6 @@ export class SegmentLog implements PartitionLog {
     this.#timestamps.dropBefore(this.#start);
     this.#blockPositions.dropBefore(Math.floor(this.#start / BLOCK_RECORDS));
     this.#last = undefined;
-  }
-
-  /** Segment files (for tests). */
-  get segmentCount(): number {
-    return this.#segments.length;
   }
 
   close(): void {
