@@ -37,7 +37,9 @@
  * and functions instead).
  *
  * Flags: --records N (1000000)  --batch N (1000)  --tsx (run src/ through
- *        bench/cli.ts instead of dist/)  --no-durable  --no-aggregate  --no-lookup  --no-restart
+ *        bench/cli.ts instead of dist/)  --no-durable  --no-in-memory (durable only)
+ *        --engine-node-arg ARG (repeatable: a node flag for the engine child,
+ *        e.g. --max-old-space-size=256)  --no-aggregate  --no-lookup  --no-restart
  *        --profile  --profile-records N (min(records, 300000))  --profile-dir DIR
  *        --json  --verbose
  *
@@ -62,6 +64,8 @@ interface Options {
   batch: number;
   tsx: boolean;
   durable: boolean;
+  inMemory: boolean;
+  engineNodeArgs: string[];
   aggregate: boolean;
   lookup: boolean;
   restart: boolean;
@@ -78,6 +82,8 @@ function parseOptions(argv: readonly string[]): Options {
     batch: 1000,
     tsx: false,
     durable: true,
+    inMemory: true,
+    engineNodeArgs: [],
     aggregate: true,
     lookup: true,
     restart: true,
@@ -106,6 +112,12 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case '--no-durable':
         o.durable = false;
+        break;
+      case '--no-in-memory':
+        o.inMemory = false;
+        break;
+      case '--engine-node-arg':
+        o.engineNodeArgs.push(next());
         break;
       case '--no-lookup':
         o.lookup = false;
@@ -350,7 +362,7 @@ async function restartPhase(opts: Options, engine: Child, dir: string, n: number
   const args = ['--no-in-memory', '--data-dir', dir];
   const timed = async (): Promise<number> => {
     const t0 = performance.now();
-    const child = await startEngine(opts, args);
+    const child = await startEngine(opts, args, opts.engineNodeArgs);
     try {
       await aggregateCaughtUp(child.url, n);
       const s = (performance.now() - t0) / 1000;
@@ -502,7 +514,7 @@ async function run(
   log: (s: string) => void,
   dataDir?: string,
 ): Promise<RunResult> {
-  const engine = await startEngine(opts, cliArgs);
+  const engine = await startEngine(opts, cliArgs, opts.engineNodeArgs);
   try {
     const canReset = resetPeak(engine.pid);
     const ingestS = await ingest(engine.url, data);
@@ -566,7 +578,10 @@ async function profileRun(opts: Options, log: (s: string) => void): Promise<void
   mkdirSync(opts.profileDir, { recursive: true });
   const before = new Set(readdirSync(opts.profileDir));
   const data = dataset(opts.profileRecords, opts.batch);
-  const engine = await startEngine(opts, ['--in-memory'], ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--cpu-prof-interval', '500']);
+  // With --no-in-memory the profiled engine is a durable one.
+  const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'ksqldb-bench-engine-prof-'));
+  const modeArgs = dataDir === undefined ? ['--in-memory'] : ['--no-in-memory', '--data-dir', dataDir];
+  const engine = await startEngine(opts, modeArgs, ['--cpu-prof', '--cpu-prof-dir', opts.profileDir, '--cpu-prof-interval', '500']);
   let ingestStart = 0;
   let filterStart = 0;
   let filterEnd = 0;
@@ -578,6 +593,7 @@ async function profileRun(opts: Options, log: (s: string) => void): Promise<void
     filterEnd = performance.timeOrigin + performance.now();
   } finally {
     await engine.stop();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   }
   const file = readdirSync(opts.profileDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
   if (file === undefined) throw new Error(`no profile written to ${opts.profileDir}`);
@@ -638,7 +654,7 @@ async function main(): Promise<void> {
   const ceil = ceiling(data.records);
   log(`ceiling: JSON.parse + JSON.stringify of each record in one Node thread: ${fmt(ceil)} rows/s`);
 
-  const results: RunResult[] = [await run(opts, data, 'in-memory', ['--in-memory'], log)];
+  const results: RunResult[] = opts.inMemory ? [await run(opts, data, 'in-memory', ['--in-memory'], log)] : [];
   if (opts.durable) {
     if (durableSupported) {
       const dir = mkdtempSync(join(tmpdir(), 'ksqldb-bench-engine-'));

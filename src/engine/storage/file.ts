@@ -11,9 +11,11 @@
  *
  * Every `.log` file is a sequence of CRC-checked frames (`frames.ts`). Topics
  * live in directories named by a numeric id given at creation, so a topic
- * dropped and created again never meets its predecessor's data. The
- * in-memory index is {@link MemoryBroker}; this file is its journal and its
- * recovery. See README.md in this folder for the design.
+ * dropped and created again never meets its predecessor's data. The broker
+ * is {@link MemoryBroker} over {@link SegmentLog}s (`segment-log.ts`), which
+ * keep an index in memory and read records from their segments through a
+ * shared {@link BlockCache}; this file is its journal and its recovery. See
+ * README.md in this folder for the design.
  *
  * @module
  */
@@ -23,9 +25,11 @@ import { silentLogger, type Logger } from '../../shared/logger.js';
 import type { CommandRecord, CommandStatusRecord, CommandStore } from './commands.js';
 import { encodeFrame, FrameFile, openFrameFile } from './frames.js';
 import { GroupCommit } from './group-commit.js';
-import { describeNewTopic, StorageError, type RecordHeader, type StoredRecord, type TopicDescription } from './log.js';
-import { MemoryBroker, type BrokerJournal, type JournalRecord, type RestoredTopic } from './memory.js';
+import { BlockCache } from './block-cache.js';
+import { describeNewTopic, StorageError, type TopicDescription } from './log.js';
+import { MemoryBroker, type BrokerJournal, type RestoredTopic } from './memory.js';
 import type { Partitioner } from './partitioner.js';
+import { SegmentLog, type SegmentLogContext } from './segment-log.js';
 import type { EngineStorage } from './storage.js';
 
 export interface FileStorageOptions {
@@ -42,6 +46,13 @@ export interface FileStorageOptions {
    * @default 67108864 (bytes, 64 MiB)
    */
   readonly segmentBytes?: number | undefined;
+  /**
+   * Budget of the cache of decoded records read from the segments (and of
+   * records just written, kept for the consumers that read them next).
+   * Estimated heap bytes, see `block-cache.ts`.
+   * @default 67108864 (bytes, 64 MiB)
+   */
+  readonly cacheBytes?: number | undefined;
 }
 
 export class DataDirLockedError extends StorageError {
@@ -62,17 +73,6 @@ type MetaEvent =
     }
   | { readonly op: 'deleteTopic'; readonly id: number }
   | { readonly op: 'group'; readonly key: string; readonly start: number | null };
-
-/** On disk: [offset, timestamp, sequence, key, value, headers, producerId?, producerSequence?]. */
-type RecordTuple = [number, number, number, string | null, string | null, [string, string | null][], string?, number?];
-
-function encodeRecord({ record: r, producer }: JournalRecord): Buffer {
-  const tuple: RecordTuple = [r.offset, r.timestamp, r.sequence, r.key, r.value, r.headers.map((h) => [h.key, h.value])];
-  if (producer !== undefined) tuple.push(producer.id, producer.sequence);
-  return encodeFrame(Buffer.from(JSON.stringify(tuple)));
-}
-
-const segmentName = (offset: number) => `${String(offset).padStart(20, '0')}.log`;
 
 /** Directories locked by this process (a second engine on the same directory is refused too). */
 const lockedHere = new Set<string>();
@@ -101,32 +101,17 @@ function acquireLock(dir: string): () => void {
   };
 }
 
-class Partition {
-  readonly index: number;
-  readonly dir: string;
-  active: FrameFile;
-  /** Offset the next record gets. */
-  next: number;
-
-  constructor(index: number, dir: string, active: FrameFile, next: number) {
-    this.index = index;
-    this.dir = dir;
-    this.active = active;
-    this.next = next;
-  }
-}
-
 class TopicFiles {
   readonly id: number;
   readonly dir: string;
-  readonly partitions: Partition[];
-  constructor(id: number, dir: string, partitions: Partition[]) {
+  readonly partitions: readonly SegmentLog[];
+  constructor(id: number, dir: string, partitions: readonly SegmentLog[]) {
     this.id = id;
     this.dir = dir;
     this.partitions = partitions;
   }
   close(): void {
-    for (const p of this.partitions) p.active.close();
+    for (const p of this.partitions) p.close();
   }
 }
 
@@ -171,18 +156,18 @@ class FileJournal implements BrokerJournal {
   readonly #meta: FrameFile;
   readonly #commit: GroupCommit;
   readonly #topics: Map<string, TopicFiles>;
-  readonly #segmentBytes: number;
+  readonly #ctx: SegmentLogContext;
   readonly #logger: Logger;
   #nextTopicId: number;
 
-  constructor(root: string, meta: FrameFile, commit: GroupCommit, topics: Map<string, TopicFiles>, nextTopicId: number, segmentBytes: number, logger: Logger) {
+  constructor(root: string, meta: FrameFile, topics: Map<string, TopicFiles>, nextTopicId: number, ctx: SegmentLogContext) {
     this.#root = root;
     this.#meta = meta;
-    this.#commit = commit;
+    this.#commit = ctx.commit;
     this.#topics = topics;
     this.#nextTopicId = nextTopicId;
-    this.#segmentBytes = segmentBytes;
-    this.#logger = logger;
+    this.#ctx = ctx;
+    this.#logger = ctx.logger;
   }
 
   #writeMeta(event: MetaEvent): void {
@@ -190,21 +175,20 @@ class FileJournal implements BrokerJournal {
     this.#commit.wrote(this.#meta);
   }
 
-  createTopic(d: TopicDescription): void {
+  createTopic(d: TopicDescription): readonly SegmentLog[] {
     const id = this.#nextTopicId++;
     const dir = join(this.#root, 'topics', String(id));
-    const partitions: Partition[] = [];
+    const partitions: SegmentLog[] = [];
     try {
       mkdirSync(dir, { recursive: true });
       for (let p = 0; p < d.partitions; p++) {
         const pdir = join(dir, String(p));
         mkdirSync(pdir);
-        const { file } = openFrameFile(join(pdir, segmentName(0)), this.#logger);
-        partitions.push(new Partition(p, pdir, file, 0));
+        partitions.push(SegmentLog.create(d.name, p, pdir, this.#ctx));
         this.#commit.touchedDir(pdir);
       }
     } catch (err) {
-      for (const p of partitions) p.active.close();
+      for (const p of partitions) p.close();
       rmSync(dir, { recursive: true, force: true });
       throw new StorageError('STORAGE_WRITE_FAILED', `Could not create files for topic '${d.name}': ${(err as Error).message}`, { cause: err });
     }
@@ -221,6 +205,7 @@ class FileJournal implements BrokerJournal {
       ...(d.retentionMs === undefined ? {} : { retentionMs: d.retentionMs }),
     });
     this.#topics.set(d.name, new TopicFiles(id, dir, partitions));
+    return partitions;
   }
 
   deleteTopic(name: string): void {
@@ -239,47 +224,6 @@ class FileJournal implements BrokerJournal {
     });
   }
 
-  append(topic: string, records: readonly JournalRecord[]): void {
-    const t = this.#topics.get(topic);
-    if (t === undefined) throw new Error(`Invariant violated: no files for topic '${topic}'`);
-    const byPartition = new Map<number, Buffer[]>();
-    for (const r of records) {
-      const p = t.partitions[r.record.partition] as Partition;
-      if (r.record.offset !== p.next + (byPartition.get(r.record.partition)?.length ?? 0)) {
-        throw new Error(`Invariant violated: offset ${r.record.offset} out of order in ${topic}-${r.record.partition}`);
-      }
-      let list = byPartition.get(r.record.partition);
-      if (list === undefined) byPartition.set(r.record.partition, (list = []));
-      list.push(encodeRecord(r));
-    }
-    const done: { p: Partition; file: FrameFile; size: number }[] = [];
-    try {
-      for (const [partition, frames] of byPartition) {
-        const p = t.partitions[partition] as Partition;
-        if (p.active.size >= this.#segmentBytes) this.#roll(p);
-        done.push({ p, file: p.active, size: p.active.size });
-        p.active.append(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
-      }
-    } catch (err) {
-      for (const d of done) d.file.rollback(d.size);
-      throw err;
-    }
-    for (const { p, file } of done) {
-      p.next += (byPartition.get(p.index) as Buffer[]).length;
-      this.#commit.wrote(file);
-    }
-  }
-
-  #roll(p: Partition): void {
-    const { file } = openFrameFile(join(p.dir, segmentName(p.next)), this.#logger);
-    const old = p.active;
-    p.active = file;
-    this.#commit.touchedDir(p.dir);
-    // The old segment is synced by the round that covers its last writes, then closed.
-    this.#commit.wrote(old);
-    this.#commit.afterDurable(() => old.close());
-  }
-
   putGroup(group: string, start: number | undefined): void {
     this.#writeMeta({ op: 'group', key: group, start: start ?? null });
   }
@@ -289,69 +233,20 @@ class FileJournal implements BrokerJournal {
   }
 }
 
-function decodeRecord(topic: string, partition: number, payload: Buffer): { record: StoredRecord; producer?: [string, number] } {
-  const t = JSON.parse(payload.toString('utf8')) as RecordTuple;
-  const headers: RecordHeader[] = t[5].map(([key, value]) => ({ key, value }));
-  const record: StoredRecord = { topic, partition, offset: t[0], timestamp: t[1], sequence: t[2], key: t[3], value: t[4], headers };
-  return t[6] === undefined ? { record } : { record, producer: [t[6], t[7] as number] };
-}
-
-/** Reads one partition's segments; cuts a bad tail (and any later segment). */
-function recoverPartition(topic: string, partition: number, pdir: string, logger: Logger): { records: StoredRecord[]; producers: Map<string, number>; active: FrameFile } {
-  mkdirSync(pdir, { recursive: true });
-  const segments = readdirSync(pdir)
-    .filter((f) => /^\d{20}\.log$/.test(f))
-    .sort();
-  if (segments.length === 0) segments.push(segmentName(0));
-  const records: StoredRecord[] = [];
-  const producers = new Map<string, number>();
-  let active: FrameFile | undefined;
-  let damaged = false;
-  for (let i = 0; i < segments.length; i++) {
-    const path = join(pdir, segments[i] as string);
-    if (damaged) {
-      logger.warn(`storage: removing ${path}: it follows a damaged segment`);
-      rmSync(path, { force: true });
-      continue;
-    }
-    const opened = openFrameFile(path, logger);
-    let validBytes = 0;
-    for (const payload of opened.payloads) {
-      let decoded;
-      try {
-        decoded = decodeRecord(topic, partition, payload);
-      } catch {
-        decoded = undefined;
-      }
-      if (decoded === undefined || decoded.record.offset !== records.length) {
-        logger.warn(`storage: ${path}: unreadable or out-of-order record after offset ${records.length - 1}; cutting the file there`);
-        opened.file.rollback(validBytes);
-        damaged = true;
-        break;
-      }
-      records.push(decoded.record);
-      if (decoded.producer !== undefined) producers.set(decoded.producer[0], decoded.producer[1]);
-      validBytes += payload.length + 8;
-    }
-    damaged ||= opened.truncated;
-    if (active !== undefined) active.close();
-    active = opened.file;
-  }
-  return { records, producers, active: active as FrameFile };
-}
-
 /**
  * Opens (creating, or recovering after a crash) the storage in `dir`.
  * Synchronous: the engine is usable as soon as it returns.
  */
 export function openFileStorage(options: FileStorageOptions): EngineStorage {
-  const { logger = silentLogger, now = Date.now, partitioner, segmentBytes = 64 * 1024 * 1024 } = options;
+  const { logger = silentLogger, now = Date.now, partitioner, segmentBytes = 64 * 1024 * 1024, cacheBytes = 64 * 1024 * 1024 } = options;
   const root = resolve(options.dir);
   mkdirSync(join(root, 'topics'), { recursive: true });
   const release = acquireLock(root);
   const opened: FrameFile[] = [];
+  const recovered: SegmentLog[] = [];
   try {
     const commit = new GroupCommit();
+    const ctx: SegmentLogContext = { cache: new BlockCache(cacheBytes), commit, logger, segmentBytes };
 
     // Metadata: which topics exist (by id), consumer-group starts.
     const meta = openFrameFile(join(root, 'meta.log'), logger);
@@ -385,23 +280,16 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
     for (const g of groups.values()) nextSequence = Math.max(nextSequence, g);
     for (const e of live.values()) {
       const dir = join(root, 'topics', String(e.id));
-      const parts: Partition[] = [];
-      const records: StoredRecord[][] = [];
+      const logs: SegmentLog[] = [];
       const producers: Map<string, number>[] = [];
       for (let p = 0; p < e.partitions; p++) {
-        const pdir = join(dir, String(p));
-        const r = recoverPartition(e.name, p, pdir, logger);
-        opened.push(r.active);
-        parts.push(new Partition(p, pdir, r.active, r.records.length));
-        records.push(r.records);
+        const r = SegmentLog.recover(e.name, p, join(dir, String(p)), ctx);
+        recovered.push(r.log);
+        logs.push(r.log);
         producers.push(r.producers);
       }
-      topicFiles.set(e.name, new TopicFiles(e.id, dir, parts));
-      restored.push({
-        description: describeNewTopic(e.name, e),
-        partitions: records,
-        producers,
-      });
+      topicFiles.set(e.name, new TopicFiles(e.id, dir, logs));
+      restored.push({ description: describeNewTopic(e.name, e), logs, producers });
     }
 
     // Command log.
@@ -412,12 +300,12 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
       return { ...c, sequenceNumber };
     });
 
-    const journal = new FileJournal(root, meta.file, commit, topicFiles, nextTopicId, segmentBytes, logger);
+    const journal = new FileJournal(root, meta.file, topicFiles, nextTopicId, ctx);
     const broker = new MemoryBroker({ now, partitioner, journal, restore: { topics: restored, groups, nextSequence } });
     const commandStore = new FileCommandStore(cmd.file, commands, commit);
     let closing: Promise<void> | undefined;
     logger.info(
-      `storage: ${root}: ${restored.length} topic(s), ${restored.reduce((n, t) => n + t.partitions.reduce((m, p) => m + p.length, 0), 0)} record(s), ${commands.length} command(s)`,
+      `storage: ${root}: ${restored.length} topic(s), ${recovered.reduce((n, l) => n + l.size, 0)} record(s), ${commands.length} command(s)`,
     );
     return {
       broker,
@@ -442,6 +330,7 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
     };
   } catch (err) {
     for (const f of opened) f.close();
+    for (const l of recovered) l.close();
     release();
     throw err;
   }

@@ -44,27 +44,55 @@ export interface ScanResult {
 
 export function scanFrames(bytes: Buffer): ScanResult {
   const payloads: Buffer[] = [];
+  const walk = walkFrames(bytes, (start, end) => {
+    payloads.push(bytes.subarray(start, end));
+    return true;
+  });
+  return walk.problem === undefined ? { payloads, validLength: walk.validLength } : { payloads, validLength: walk.validLength, problem: walk.problem };
+}
+
+/**
+ * Called with the bounds of each whole, valid frame's payload in `bytes`;
+ * returning false stops the walk before that frame.
+ */
+export type FrameVisitor = (payloadStart: number, payloadEnd: number) => boolean;
+
+export interface WalkResult {
+  /** Bytes covered by the frames visited and accepted. */
+  readonly validLength: number;
+  /** Why the walk stopped before the end, if the bytes are at fault. */
+  readonly problem?: string | undefined;
+  /** True when the visitor stopped the walk. */
+  readonly stopped: boolean;
+}
+
+/** {@link scanFrames} without collecting payloads: a visitor sees each in turn. */
+export function walkFrames(bytes: Buffer, visit: FrameVisitor): WalkResult {
   let pos = 0;
   while (pos < bytes.length) {
     if (bytes.length - pos < FRAME_HEADER_BYTES) {
-      return { payloads, validLength: pos, problem: `truncated frame header at byte ${pos}` };
+      return { validLength: pos, problem: `truncated frame header at byte ${pos}`, stopped: false };
     }
     const length = bytes.readUInt32BE(pos);
     if (length === 0 || length > MAX_FRAME_BYTES) {
-      return { payloads, validLength: pos, problem: `invalid frame length ${length} at byte ${pos}` };
+      return { validLength: pos, problem: `invalid frame length ${length} at byte ${pos}`, stopped: false };
     }
     const end = pos + FRAME_HEADER_BYTES + length;
     if (end > bytes.length) {
-      return { payloads, validLength: pos, problem: `truncated frame at byte ${pos} (${length} bytes announced, ${bytes.length - pos - FRAME_HEADER_BYTES} present)` };
+      return {
+        validLength: pos,
+        problem: `truncated frame at byte ${pos} (${length} bytes announced, ${bytes.length - pos - FRAME_HEADER_BYTES} present)`,
+        stopped: false,
+      };
     }
     const expected = bytes.readUInt32BE(pos + 4);
     if (crc32(bytes, pos + FRAME_HEADER_BYTES, end) !== expected) {
-      return { payloads, validLength: pos, problem: `checksum mismatch in frame at byte ${pos}` };
+      return { validLength: pos, problem: `checksum mismatch in frame at byte ${pos}`, stopped: false };
     }
-    payloads.push(bytes.subarray(pos + FRAME_HEADER_BYTES, end));
+    if (!visit(pos + FRAME_HEADER_BYTES, end)) return { validLength: pos, stopped: true };
     pos = end;
   }
-  return { payloads, validLength: pos };
+  return { validLength: pos, stopped: false };
 }
 
 /**
@@ -140,21 +168,48 @@ export interface OpenedFrameFile {
  * and cuts off a torn or corrupt tail with a warning.
  */
 export function openFrameFile(path: string, logger: Logger): OpenedFrameFile {
+  const payloads: Buffer[] = [];
+  const opened = walkFrameFile(path, logger, (bytes, start, end) => {
+    payloads.push(bytes.subarray(start, end));
+    return true;
+  });
+  return { file: opened.file, payloads, truncated: opened.truncated };
+}
+
+export interface WalkedFrameFile {
+  readonly file: FrameFile;
+  /** True when the file was cut: a bad tail, or the visitor refused a frame. */
+  readonly truncated: boolean;
+}
+
+/**
+ * {@link openFrameFile} with a visitor instead of a list of payloads (the
+ * file's bytes are read at once and dropped after the walk). A frame the
+ * visitor refuses is cut off with what follows it, without a warning: the
+ * visitor gives its own reason.
+ */
+export function walkFrameFile(path: string, logger: Logger, visit: (bytes: Buffer, payloadStart: number, payloadEnd: number) => boolean): WalkedFrameFile {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
     const size = fstatSync(fd).size;
     const bytes = size === 0 ? Buffer.alloc(0) : readFileSync(fd);
-    const scan = scanFrames(bytes);
-    let truncated = false;
-    if (scan.problem !== undefined) {
+    let frames = 0;
+    const walk = walkFrames(bytes, (start, end) => {
+      if (!visit(bytes, start, end)) return false;
+      frames++;
+      return true;
+    });
+    const truncated = walk.validLength < bytes.length;
+    if (walk.problem !== undefined) {
       logger.warn(
-        `storage: ${path}: ${scan.problem}; cutting the file at byte ${scan.validLength} (${bytes.length - scan.validLength} bytes dropped, ${scan.payloads.length} whole records kept)`,
+        `storage: ${path}: ${walk.problem}; cutting the file at byte ${walk.validLength} (${bytes.length - walk.validLength} bytes dropped, ${frames} whole records kept)`,
       );
-      ftruncateSync(fd, scan.validLength);
-      fdatasyncSync(fd);
-      truncated = true;
     }
-    return { file: new FrameFile(path, fd, scan.validLength), payloads: scan.payloads, truncated };
+    if (truncated) {
+      ftruncateSync(fd, walk.validLength);
+      fdatasyncSync(fd);
+    }
+    return { file: new FrameFile(path, fd, walk.validLength), truncated };
   } catch (err) {
     closeSync(fd);
     throw err;

@@ -1,13 +1,15 @@
 /**
- * In-memory {@link Broker}: one array of records per partition, consumers
- * that merge partitions in global append order, and wake-ups for consumers
- * waiting at the end of the log.
+ * The {@link Broker}: topics of partitions, each a {@link PartitionLog}
+ * (`partition-log.ts`), consumers that merge partitions in global append
+ * order, and wake-ups for consumers waiting at the end of the log. Without a
+ * journal each partition is an array of records.
  *
- * The same class is the index of the file-backed broker (`file.ts`): given a
- * {@link BrokerJournal}, it writes every change through it and shows
- * consumers only what the journal has made durable, as Kafka consumers read
- * only up to the high watermark. A query therefore never acts on a record a
- * crash could still take away.
+ * The same class is the file-backed broker (`file.ts`): given a
+ * {@link BrokerJournal}, it records topic and group changes through it, its
+ * partitions are the journal's segment logs (which write records to disk and
+ * read them back on demand), and it shows consumers only what the journal
+ * has made durable, as Kafka consumers read only up to the high watermark. A
+ * query therefore never acts on a record a crash could still take away.
  *
  * @module
  */
@@ -28,40 +30,31 @@ import {
   type TopicDescription,
   describeNewTopic,
 } from './log.js';
+import { MemoryPartitionLog, type JournalRecord, type PartitionLog, type ProducerTag } from './partition-log.js';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
 
-/** Producer id and sequence of an idempotently produced record. */
-export interface ProducerTag {
-  readonly id: string;
-  readonly sequence: number;
-}
-
-/** A record as the journal writes it. */
-export interface JournalRecord {
-  readonly record: StoredRecord;
-  readonly producer?: ProducerTag | undefined;
-}
+export type { JournalRecord, ProducerTag } from './partition-log.js';
 
 /**
  * Where a broker writes its changes to be durable. Writes are synchronous
  * (into the OS page cache) and become durable at the next {@link sync}.
+ * Records are written by the partition logs the journal hands out.
  */
 export interface BrokerJournal {
-  createTopic(description: TopicDescription): void;
+  /** Records the topic and returns its partitions' logs. */
+  createTopic(description: TopicDescription): readonly PartitionLog[];
   deleteTopic(name: string): void;
-  /** Writes records of one topic; all or none (throws, having written none). */
-  append(topic: string, records: readonly JournalRecord[]): void;
   /** Records a consumer group's start sequence, or its removal (`undefined`). */
   putGroup(group: string, start: number | undefined): void;
   /** Resolves once everything written before the call is durable. */
   sync(): Promise<void>;
 }
 
-/** A topic's contents handed to {@link MemoryBroker} at start (recovery). */
+/** A topic handed to {@link MemoryBroker} at start (recovery). */
 export interface RestoredTopic {
   readonly description: TopicDescription;
-  /** Per partition, records in offset order. */
-  readonly partitions: readonly (readonly StoredRecord[])[];
+  /** Per partition, its log (with what it holds). */
+  readonly logs: readonly PartitionLog[];
   /** Per partition, the last producer sequence per producer id. */
   readonly producers: readonly ReadonlyMap<string, number>[];
 }
@@ -85,19 +78,15 @@ export interface MemoryBrokerOptions {
 }
 
 /**
- * Records of a partition live in `partitions[p]`, the one at index 0 having
- * offset `base[p]`: positions and `visible` are offsets, an array index is an
- * offset minus `base[p]`. Retention moves `trimmed[p]` (the first offset still
- * held) up; the slots below it are dropped from the array once they are as
- * many as the records held, so that a record is looked at once and moved at
- * most once, whatever the partition's length.
+ * A topic's partitions: their logs, and per partition the offsets that
+ * bound what consumers see. Retention moves `trimmed[p]` (the first offset
+ * still held for readers) up and lets the log drop what lies below;
+ * `visible[p]` is where publishing has got to.
  */
 class MemoryTopic {
   readonly description: TopicDescription;
-  readonly partitions: StoredRecord[][];
-  /** Per partition: the offset of `partitions[p][0]`. */
-  readonly base: number[];
-  /** Per partition: the offset of the first record still held (>= base). */
+  readonly logs: readonly PartitionLog[];
+  /** Per partition: the offset of the first record still held (>= the log's start). */
   readonly trimmed: number[];
   /** Per partition: the offset up to which consumers may see records. */
   readonly visible: number[];
@@ -106,23 +95,23 @@ class MemoryTopic {
   readonly waiters = new Set<() => void>();
   deleted = false;
 
-  constructor(description: TopicDescription, restored?: RestoredTopic) {
+  constructor(description: TopicDescription, logs: readonly PartitionLog[], producers?: readonly ReadonlyMap<string, number>[]) {
+    if (logs.length !== description.partitions) throw new Error(`Invariant violated: ${logs.length} logs for ${description.partitions} partitions`);
     this.description = description;
-    this.partitions = Array.from({ length: description.partitions }, (_, p) => [...(restored?.partitions[p] ?? [])]);
-    this.base = this.partitions.map((p) => p[0]?.offset ?? 0);
-    this.trimmed = [...this.base];
-    this.visible = this.partitions.map((p, i) => (this.base[i] as number) + p.length);
-    this.producers = Array.from({ length: description.partitions }, (_, p) => new Map(restored?.producers[p] ?? []));
+    this.logs = logs;
+    this.trimmed = logs.map((l) => l.start);
+    this.visible = logs.map((l) => l.end);
+    this.producers = logs.map((_, p) => new Map(producers?.[p] ?? []));
   }
 
   /** Makes records with a sequence below `bound` visible; wakes consumers if any became so. */
   publish(bound: number): void {
     let moved = false;
-    for (let p = 0; p < this.partitions.length; p++) {
-      const log = this.partitions[p] as StoredRecord[];
-      const base = this.base[p] as number;
+    for (let p = 0; p < this.logs.length; p++) {
+      const log = this.logs[p] as PartitionLog;
+      const end = log.end;
       let v = this.visible[p] as number;
-      while (v - base < log.length && (log[v - base] as StoredRecord).sequence < bound) v++;
+      while (v < end && log.sequence(v) < bound) v++;
       if (v !== this.visible[p]) {
         this.visible[p] = v;
         moved = true;
@@ -136,24 +125,21 @@ class MemoryTopic {
     const retention = this.description.retentionMs;
     if (retention === undefined) return;
     const oldest = now - retention;
-    for (let p = 0; p < this.partitions.length; p++) {
-      const log = this.partitions[p] as StoredRecord[];
-      const base = this.base[p] as number;
+    for (let p = 0; p < this.logs.length; p++) {
+      const log = this.logs[p] as PartitionLog;
       const visible = this.visible[p] as number;
-      let first = this.trimmed[p] as number;
-      while (first < visible && (log[first - base] as StoredRecord).timestamp < oldest) first++;
+      const before = this.trimmed[p] as number;
+      let first = before;
+      while (first < visible && log.timestamp(first) < oldest) first++;
+      if (first === before) continue;
       this.trimmed[p] = first;
-      const dropped = first - base;
-      if (dropped >= 1024 && dropped * 2 >= log.length) {
-        this.partitions[p] = log.slice(dropped);
-        this.base[p] = first;
-      }
+      log.trim(first);
     }
   }
 
   /** The offset of the next record of partition `p`. */
   end(p: number): number {
-    return (this.base[p] as number) + (this.partitions[p] as StoredRecord[]).length;
+    return (this.logs[p] as PartitionLog).end;
   }
 
   wake(): void {
@@ -164,13 +150,13 @@ class MemoryTopic {
   }
 }
 
-/** First index in `log` whose sequence is at least `sequence`. */
-function indexOfSequence(log: readonly StoredRecord[], sequence: number): number {
-  let lo = 0;
-  let hi = log.length;
+/** First offset of `log` whose sequence is at least `sequence`. */
+function offsetOfSequence(log: PartitionLog, sequence: number): number {
+  let lo = log.start;
+  let hi = log.end;
   while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((log[mid] as StoredRecord).sequence < sequence) lo = mid + 1;
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (log.sequence(mid) < sequence) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -184,10 +170,9 @@ class MemoryConsumer implements Consumer {
   constructor(topic: MemoryTopic, from: 'earliest' | 'latest' | number) {
     this.#topic = topic;
     // A position below `trimmed` (a slot retention dropped) moves up to it on the next poll.
-    this.#positions = topic.partitions.map((p, i) => {
-      const base = topic.base[i] as number;
-      return from === 'earliest' ? (topic.trimmed[i] as number) : from === 'latest' ? base + p.length : base + indexOfSequence(p, from);
-    });
+    this.#positions = topic.logs.map((log, i) =>
+      from === 'earliest' ? (topic.trimmed[i] as number) : from === 'latest' ? log.end : offsetOfSequence(log, from),
+    );
   }
 
   get closed(): boolean {
@@ -197,28 +182,37 @@ class MemoryConsumer implements Consumer {
   poll(max: number): StoredRecord[] {
     const out: StoredRecord[] = [];
     if (this.closed) return out;
-    const parts = this.#topic.partitions;
+    const logs = this.#topic.logs;
     const visible = this.#topic.visible;
     const trimmed = this.#topic.trimmed;
-    const bases = this.#topic.base;
+    const positions = this.#positions;
     // Records dropped by retention before this consumer read them: it goes on from the first held.
-    for (let p = 0; p < parts.length; p++) if ((this.#positions[p] as number) < (trimmed[p] as number)) this.#positions[p] = trimmed[p] as number;
+    for (let p = 0; p < logs.length; p++) if ((positions[p] as number) < (trimmed[p] as number)) positions[p] = trimmed[p] as number;
+    if (logs.length === 1) {
+      // One partition (the common case): no merge.
+      const log = logs[0] as PartitionLog;
+      let pos = positions[0] as number;
+      const stop = Math.min(visible[0] as number, pos + max);
+      while (pos < stop) out.push(log.record(pos++));
+      positions[0] = pos;
+      return out;
+    }
     while (out.length < max) {
       let best = -1;
       let bestSeq = Infinity;
-      for (let p = 0; p < parts.length; p++) {
-        const pos = this.#positions[p] as number;
+      for (let p = 0; p < logs.length; p++) {
+        const pos = positions[p] as number;
         if (pos >= (visible[p] as number)) continue;
-        const rec = (parts[p] as StoredRecord[])[pos - (bases[p] as number)] as StoredRecord;
-        if (rec.sequence < bestSeq) {
+        const seq = (logs[p] as PartitionLog).sequence(pos);
+        if (seq < bestSeq) {
           best = p;
-          bestSeq = rec.sequence;
+          bestSeq = seq;
         }
       }
       if (best === -1) break;
-      const pos = this.#positions[best] as number;
-      out.push((parts[best] as StoredRecord[])[pos - (bases[best] as number)] as StoredRecord);
-      this.#positions[best] = pos + 1;
+      const pos = positions[best] as number;
+      out.push((logs[best] as PartitionLog).record(pos));
+      positions[best] = pos + 1;
     }
     return out;
   }
@@ -268,13 +262,12 @@ export class MemoryBroker implements Broker {
     if (restore !== undefined) {
       let next = restore.nextSequence;
       for (const t of restore.topics) {
-        const topic = new MemoryTopic(t.description, t);
-        // What expired while the engine was down is not read again (its bytes stay in the data directory).
+        const topic = new MemoryTopic(t.description, t.logs, t.producers);
+        // What expired while the engine was down is not read again.
         topic.enforceRetention(this.#now());
         this.#topics.set(t.description.name, topic);
-        for (const p of t.partitions) {
-          const last = p[p.length - 1];
-          if (last !== undefined && last.sequence >= next) next = last.sequence + 1;
+        for (const log of t.logs) {
+          if (log.end > log.start) next = Math.max(next, log.sequence(log.end - 1) + 1);
         }
       }
       for (const [g, s] of restore.groups) this.#groups.set(g, s);
@@ -305,8 +298,8 @@ export class MemoryBroker implements Broker {
       throw new StorageError('STORAGE_INVALID_PARTITIONS', `Invalid partition count ${options.partitions} for topic '${name}'.`);
     }
     const description = describeNewTopic(name, options);
-    this.#journal?.createTopic(description);
-    this.#topics.set(name, new MemoryTopic(description));
+    const logs = this.#journal?.createTopic(description) ?? Array.from({ length: description.partitions }, () => new MemoryPartitionLog());
+    this.#topics.set(name, new MemoryTopic(description, logs));
     return description;
   }
 
@@ -346,10 +339,10 @@ export class MemoryBroker implements Broker {
       return { r, partition };
     });
     const out: RecordMetadata[] = [];
-    const appended: JournalRecord[] = [];
+    const appended = new Map<number, JournalRecord[]>();
     // Before appending: records produced with old timestamps are still read once.
     if (t.description.retentionMs !== undefined) t.enforceRetention(this.#now());
-    const nextOffset = t.partitions.map((_, p) => t.end(p));
+    const nextOffset = t.logs.map((log) => log.end);
     const lastProducerSeq = new Map<number, number>();
     let sequence = this.#sequence;
     placed.forEach(({ r, partition }, i) => {
@@ -376,14 +369,22 @@ export class MemoryBroker implements Broker {
         headers: r.headers ?? [],
         sequence: sequence++,
       };
-      appended.push(producer === undefined ? { record } : { record, producer });
+      let batch = appended.get(partition);
+      if (batch === undefined) appended.set(partition, (batch = []));
+      batch.push(producer === undefined ? { record } : { record, producer });
       out.push({ topic, partition, offset, timestamp });
     });
-    if (appended.length === 0) return out;
-    // Durable first: if the journal throws, nothing changed.
-    this.#journal?.append(topic, appended);
+    if (appended.size === 0) return out;
+    // Written first, every partition or none: if a write throws, nothing changed.
+    const undo: (() => void)[] = [];
+    try {
+      for (const [partition, batch] of appended) undo.push((t.logs[partition] as PartitionLog).write(batch));
+    } catch (err) {
+      for (const u of undo.reverse()) u();
+      throw err;
+    }
     this.#sequence = sequence;
-    for (const { record } of appended) (t.partitions[record.partition] as StoredRecord[]).push(record);
+    for (const [partition, batch] of appended) (t.logs[partition] as PartitionLog).append(batch);
     for (const [partition, seq] of lastProducerSeq) (t.producers[partition] as Map<string, number>).set(options?.producerId as string, seq);
     if (this.#journal === undefined) {
       for (let p = 0; p < count; p++) t.visible[p] = t.end(p);
@@ -410,7 +411,11 @@ export class MemoryBroker implements Broker {
 
   readAll(topic: string): StoredRecord[] {
     const t = this.#topic(topic);
-    return t.partitions.flatMap((p, i) => p.slice((t.trimmed[i] as number) - (t.base[i] as number), (t.visible[i] as number) - (t.base[i] as number)));
+    const out: StoredRecord[] = [];
+    t.logs.forEach((log, p) => {
+      for (let o = t.trimmed[p] as number; o < (t.visible[p] as number); o++) out.push(log.record(o));
+    });
+    return out;
   }
 
   consumer(topic: string, options: ConsumerOptions): Consumer {
