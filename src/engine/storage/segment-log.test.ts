@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -182,5 +182,58 @@ describe('segment logs', () => {
     await s.flush();
     expect(readdirSync(pdir)).toHaveLength(1);
     expect(s.broker.readAll('t').map((r) => r.value)).toEqual(['{"i":302}']);
+  });
+
+  it('indexes sealed segments in files a restart reads instead of the segments, and reads a segment whose index does not match it', async () => {
+    const dir = tmp();
+    const options = { dir, now: () => 1000, segmentBytes: 2048, cacheBytes: 1 };
+    let s = open(options);
+    s.broker.createTopic('t', { partitions: 2 });
+    const total = 2 * BLOCK_RECORDS + 77;
+    for (let i = 0; i < total; i += 40) {
+      const n = Math.min(40, total - i);
+      s.broker.produce('t', Array.from({ length: n }, (_, j) => ({ key: `"k${(i + j) % 5}"`, value: `{"n":${i + j}}`, timestamp: 10 * (i + j) })), {
+        producerId: `p${i % 3}`,
+        sequence: i,
+      });
+    }
+    await s.flush();
+    await s.flush(); // the index files are written after the round that makes their segments durable
+    const before = s.broker.readAll('t').map(view);
+    const pdir = join(dir, 'topics', '1', '0');
+    const logs = readdirSync(pdir).filter((f) => f.endsWith('.log')).sort();
+    const idx = readdirSync(pdir).filter((f) => f.endsWith('.idx')).sort();
+    expect(logs.length).toBeGreaterThan(3);
+    // Every segment but the active one has its index.
+    expect(idx).toEqual(logs.slice(0, -1).map((f) => f.replace('.log', '.idx')));
+    await close(s);
+
+    const reopen = async () => {
+      s = open(options);
+      expect(s.broker.readAll('t').map(view)).toEqual(before);
+      expect(s.broker.nextSequence).toBe(total);
+      const merged = s.broker.consumer('t', { from: { sequence: 100 } }).poll(10_000);
+      expect(merged.map((r) => r.sequence)).toEqual(Array.from({ length: total - 100 }, (_, i) => 100 + i));
+      // Producer sequences come back from the index files: a resend of the last batch is a duplicate.
+      const dup = s.broker.produce('t', [{ key: '"k1"', value: '1' }], { producerId: 'p0', sequence: total - 1 });
+      expect(dup.every((m) => m.duplicate === true)).toBe(true);
+      await close(s);
+    };
+    await reopen();
+
+    // A torn index and a corrupt one: those segments are read instead.
+    const first = join(pdir, idx[0] as string);
+    writeFileSync(first, readFileSync(first).subarray(0, 20));
+    const second = join(pdir, idx[1] as string);
+    const bytes = readFileSync(second);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(second, bytes);
+    await reopen();
+    // ... and indexed again for the next start.
+    s = open(options);
+    await s.flush();
+    await s.flush();
+    expect(readdirSync(pdir).filter((f) => f.endsWith('.idx')).sort()).toEqual(idx);
+    expect(readFileSync(first).length).toBeGreaterThan(20);
   });
 });

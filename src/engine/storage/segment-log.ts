@@ -11,16 +11,18 @@
  *
  * Recovery ({@link SegmentLog.recover}) checks every frame's CRC and reads
  * from each record's payload only its offset, timestamp, sequence and
- * producer tag, without building the record.
+ * producer tag, without building the record; a sealed segment whose index
+ * file (`segment-index.ts`) matches it is not read at all.
  *
  * @module
  */
-import { mkdirSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.js';
 import { RECORD_OVERHEAD_BYTES, type BlockCache, type CachedBlock } from './block-cache.js';
 import { Float64Column } from './columns.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameFile, openFrameFile, walkFrameFile } from './frames.js';
+import { indexName, readSegmentIndex, removeSegmentIndex, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
 import type { GroupCommit } from './group-commit.js';
 import type { RecordHeader, StoredRecord } from './log.js';
 import type { JournalRecord, PartitionLog } from './partition-log.js';
@@ -172,6 +174,8 @@ export class SegmentLog implements PartitionLog {
   #tail: StoredRecord[] = [];
   #tailStart: number;
   #tailBytes = 0;
+  /** The last producer sequence per producer id in the active segment (for its index file). */
+  #segmentProducers = new Map<string, number>();
   /** Where {@link write} put the frames {@link append} is to index. */
   #pending: { readonly position: number; readonly lengths: readonly number[] } | undefined;
   /** The block read last: consecutive reads of a partition find it without a cache look-up. */
@@ -219,14 +223,19 @@ export class SegmentLog implements PartitionLog {
     const producers = new Map<string, number>();
     let damaged = false;
     try {
-      for (const name of names) {
+      for (const [i, name] of names.entries()) {
         const path = join(dir, name);
+        const idxPath = join(dir, indexName(Number(name.slice(0, 20))));
         if (damaged) {
           logger.warn(`storage: removing ${path}: it follows a damaged segment`);
           rmSync(path, { force: true });
+          removeSegmentIndex(idxPath);
           continue;
         }
         const base = log.#end;
+        const sealed = i < names.length - 1;
+        if (sealed && Number(name.slice(0, 20)) === base && log.#restore(path, idxPath, producers)) continue;
+        log.#segmentProducers = new Map();
         const opened = walkFrameFile(path, logger, (bytes, start, end) => {
           const head = readRecordHead(bytes, start, end);
           if (head === undefined || head.offset !== log.#end) {
@@ -234,11 +243,17 @@ export class SegmentLog implements PartitionLog {
             return false;
           }
           log.#index(head.sequence, head.timestamp, start - FRAME_HEADER_BYTES);
-          if (head.producerId !== undefined) producers.set(head.producerId, head.producerSequence);
+          if (head.producerId !== undefined) {
+            producers.set(head.producerId, head.producerSequence);
+            log.#segmentProducers.set(head.producerId, head.producerSequence);
+          }
           return true;
         });
         damaged = opened.truncated;
-        log.#segments.push({ base, file: opened.file });
+        const segment = { base, file: opened.file };
+        log.#segments.push(segment);
+        // A sealed segment read whole (a directory from before index files, or a torn index): index it for the next start.
+        if (sealed && !damaged) log.#sealIndex(segment);
       }
     } catch (err) {
       log.close();
@@ -246,6 +261,69 @@ export class SegmentLog implements PartitionLog {
     }
     log.#tailStart = log.#end;
     return { log, producers };
+  }
+
+  /** Indexes a sealed segment from its index file, if that matches it; false when it does not (the segment is then read). */
+  #restore(path: string, idxPath: string, producers: Map<string, number>): boolean {
+    const fd = openSync(path, constants.O_RDWR);
+    let index: SegmentIndex | undefined;
+    try {
+      index = readSegmentIndex(idxPath, this.#end, fstatSync(fd).size);
+    } catch (err) {
+      closeFd(fd);
+      throw err;
+    }
+    if (index === undefined) {
+      closeFd(fd);
+      return false;
+    }
+    const { sequences, timestamps, blockPositions } = index;
+    let block = 0;
+    for (let r = 0; r < sequences.length; r++) {
+      const atBlock = (this.#end % BLOCK_RECORDS) === 0;
+      this.#index(sequences[r] as number, timestamps[r] as number, atBlock ? (blockPositions[block++] as number) : 0);
+    }
+    for (const [id, sequence] of index.producers) producers.set(id, sequence);
+    this.#segments.push({ base: index.base, file: new FrameFile(path, fd, index.bytes) });
+    return true;
+  }
+
+  /**
+   * Writes the index file of `segment`, now sealed (no record will be added
+   * to it), once what was written to it is durable: a start after that reads
+   * the index instead of the segment.
+   */
+  #sealIndex(segment: Segment): void {
+    const end = this.#end;
+    const count = end - segment.base;
+    const sequences = new Float64Array(count);
+    const timestamps = new Float64Array(count);
+    for (let r = 0; r < count; r++) {
+      sequences[r] = this.#sequences.get(segment.base + r);
+      timestamps[r] = this.#timestamps.get(segment.base + r);
+    }
+    const firstBlock = Math.ceil(segment.base / BLOCK_RECORDS);
+    const blocks: number[] = [];
+    for (let b = firstBlock; b * BLOCK_RECORDS < end; b++) blocks.push(this.#blockPositions.get(b));
+    const index: SegmentIndex = {
+      base: segment.base,
+      bytes: segment.file.size,
+      sequences,
+      timestamps,
+      blockPositions: Float64Array.from(blocks),
+      producers: [...this.#segmentProducers],
+    };
+    const path = join(this.dir, indexName(segment.base));
+    this.#ctx.commit.wrote(segment.file);
+    this.#ctx.commit.afterDurable(() => {
+      // Expired and removed meanwhile: no index for a segment that is gone.
+      if (!this.#segments.includes(segment)) return;
+      try {
+        writeSegmentIndex(path, index);
+      } catch (err) {
+        this.#ctx.logger.warn(`storage: could not write ${path} (the segment is read at the next start instead): ${(err as Error).message}`);
+      }
+    });
   }
 
   get start(): number {
@@ -301,8 +379,9 @@ export class SegmentLog implements PartitionLog {
     this.#pending = undefined;
     let position = pending.position;
     for (let i = 0; i < records.length; i++) {
-      const { record } = records[i] as JournalRecord;
+      const { record, producer } = records[i] as JournalRecord;
       const length = pending.lengths[i] as number;
+      if (producer !== undefined) this.#segmentProducers.set(producer.id, producer.sequence);
       this.#index(record.sequence, record.timestamp, position);
       position += length;
       this.#tail.push(record);
@@ -331,6 +410,9 @@ export class SegmentLog implements PartitionLog {
   }
 
   #roll(): void {
+    const sealed = this.#active;
+    this.#sealIndex(sealed);
+    this.#segmentProducers = new Map();
     const { file } = openFrameFile(join(this.dir, segmentName(this.#end)), this.#ctx.logger);
     this.#segments.push({ base: this.#end, file });
     this.#ctx.commit.touchedDir(this.dir);
@@ -427,6 +509,7 @@ export class SegmentLog implements PartitionLog {
         try {
           gone.file.close();
           rmSync(gone.file.path, { force: true });
+          removeSegmentIndex(join(this.dir, indexName(gone.base)));
           this.#ctx.commit.touchedDir(this.dir);
         } catch (err) {
           this.#ctx.logger.warn(`storage: could not remove expired segment ${gone.file.path}: ${(err as Error).message}`);
@@ -443,6 +526,14 @@ export class SegmentLog implements PartitionLog {
 
   close(): void {
     for (const s of this.#segments) s.file.close();
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closing a descriptor only opened for reading its size: nothing to lose.
   }
 }
 
