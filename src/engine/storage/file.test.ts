@@ -1,25 +1,14 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../shared/logger.js';
 import { crc32 } from './crc32.js';
 import { openFileStorage } from './file.js';
 import { encodeFrame, scanFrames } from './frames.js';
 import type { EngineStorage } from './storage.js';
+import { storageFixture } from './storage.test-helper.js';
 
-const dirs: string[] = [];
-const opened: EngineStorage[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ksql-storage-'));
-  dirs.push(d);
-  return d;
-}
+const { opened, tmp } = storageFixture('ksql-storage-');
 
 function capture(): Logger & { warnings: string[] } {
   const warnings: string[] = [];

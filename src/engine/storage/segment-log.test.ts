@@ -1,24 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openFileStorage, type FileStorageOptions } from './file.js';
 import type { StoredRecord } from './log.js';
 import { BLOCK_RECORDS, encodeRecord, readRecordHead } from './segment-log.js';
 import type { EngineStorage } from './storage.js';
+import { storageFixture } from './storage.test-helper.js';
 
-const dirs: string[] = [];
-const opened: EngineStorage[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ksql-segments-'));
-  dirs.push(d);
-  return d;
-}
+const { opened, tmp } = storageFixture('ksql-segments-');
 
 function open(options: FileStorageOptions): EngineStorage {
   const s = openFileStorage(options);
