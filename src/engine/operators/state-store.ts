@@ -73,10 +73,6 @@ class MapStore<V> implements KeyValueStore<V> {
   }
 }
 
-export function createMemoryStore<V>(): KeyValueStore<V> {
-  return new MapStore<V>();
-}
-
 class MemoryScope implements StateScope {
   #operators = 0;
   readonly #prefix: string;

@@ -140,8 +140,8 @@ class PersistentQuery {
     this.plan = plan;
     const { broker, checkpoint } = options;
     const restored = checkpoint?.restored;
-    const state = checkpoint === undefined ? createMemoryState() : createCheckpointedState(restored);
-    this.#checkpointed = checkpoint === undefined ? undefined : { state: state as CheckpointedState, fingerprint: checkpoint.fingerprint };
+    this.#checkpointed = checkpoint === undefined ? undefined : { state: createCheckpointedState(restored), fingerprint: checkpoint.fingerprint };
+    const state = this.#checkpointed?.state ?? createMemoryState();
     this.#outputs = restored?.outputs ?? 0;
     this.#position = restored?.position;
     this.#snapshotPosition = restored?.position;
@@ -296,7 +296,8 @@ export class PersistentQueries {
   #draining = false;
   /** The checkpoint being written and the drops queued behind it: one write to the state database at a time. */
   #writing: Promise<void> = Promise.resolve();
-  #checkpointRunning = false;
+  /** The checkpoint being taken and written, if one is. */
+  #inFlight: Promise<void> | undefined;
   #checkpointAgain = false;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #lastCheckpoint = 0;
@@ -358,7 +359,7 @@ export class PersistentQueries {
   #scheduleCheckpoint(): void {
     const cp = this.#checkpoints;
     if (cp === undefined || this.#checkpointsOff || this.#closed) return;
-    if (this.#checkpointRunning) {
+    if (this.#inFlight !== undefined) {
       this.#checkpointAgain = true;
       return;
     }
@@ -380,10 +381,20 @@ export class PersistentQueries {
    * outputs the snapshots reflect are durable, then writes them in one
    * transaction.
    */
-  async #checkpoint(): Promise<void> {
+  #checkpoint(): Promise<void> {
     const cp = this.#checkpoints;
-    if (cp === undefined || this.#checkpointsOff || this.#checkpointRunning || this.#closed) return;
-    this.#checkpointRunning = true;
+    if (cp === undefined || this.#checkpointsOff || this.#closed) return Promise.resolve();
+    this.#inFlight ??= this.#takeCheckpoint(cp).finally(() => {
+      this.#inFlight = undefined;
+      if (this.#checkpointAgain) {
+        this.#checkpointAgain = false;
+        this.#scheduleCheckpoint();
+      }
+    });
+    return this.#inFlight;
+  }
+
+  async #takeCheckpoint(cp: CheckpointOptions): Promise<void> {
     this.#lastCheckpoint = Date.now();
     try {
       const writes = [...this.#queries.values()].map((q) => q.snapshot()).filter((w): w is CheckpointWrite => w !== undefined);
@@ -399,12 +410,6 @@ export class PersistentQueries {
       // input they name; later ones cannot be written without the changes this one took.
       this.#checkpointsOff = true;
       cp.logger.error(`state: checkpoint failed; no more checkpoints until a restart: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.#checkpointRunning = false;
-      if (this.#checkpointAgain) {
-        this.#checkpointAgain = false;
-        this.#scheduleCheckpoint();
-      }
     }
   }
 
@@ -413,7 +418,7 @@ export class PersistentQueries {
     if (this.#closed) return;
     if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
-    while (this.#checkpointRunning) await this.#writing;
+    while (this.#inFlight !== undefined) await this.#inFlight;
     await this.#checkpoint();
     this.#closed = true;
     if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);

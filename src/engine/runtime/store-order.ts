@@ -19,8 +19,14 @@ const BTree = (typeof loaded === 'function' ? loaded : sortedBtree.default) as t
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 
+/** How a table's keys are serialized. */
+export interface TableKeys {
+  readonly key: SerdeSpec;
+  readonly windowed?: boolean | undefined;
+}
+
 /** A key's serialized bytes as ksqlDB's store orders them (KAFKA primitives big-endian; other formats their JSON text). */
-export function keyOrder(scan: { readonly key: SerdeSpec; readonly windowed?: boolean | undefined }): (r: { readonly key: string | null }) => string {
+function keyOrder(scan: TableKeys): (r: { readonly key: string | null }) => string {
   const serde = keySerde(scan.key.format, scan.key.columns, { delimiter: scan.key.delimiter });
   const single = scan.key.format === 'KAFKA' && scan.key.columns.length === 1 ? scan.key.columns[0] : undefined;
   return (r) => {
@@ -66,36 +72,50 @@ export function keyOrder(scan: { readonly key: SerdeSpec; readonly windowed?: bo
  * snapshot (the B+ tree's copy-on-write clone, O(1)), so a pull response can
  * stream it while the table changes.
  */
+/**
+ * A string per row of a table that sorts as ksqlDB's stores hold the rows:
+ * partition, then key bytes; unique per key (a table holds one row per key),
+ * the key text breaking ties of equal orders.
+ */
+export function storeOrderKey(table: TableKeys): (r: { readonly partition: number; readonly key: string | null }) => string {
+  const order = keyOrder(table);
+  return (r) => `${String(r.partition).padStart(10, '0')}\u0000${order(r)}\u0000${r.key ?? ''}`;
+}
+
+/** `records` (a few looked-up rows) in store order. */
+export function inStoreOrder(records: Iterable<StoredRecord>, table: TableKeys): StoredRecord[] {
+  const at = storeOrderKey(table);
+  return [...records]
+    .map((r) => ({ r, k: at(r) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.r);
+}
+
 export class StoreOrder {
-  readonly #order: (r: { readonly key: string | null }) => string;
+  readonly #at: (r: { readonly partition: number; readonly key: string | null }) => string;
   readonly #rows: () => Iterable<StoredRecord>;
   #tree: InstanceType<typeof BTree<string, StoredRecord>> | undefined;
 
-  constructor(table: { readonly key: SerdeSpec; readonly windowed?: boolean | undefined }, rows: () => Iterable<StoredRecord>) {
-    this.#order = keyOrder(table);
+  constructor(table: TableKeys, rows: () => Iterable<StoredRecord>) {
+    this.#at = storeOrderKey(table);
     this.#rows = rows;
-  }
-
-  /** Unique per key (a table holds one row per key); sorts as the store does, the key text breaking ties. */
-  #at(partition: number, key: string | null): string {
-    return `${String(partition).padStart(10, '0')}\u0000${this.#order({ key })}\u0000${key ?? ''}`;
   }
 
   /** The row of `record.key` is now `record`. */
   put(record: StoredRecord): void {
-    this.#tree?.set(this.#at(record.partition, record.key), record);
+    this.#tree?.set(this.#at(record), record);
   }
 
   /** The row of `key` (in `partition`) is gone. */
   delete(partition: number, key: string | null): void {
-    this.#tree?.delete(this.#at(partition, key));
+    this.#tree?.delete(this.#at({ partition, key }));
   }
 
   /** The rows in store order, as they are now. */
   scan(): Iterable<StoredRecord> {
     if (this.#tree === undefined) {
       const tree = new BTree<string, StoredRecord>();
-      for (const r of this.#rows()) tree.set(this.#at(r.partition, r.key), r);
+      for (const r of this.#rows()) tree.set(this.#at(r), r);
       this.#tree = tree;
     }
     return this.#tree.clone().values();

@@ -6,11 +6,11 @@
  * @module
  */
 import type { FunctionRegistry } from '../functions/index.js';
-import { buildPipeline, unwrapWindowedKey, type Row } from '../operators/index.js';
-import { planSource, type Expr, type FilterNode, type PlanColumn, type PlanNode, type SourceScanNode, type TablePullPlan } from '../plan/index.js';
+import { buildPipeline, type Row } from '../operators/index.js';
+import { planSource, type Expr, type FilterNode, type PlanColumn, type PlanNode, type TablePullPlan } from '../plan/index.js';
 import type { StoredRecord } from '../storage/index.js';
 import { typeEquals, type Value } from '../types/index.js';
-import { keyOrder } from './store-order.js';
+import { inStoreOrder } from './store-order.js';
 import type { MaterializedTable } from './persistent-query.js';
 import type { QueryEvent, TransientQueryHandle } from './transient-query.js';
 
@@ -97,15 +97,6 @@ function pinnedKeys(root: PlanNode): Value[] | undefined {
     if (values !== undefined) return values;
   }
   return undefined;
-}
-
-/** `records` (a few looked-up rows) in store order. */
-function inStoreOrder(records: Iterable<StoredRecord>, scan: SourceScanNode): StoredRecord[] {
-  const order = keyOrder(scan);
-  return [...records]
-    .map((r) => ({ r, k: order(r) }))
-    .sort((a, b) => a.r.partition - b.r.partition || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.r);
 }
 
 /** The plan's filter, under its projections, if it has one. */

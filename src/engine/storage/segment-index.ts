@@ -50,8 +50,6 @@ interface Header {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export const indexName = (offset: number) => `${String(offset).padStart(20, '0')}.idx`;
-
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 function u32(n: number): Buffer {

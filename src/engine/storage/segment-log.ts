@@ -22,7 +22,7 @@ import type { Logger } from '../../shared/logger.js';
 import { RECORD_OVERHEAD_BYTES, type BlockCache, type CachedBlock } from './block-cache.js';
 import { Float64Column } from './columns.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameFile, openFrameFile, walkFrameFile } from './frames.js';
-import { indexName, readSegmentIndex, removeSegmentIndex, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
+import { readSegmentIndex, removeSegmentIndex, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
 import type { GroupCommit } from './group-commit.js';
 import type { RecordHeader, StoredRecord } from './log.js';
 import type { JournalRecord, PartitionLog } from './partition-log.js';
@@ -136,7 +136,8 @@ export function readRecordHead(bytes: Buffer, start: number, end: number): Recor
   }
 }
 
-export const segmentName = (offset: number) => `${String(offset).padStart(20, '0')}.log`;
+/** A segment's file (`.log`) and its index's (`.idx`): named by the segment's first offset, 20 digits. */
+export const segmentName = (offset: number, ext: 'log' | 'idx' = 'log') => `${String(offset).padStart(20, '0')}.${ext}`;
 
 /** What the segment logs of one broker share. */
 export interface SegmentLogContext {
@@ -225,7 +226,8 @@ export class SegmentLog implements PartitionLog {
     try {
       for (const [i, name] of names.entries()) {
         const path = join(dir, name);
-        const idxPath = join(dir, indexName(Number(name.slice(0, 20))));
+        const first = Number(name.slice(0, 20));
+        const idxPath = join(dir, segmentName(first, 'idx'));
         if (damaged) {
           logger.warn(`storage: removing ${path}: it follows a damaged segment`);
           rmSync(path, { force: true });
@@ -234,7 +236,7 @@ export class SegmentLog implements PartitionLog {
         }
         const base = log.#end;
         const sealed = i < names.length - 1;
-        if (sealed && Number(name.slice(0, 20)) === base && log.#restore(path, idxPath, producers)) continue;
+        if (sealed && first === base && log.#restore(path, idxPath, producers)) continue;
         log.#segmentProducers = new Map();
         const opened = walkFrameFile(path, logger, (bytes, start, end) => {
           const head = readRecordHead(bytes, start, end);
@@ -313,7 +315,7 @@ export class SegmentLog implements PartitionLog {
       blockPositions: Float64Array.from(blocks),
       producers: [...this.#segmentProducers],
     };
-    const path = join(this.dir, indexName(segment.base));
+    const path = join(this.dir, segmentName(segment.base, 'idx'));
     this.#ctx.commit.wrote(segment.file);
     this.#ctx.commit.afterDurable(() => {
       // Expired and removed meanwhile: no index for a segment that is gone.
@@ -509,7 +511,7 @@ export class SegmentLog implements PartitionLog {
         try {
           gone.file.close();
           rmSync(gone.file.path, { force: true });
-          removeSegmentIndex(join(this.dir, indexName(gone.base)));
+          removeSegmentIndex(join(this.dir, segmentName(gone.base, 'idx')));
           this.#ctx.commit.touchedDir(this.dir);
         } catch (err) {
           this.#ctx.logger.warn(`storage: could not remove expired segment ${gone.file.path}: ${(err as Error).message}`);

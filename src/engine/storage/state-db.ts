@@ -148,21 +148,26 @@ class LmdbStateDb implements StateDb {
   }
 
   commit(writes: readonly CheckpointWrite[]): Promise<void> {
-    return this.#db.transaction(() => {
+    return this.#write(() => {
       for (const w of writes) {
         for (const [store, key, value] of w.puts) this.#db.put(entryKey(w.queryId, store, key), entryValue(key, value));
         for (const [store, key] of w.deletes) this.#db.remove(entryKey(w.queryId, store, key));
         const meta: Meta = { format: FORMAT, fingerprint: w.fingerprint, position: w.position, outputs: w.outputs, cells: w.cells };
         this.#db.put(metaKey(w.queryId), Buffer.from(encodeState(meta)));
       }
-    }) as Promise<unknown> as Promise<void>;
+    });
   }
 
   drop(queryId: string): Promise<void> {
-    return this.#db.transaction(() => {
+    return this.#write(() => {
       for (const key of this.#db.getKeys(rangeOf(queryId))) this.#db.remove(key);
       this.#db.remove(metaKey(queryId));
-    }) as Promise<unknown> as Promise<void>;
+    });
+  }
+
+  /** Runs `body` in one write transaction; resolves once it is committed (fsync'd). */
+  async #write(body: () => void): Promise<void> {
+    await this.#db.transaction(body);
   }
 
   close(): Promise<void> {
