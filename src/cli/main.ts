@@ -146,6 +146,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       dataDir: config.dataDir,
       maxSqlTokens: config.maxSqlTokens,
       checkpointIntervalMs: config.checkpointIntervalMs,
+      segmentBytes: config.segmentBytes,
     },
     logger: logger.child({ component: 'engine' }),
     tls,
@@ -186,6 +187,7 @@ export async function startServe(config: ServeConfig, logger: Logger, { tracing 
       dataDir: config.dataDir,
       maxSqlTokens: config.maxSqlTokens,
       checkpointIntervalMs: config.checkpointIntervalMs,
+      segmentBytes: config.segmentBytes,
     },
         logger: logger.child({ component: 'engine' }),
       });

@@ -141,6 +141,13 @@ export interface EngineOptions {
    * @default 1000 (ms)
    */
   readonly checkpointIntervalMs?: number | undefined;
+  /**
+   * Durable engines: size past which a partition's segment file is closed
+   * and a new one started. Retention deletes, and compaction (of compacted
+   * topics: table sources and CTAS changelogs) rewrites, closed segments.
+   * @default 67108864 (bytes, 64 MiB)
+   */
+  readonly segmentBytes?: number | undefined;
 }
 
 /** Body of a statement or query request (`/ksql`, `/query`). */
@@ -250,6 +257,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     dataDir,
     inMemory = dataDir === undefined,
     checkpointIntervalMs = 1000,
+    segmentBytes,
   } = options;
 
   const serverProperties = new Map<string, string>(Object.entries(DEFAULT_SERVER_PROPERTIES));
@@ -257,7 +265,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   if (serviceId !== undefined) serverProperties.set('ksql.service.id', serviceId);
   const storage: EngineStorage = inMemory
     ? createMemoryStorage({ now: () => clock.now() })
-    : openFileStorage({ dir: dataDir ?? DEFAULT_DATA_DIR, logger, now: () => clock.now() });
+    : openFileStorage({ dir: dataDir ?? DEFAULT_DATA_DIR, logger, now: () => clock.now(), segmentBytes });
   // Replayed statements must neither create or delete topics (the recovered broker already has
   // them) nor append to the command log again.
   const replay =

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { counts, eventually, kill9, killAll, ksql, load, pull, start, topicValues, values } from './harness.js';
+import { counts, eventually, killAll, killUnderLoad, ksql, pull, start, topicValues, values } from './harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ksql-checkpoint-kill-'));
 const ARGS = ['--checkpoint-interval-ms', '0'];
@@ -44,15 +44,8 @@ describe('kill -9 with checkpointed state', () => {
     let first = 0;
     let resumed = 0;
     for (let round = 0; round < 4; round++) {
-      const base = acked.size;
-      const stop = new AbortController();
-      const loading = load(engine.url, first, 6, acked, stop.signal);
-      await eventually(async () => acked.size, (n) => n >= base + 200, 30_000);
       // Somewhere in the stream of checkpoints.
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
-      await kill9(engine);
-      stop.abort();
-      await loading;
+      await killUnderLoad(engine, { first, writers: 6, acked, atLeast: 200, jitterMs: 200 });
       first += 100_000;
 
       engine = await start(dataDir, ARGS);

@@ -117,6 +117,26 @@ export function load(url: string, first: number, writers: number, acked: Set<num
   return Promise.all(Array.from({ length: writers }, (_, w) => writer(w))).then(() => {});
 }
 
+/**
+ * Loads `engine` with `writers` concurrent clients (see {@link load}) until
+ * `atLeast` more records are acknowledged, waits a random time below
+ * `jitterMs` (so that the kill lands anywhere in what the engine does), and
+ * kills it with SIGKILL while requests are in flight.
+ */
+export async function killUnderLoad(
+  engine: Child,
+  o: { readonly first: number; readonly writers: number; readonly acked: Set<number>; readonly atLeast: number; readonly jitterMs?: number },
+): Promise<void> {
+  const base = o.acked.size;
+  const stop = new AbortController();
+  const loading = load(engine.url, o.first, o.writers, o.acked, stop.signal);
+  await eventually(async () => o.acked.size, (n) => n >= base + o.atLeast, 30_000);
+  if (o.jitterMs !== undefined) await new Promise((r) => setTimeout(r, Math.floor(Math.random() * (o.jitterMs as number))));
+  await kill9(engine);
+  stop.abort();
+  await loading;
+}
+
 export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { counts, eventually, kill9, killAll, ksql, load, start as startIn, values } from './harness.js';
+import { counts, eventually, killAll, killUnderLoad, ksql, start as startIn, values } from './harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ksql-kill-'));
 const start = () => startIn(dataDir);
@@ -37,14 +37,8 @@ describe('kill -9 durability', () => {
     const acked = new Set<number>();
     let first = 0;
     for (let round = 0; round < 2; round++) {
-      const base = acked.size;
-      const stop = new AbortController();
-      const loading = load(engine.url, first, 8, acked, stop.signal);
       // Let acknowledgements pile up, then kill mid-load: requests are in flight.
-      await eventually(async () => acked.size, (n) => n >= base + 300, 30_000);
-      await kill9(engine);
-      stop.abort();
-      await loading;
+      await killUnderLoad(engine, { first, writers: 8, acked, atLeast: 300 });
       first += 1_000_000;
 
       const t0 = Date.now();

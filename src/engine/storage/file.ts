@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import type { CommandRecord, CommandStatusRecord, CommandStore } from './commands.js';
+import { isCompacted } from './compaction.js';
 import { encodeFrame, FrameFile, openFrameFile } from './frames.js';
 import { GroupCommit } from './group-commit.js';
 import { BlockCache } from './block-cache.js';
@@ -53,6 +54,18 @@ export interface FileStorageOptions {
    * @default 67108864 (bytes, 64 MiB)
    */
   readonly cacheBytes?: number | undefined;
+  /**
+   * How long a tombstone (null value) stays in a compacted topic once it is
+   * the latest record of its key (Kafka's `delete.retention.ms`).
+   * @default 86400000 (one day)
+   */
+  readonly deleteRetentionMs?: number | undefined;
+}
+
+/** The file-backed storage. */
+export interface FileStorage extends EngineStorage {
+  /** Resolves once the compactions running now have ended (for tests and measurements). */
+  compacted(): Promise<void>;
 }
 
 export class DataDirLockedError extends StorageError {
@@ -184,7 +197,7 @@ class FileJournal implements BrokerJournal {
       for (let p = 0; p < d.partitions; p++) {
         const pdir = join(dir, String(p));
         mkdirSync(pdir);
-        partitions.push(SegmentLog.create(d.name, p, pdir, this.#ctx));
+        partitions.push(SegmentLog.create(d.name, p, pdir, this.#ctx, isCompacted(d.cleanupPolicy)));
         this.#commit.touchedDir(pdir);
       }
     } catch (err) {
@@ -237,7 +250,7 @@ class FileJournal implements BrokerJournal {
  * Opens (creating, or recovering after a crash) the storage in `dir`.
  * Synchronous: the engine is usable as soon as it returns.
  */
-export function openFileStorage(options: FileStorageOptions): EngineStorage {
+export function openFileStorage(options: FileStorageOptions): FileStorage {
   const { logger = silentLogger, now = Date.now, partitioner, segmentBytes = 64 * 1024 * 1024, cacheBytes = 64 * 1024 * 1024 } = options;
   const root = resolve(options.dir);
   mkdirSync(join(root, 'topics'), { recursive: true });
@@ -246,7 +259,16 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
   const recovered: SegmentLog[] = [];
   try {
     const commit = new GroupCommit();
-    const ctx: SegmentLogContext = { cache: new BlockCache(cacheBytes), commit, logger, segmentBytes };
+    const compactions = new Set<Promise<void>>();
+    const ctx: SegmentLogContext = {
+      cache: new BlockCache(cacheBytes),
+      commit,
+      logger,
+      segmentBytes,
+      now,
+      deleteRetentionMs: options.deleteRetentionMs,
+      compactions,
+    };
 
     // Metadata: which topics exist (by id), consumer-group starts.
     const meta = openFrameFile(join(root, 'meta.log'), logger);
@@ -283,7 +305,7 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
       const logs: SegmentLog[] = [];
       const producers: Map<string, number>[] = [];
       for (let p = 0; p < e.partitions; p++) {
-        const r = SegmentLog.recover(e.name, p, join(dir, String(p)), ctx);
+        const r = SegmentLog.recover(e.name, p, join(dir, String(p)), ctx, isCompacted(e.cleanupPolicy));
         recovered.push(r.log);
         logs.push(r.log);
         producers.push(r.producers);
@@ -313,6 +335,9 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
       durable: true,
       dataDir: root,
       flush: () => commit.sync(),
+      compacted: async () => {
+        await Promise.all([...compactions]);
+      },
       close() {
         closing ??= (async () => {
           try {
@@ -320,6 +345,8 @@ export function openFileStorage(options: FileStorageOptions): EngineStorage {
           } finally {
             broker.close();
             for (const t of topicFiles.values()) t.close();
+            // Closed logs stop their compactions at the next chunk; their files are theirs until then.
+            await Promise.all([...compactions]);
             meta.file.close();
             cmd.file.close();
             release();

@@ -15,6 +15,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readSync,
   writeSync,
 } from 'node:fs';
 import type { Logger } from '../../shared/logger.js';
@@ -214,4 +215,16 @@ export function walkFrameFile(path: string, logger: Logger, visit: (bytes: Buffe
     closeSync(fd);
     throw err;
   }
+}
+
+/** `length` bytes of `file` from `position` into a buffer of `size` bytes (positional reads; the file's append position is untouched). */
+export function readAt(file: FrameFile, position: number, length: number, size = length): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(file.fd, buffer, got, length - got, position + got);
+    if (n === 0) throw new Error(`Invariant violated: ${file.path} ends at byte ${position + got}, expected ${position + length}`);
+    got += n;
+  }
+  return buffer;
 }

@@ -130,8 +130,10 @@ class MemoryTopic {
       const visible = this.visible[p] as number;
       const before = this.trimmed[p] as number;
       let first = before;
-      while (first < visible && log.timestamp(first) < oldest) first++;
-      if (first === before) continue;
+      // Record by record: a gap compaction left is skipped, not walked.
+      for (first = log.nextHeld(first); first < visible && log.timestamp(first) < oldest; first = log.nextHeld(first + 1));
+      first = Math.min(first, visible);
+      if (first <= before) continue;
       this.trimmed[p] = first;
       log.trim(first);
     }
@@ -191,9 +193,10 @@ class MemoryConsumer implements Consumer {
     if (logs.length === 1) {
       // One partition (the common case): no merge.
       const log = logs[0] as PartitionLog;
-      let pos = positions[0] as number;
-      const stop = Math.min(visible[0] as number, pos + max);
-      while (pos < stop) out.push(log.record(pos++));
+      const stop = visible[0] as number;
+      let pos = log.nextHeld(positions[0] as number);
+      for (; pos < stop && out.length < max; pos = log.nextHeld(pos + 1)) out.push(log.record(pos));
+      pos = Math.min(pos, stop);
       positions[0] = pos;
       return out;
     }
@@ -201,9 +204,11 @@ class MemoryConsumer implements Consumer {
       let best = -1;
       let bestSeq = Infinity;
       for (let p = 0; p < logs.length; p++) {
-        const pos = positions[p] as number;
+        const log = logs[p] as PartitionLog;
+        const pos = Math.min(log.nextHeld(positions[p] as number), visible[p] as number);
+        positions[p] = pos;
         if (pos >= (visible[p] as number)) continue;
-        const seq = (logs[p] as PartitionLog).sequence(pos);
+        const seq = log.sequence(pos);
         if (seq < bestSeq) {
           best = p;
           bestSeq = seq;
@@ -413,7 +418,8 @@ export class MemoryBroker implements Broker {
     const t = this.#topic(topic);
     const out: StoredRecord[] = [];
     t.logs.forEach((log, p) => {
-      for (let o = t.trimmed[p] as number; o < (t.visible[p] as number); o++) out.push(log.record(o));
+      const visible = t.visible[p] as number;
+      for (let o = log.nextHeld(t.trimmed[p] as number); o < visible; o = log.nextHeld(o + 1)) out.push(log.record(o));
     });
     return out;
   }

@@ -32,6 +32,13 @@ export interface PartitionLog {
   sequence(offset: number): number;
   /** The {@link StoredRecord.timestamp} at a held offset. */
   timestamp(offset: number): number;
+  /**
+   * The first offset at or after `offset` that holds a record, or {@link end}:
+   * compaction leaves gaps in the offsets (as Kafka's do), and readers skip
+   * them. An offset in a gap has the sequence and timestamp of the next
+   * record, so that sequences stay ordered by offset.
+   */
+  nextHeld(offset: number): number;
   /** The record at a held offset. */
   record(offset: number): StoredRecord;
   /**
@@ -80,6 +87,10 @@ export class MemoryPartitionLog implements PartitionLog {
 
   timestamp(offset: number): number {
     return (this.#records[offset - this.#base] as StoredRecord).timestamp;
+  }
+
+  nextHeld(offset: number): number {
+    return offset;
   }
 
   record(offset: number): StoredRecord {

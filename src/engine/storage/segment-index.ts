@@ -19,6 +19,15 @@
  * [u32 BE header length][header JSON][f64 sequences][f64 timestamps][f64 block positions][u32 BE crc32 of all before]
  * ```
  *
+ * A compacted segment's offsets have gaps: its index (`"sparse": true` in
+ * the header) lists each record's offset before the sequences, the offset
+ * of each block's first record before the block positions, and the offset
+ * after the segment's range (its gaps included) in the header:
+ *
+ * ```
+ * [u32 BE header length][header JSON][f64 offsets][f64 sequences][f64 timestamps][f64 block offsets][f64 block positions][u32 BE crc32]
+ * ```
+ *
  * @module
  */
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -27,12 +36,14 @@ import { crc32 } from './crc32.js';
 export interface SegmentIndex {
   /** The segment's first offset. */
   readonly base: number;
+  /** A compacted segment's records and blocks, and the offset after its range; absent for a segment without gaps. */
+  readonly sparse?: { readonly offsets: Float64Array; readonly blockOffsets: Float64Array; readonly end: number } | undefined;
   /** The segment file's size in bytes. */
   readonly bytes: number;
-  /** Per record, in offset order. */
+  /** Per record, in offset order (a record of each offset from the base, unless sparse). */
   readonly sequences: Float64Array;
   readonly timestamps: Float64Array;
-  /** Byte positions of the records whose offset is a multiple of the block size, in offset order. */
+  /** Byte positions of the records whose offset is a multiple of the block size (or of the sparse blocks' first records), in offset order. */
   readonly blockPositions: Float64Array;
   /** The last producer sequence per producer id among the segment's records. */
   readonly producers: readonly (readonly [string, number])[];
@@ -46,6 +57,7 @@ interface Header {
   readonly blocks: number;
   readonly littleEndian: boolean;
   readonly producers: readonly (readonly [string, number])[];
+  readonly sparse?: { readonly end: number } | undefined;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -68,9 +80,23 @@ export function writeSegmentIndex(path: string, index: SegmentIndex): void {
     blocks: index.blockPositions.length,
     littleEndian: LITTLE_ENDIAN,
     producers: index.producers,
+    ...(index.sparse === undefined ? {} : { sparse: { end: index.sparse.end } }),
   };
   const json = Buffer.from(JSON.stringify(header));
-  const body = Buffer.concat([u32(json.length), json, bytesOf(index.sequences), bytesOf(index.timestamps), bytesOf(index.blockPositions)]);
+  const { sparse } = index;
+  const body = Buffer.concat(
+    sparse === undefined
+      ? [u32(json.length), json, bytesOf(index.sequences), bytesOf(index.timestamps), bytesOf(index.blockPositions)]
+      : [
+          u32(json.length),
+          json,
+          bytesOf(sparse.offsets),
+          bytesOf(index.sequences),
+          bytesOf(index.timestamps),
+          bytesOf(sparse.blockOffsets),
+          bytesOf(index.blockPositions),
+        ],
+  );
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -106,6 +132,19 @@ export function readSegmentIndex(path: string, base: number, bytes: number): Seg
     const header = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as Header;
     if (header.version !== 1 || header.base !== base || header.bytes !== bytes || header.littleEndian !== LITTLE_ENDIAN) return undefined;
     const at = 4 + jsonLength;
+    if (header.sparse !== undefined) {
+      const { count, blocks } = header;
+      if (body.length !== at + (3 * count + 2 * blocks) * 8) return undefined;
+      return {
+        base,
+        bytes,
+        sparse: { offsets: f64At(body, at, count), blockOffsets: f64At(body, at + count * 24, blocks), end: header.sparse.end },
+        sequences: f64At(body, at + count * 8, count),
+        timestamps: f64At(body, at + count * 16, count),
+        blockPositions: f64At(body, at + count * 24 + blocks * 8, blocks),
+        producers: header.producers,
+      };
+    }
     if (body.length !== at + (2 * header.count + header.blocks) * 8) return undefined;
     return {
       base,

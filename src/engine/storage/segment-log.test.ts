@@ -1,24 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openFileStorage, type FileStorageOptions } from './file.js';
 import type { StoredRecord } from './log.js';
 import { BLOCK_RECORDS, encodeRecord, readRecordHead } from './segment-log.js';
-import type { EngineStorage } from './storage.js';
 import { storageFixture } from './storage.test-helper.js';
 
-const { opened, tmp } = storageFixture('ksql-segments-');
-
-function open(options: FileStorageOptions): EngineStorage {
-  const s = openFileStorage(options);
-  opened.push(s);
-  return s;
-}
-
-async function close(s: EngineStorage): Promise<void> {
-  opened.splice(opened.indexOf(s), 1);
-  await s.close();
-}
+const { open, close, tmp } = storageFixture('ksql-segments-');
 
 const view = (r: StoredRecord) => [r.partition, r.offset, r.sequence, r.timestamp, r.key, r.value, r.headers];
 

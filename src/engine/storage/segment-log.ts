@@ -16,12 +16,23 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.js';
 import { RECORD_OVERHEAD_BYTES, type BlockCache, type CachedBlock } from './block-cache.js';
 import { Float64Column } from './columns.js';
-import { encodeFrame, FRAME_HEADER_BYTES, FrameFile, openFrameFile, walkFrameFile } from './frames.js';
+import { SPARSE_BLOCK_RECORDS, SparseIndex, SparseIndexBuilder } from './sparse-index.js';
+import {
+  CompactedSegmentWriter,
+  CompactionMap,
+  DEFAULT_DELETE_RETENTION_MS,
+  finishSwaps,
+  frameTuple,
+  MIN_CLEANABLE_DIRTY_RATIO,
+  readFrameChunks,
+  type FrameChunk,
+} from './compaction.js';
+import { encodeFrame, FRAME_HEADER_BYTES, FrameFile, openFrameFile, readAt, walkFrameFile } from './frames.js';
 import { readSegmentIndex, removeSegmentIndex, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
 import type { GroupCommit } from './group-commit.js';
 import type { RecordHeader, StoredRecord } from './log.js';
@@ -146,6 +157,12 @@ export interface SegmentLogContext {
   readonly logger: Logger;
   /** The active segment is closed and a new one started past this size. */
   readonly segmentBytes: number;
+  /** The clock compaction compares tombstones' timestamps with. */
+  readonly now: () => number;
+  /** @default DEFAULT_DELETE_RETENTION_MS */
+  readonly deleteRetentionMs?: number | undefined;
+  /** Compactions running, so that closing can wait for them to stop. */
+  readonly compactions: Set<Promise<void>>;
 }
 
 interface Segment {
@@ -156,6 +173,21 @@ interface Segment {
 
 let logIds = 0;
 
+/** A sealed segment read whole at recovery, to be indexed once recovery knows whether it lies in the sparse part. */
+interface Unindexed {
+  readonly segment: Segment;
+  readonly end: number;
+  readonly producers: ReadonlyMap<string, number>;
+}
+
+/**
+ * The records of a partition are indexed in two parts: the compacted
+ * segments at its head, whose offsets have gaps, by the records they hold
+ * ({@link SparseIndex}); and the rest, from `#denseFrom` (a segment's base) to
+ * the end, a record at every offset, by offset in {@link Float64Column}s.
+ * Compaction rewrites the sealed segments from the first, so the sparse part
+ * is always a prefix.
+ */
 export class SegmentLog implements PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -167,10 +199,16 @@ export class SegmentLog implements PartitionLog {
   readonly #segments: Segment[] = [];
   #start: number;
   #end: number;
-  readonly #sequences: Float64Column;
-  readonly #timestamps: Float64Column;
+  /** First offset of the dense part. */
+  #denseFrom: number;
+  #sequences: Float64Column;
+  #timestamps: Float64Column;
   /** By block number: the byte position, in its segment, of the block's first record. */
-  readonly #blockPositions: Float64Column;
+  #blockPositions: Float64Column;
+  /** The records of [#start, #denseFrom). */
+  #sparse = SparseIndex.empty;
+  /** Changes with {@link #sparse}'s blocks: part of their cache keys. */
+  #sparseGeneration = 0;
   /** The records from `#tailStart` to the end: the block being written, or less. */
   #tail: StoredRecord[] = [];
   #tailStart: number;
@@ -181,19 +219,32 @@ export class SegmentLog implements PartitionLog {
   #pending: { readonly position: number; readonly lengths: readonly number[] } | undefined;
   /** The block read last: consecutive reads of a partition find it without a cache look-up. */
   #last: CachedBlock | undefined;
+  /** The same for the sparse part (whose blocks' `first` is a record's index, not an offset). */
+  #lastSparse: CachedBlock | undefined;
   readonly #owner = {
     evicted: (block: CachedBlock) => {
       if (this.#last === block) this.#last = undefined;
+      if (this.#lastSparse === block) this.#lastSparse = undefined;
     },
   };
+  /** The topic's cleanup policy includes `compact`. */
+  readonly #compacted: boolean;
+  /** Offsets below this were compacted by this process (0 after a start: all sealed segments are dirty). */
+  #cleanedTo = 0;
+  #compaction: Promise<void> | undefined;
+  /** A compacted copy is replacing sealed segments (see {@link #replace}). */
+  #replacing = false;
+  #closed = false;
 
-  private constructor(topic: string, partition: number, dir: string, ctx: SegmentLogContext, start: number) {
+  private constructor(topic: string, partition: number, dir: string, ctx: SegmentLogContext, start: number, compacted: boolean) {
     this.topic = topic;
     this.partition = partition;
     this.dir = dir;
     this.#ctx = ctx;
+    this.#compacted = compacted;
     this.#start = start;
     this.#end = start;
+    this.#denseFrom = start;
     this.#tailStart = start;
     this.#sequences = new Float64Column(start);
     this.#timestamps = new Float64Column(start);
@@ -201,8 +252,8 @@ export class SegmentLog implements PartitionLog {
   }
 
   /** A new, empty partition in `dir` (which exists). */
-  static create(topic: string, partition: number, dir: string, ctx: SegmentLogContext): SegmentLog {
-    const log = new SegmentLog(topic, partition, dir, ctx, 0);
+  static create(topic: string, partition: number, dir: string, ctx: SegmentLogContext, compacted = false): SegmentLog {
+    const log = new SegmentLog(topic, partition, dir, ctx, 0, compacted);
     const { file } = openFrameFile(join(dir, segmentName(0)), ctx.logger);
     log.#segments.push({ base: 0, file });
     return log;
@@ -211,17 +262,27 @@ export class SegmentLog implements PartitionLog {
   /**
    * Opens a partition's segments, indexing every record; cuts a bad tail
    * (torn or corrupt frame, unreadable or out-of-order record) and removes
-   * the segments after it.
+   * the segments after it. A gap in the offsets (left by compaction, within
+   * a segment or between two) makes everything before it the sparse part.
    */
-  static recover(topic: string, partition: number, dir: string, ctx: SegmentLogContext): { log: SegmentLog; producers: Map<string, number> } {
+  static recover(
+    topic: string,
+    partition: number,
+    dir: string,
+    ctx: SegmentLogContext,
+    compacted = false,
+  ): { log: SegmentLog; producers: Map<string, number> } {
     const { logger } = ctx;
     mkdirSync(dir, { recursive: true });
+    finishSwaps(dir, logger);
     const names = readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
       .sort();
     if (names.length === 0) names.push(segmentName(0));
-    const log = new SegmentLog(topic, partition, dir, ctx, Number((names[0] as string).slice(0, 20)));
+    const log = new SegmentLog(topic, partition, dir, ctx, Number((names[0] as string).slice(0, 20)), compacted);
     const producers = new Map<string, number>();
+    const sparse = new SparseIndexBuilder();
+    const unindexed: Unindexed[] = [];
     let damaged = false;
     try {
       for (const [i, name] of names.entries()) {
@@ -234,29 +295,49 @@ export class SegmentLog implements PartitionLog {
           removeSegmentIndex(idxPath);
           continue;
         }
+        // Offsets before this segment without records (the last ones of a compacted segment): a gap.
+        if (first > log.#end) log.#toSparse(sparse, first);
         const base = log.#end;
         const sealed = i < names.length - 1;
-        if (sealed && first === base && log.#restore(path, idxPath, producers)) continue;
+        if (sealed && first === base && log.#restore(path, idxPath, producers, sparse)) continue;
         log.#segmentProducers = new Map();
+        let inSparse = false;
+        let segmentStart = true;
         const opened = walkFrameFile(path, logger, (bytes, start, end) => {
           const head = readRecordHead(bytes, start, end);
-          if (head === undefined || head.offset !== log.#end) {
+          if (head === undefined || head.offset < log.#end) {
             logger.warn(`storage: ${path}: unreadable or out-of-order record after offset ${log.#end - 1}; cutting the file there`);
             return false;
           }
-          log.#index(head.sequence, head.timestamp, start - FRAME_HEADER_BYTES);
+          const position = start - FRAME_HEADER_BYTES;
+          if (head.offset > log.#end && !inSparse) {
+            // A gap inside the segment: it, and all before it, are sparse.
+            log.#toSparse(sparse, log.#end, base);
+            inSparse = true;
+          }
+          if (inSparse) {
+            if (segmentStart || sparse.sinceBlock >= SPARSE_BLOCK_RECORDS) sparse.block(head.offset, position);
+            sparse.push(head.offset, head.sequence, head.timestamp);
+            log.#end = head.offset + 1;
+          } else {
+            log.#index(head.sequence, head.timestamp, position);
+          }
+          segmentStart = false;
           if (head.producerId !== undefined) {
             producers.set(head.producerId, head.producerSequence);
             log.#segmentProducers.set(head.producerId, head.producerSequence);
           }
           return true;
         });
+        if (inSparse) log.#resetDense(log.#end);
         damaged = opened.truncated;
         const segment = { base, file: opened.file };
         log.#segments.push(segment);
         // A sealed segment read whole (a directory from before index files, or a torn index): index it for the next start.
-        if (sealed && !damaged) log.#sealIndex(segment);
+        if (sealed && !damaged) unindexed.push({ segment, end: Math.max(log.#end, Number((names[i + 1] as string).slice(0, 20))), producers: log.#segmentProducers });
       }
+      log.#sparse = sparse.build();
+      for (const u of unindexed) log.#sealIndex(u.segment, u.end, u.producers);
     } catch (err) {
       log.close();
       throw err;
@@ -265,8 +346,39 @@ export class SegmentLog implements PartitionLog {
     return { log, producers };
   }
 
+  /** The dense part starts (empty) at `offset`: the offsets before it are the sparse part's. */
+  #resetDense(offset: number): void {
+    this.#end = offset;
+    this.#denseFrom = offset;
+    this.#sequences = new Float64Column(offset);
+    this.#timestamps = new Float64Column(offset);
+    this.#blockPositions = new Float64Column(Math.ceil(offset / BLOCK_RECORDS));
+  }
+
+  /**
+   * Recovery found a gap: moves the dense part's records to `sparse` (a
+   * block at each segment's first record, `openBase` being that of the
+   * segment being read, and at each dense block), and starts the dense part
+   * at `offset`.
+   */
+  #toSparse(sparse: SparseIndexBuilder, offset: number, openBase?: number): void {
+    this.#denseToSparse(sparse, this.#end, openBase);
+    this.#resetDense(offset);
+  }
+
+  /** Adds the dense part's records before `to` to `sparse`, with a block at each segment's first record and at each dense block. */
+  #denseToSparse(sparse: SparseIndexBuilder, to: number, openBase?: number): void {
+    const bases = new Set(this.#segments.map((g) => g.base));
+    if (openBase !== undefined) bases.add(openBase);
+    for (let o = this.#denseFrom; o < to; o++) {
+      if (bases.has(o)) sparse.block(o, 0);
+      else if (o % BLOCK_RECORDS === 0) sparse.block(o, this.#blockPositions.get(o / BLOCK_RECORDS));
+      sparse.push(o, this.#sequences.get(o), this.#timestamps.get(o));
+    }
+  }
+
   /** Indexes a sealed segment from its index file, if that matches it; false when it does not (the segment is then read). */
-  #restore(path: string, idxPath: string, producers: Map<string, number>): boolean {
+  #restore(path: string, idxPath: string, producers: Map<string, number>, sparse: SparseIndexBuilder): boolean {
     const fd = openSync(path, constants.O_RDWR);
     let index: SegmentIndex | undefined;
     try {
@@ -280,10 +392,17 @@ export class SegmentLog implements PartitionLog {
       return false;
     }
     const { sequences, timestamps, blockPositions } = index;
-    let block = 0;
-    for (let r = 0; r < sequences.length; r++) {
-      const atBlock = (this.#end % BLOCK_RECORDS) === 0;
-      this.#index(sequences[r] as number, timestamps[r] as number, atBlock ? (blockPositions[block++] as number) : 0);
+    if (index.sparse !== undefined) {
+      this.#toSparse(sparse, this.#end);
+      const { offsets, blockOffsets, end } = index.sparse;
+      sparse.append(new SparseIndex(offsets, sequences, timestamps, blockOffsets, blockPositions));
+      this.#resetDense(end);
+    } else {
+      let block = 0;
+      for (let r = 0; r < sequences.length; r++) {
+        const atBlock = (this.#end % BLOCK_RECORDS) === 0;
+        this.#index(sequences[r] as number, timestamps[r] as number, atBlock ? (blockPositions[block++] as number) : 0);
+      }
     }
     for (const [id, sequence] of index.producers) producers.set(id, sequence);
     this.#segments.push({ base: index.base, file: new FrameFile(path, fd, index.bytes) });
@@ -292,29 +411,35 @@ export class SegmentLog implements PartitionLog {
 
   /**
    * Writes the index file of `segment`, now sealed (no record will be added
-   * to it), once what was written to it is durable: a start after that reads
-   * the index instead of the segment.
+   * to it), whose offsets end at `end`, once what was written to it is
+   * durable: a start after that reads the index instead of the segment.
    */
-  #sealIndex(segment: Segment): void {
-    const end = this.#end;
-    const count = end - segment.base;
-    const sequences = new Float64Array(count);
-    const timestamps = new Float64Array(count);
-    for (let r = 0; r < count; r++) {
-      sequences[r] = this.#sequences.get(segment.base + r);
-      timestamps[r] = this.#timestamps.get(segment.base + r);
+  #sealIndex(segment: Segment, end: number, producers: ReadonlyMap<string, number>): void {
+    let index: SegmentIndex;
+    if (segment.base >= this.#denseFrom) {
+      const count = end - segment.base;
+      const sequences = new Float64Array(count);
+      const timestamps = new Float64Array(count);
+      for (let r = 0; r < count; r++) {
+        sequences[r] = this.#sequences.get(segment.base + r);
+        timestamps[r] = this.#timestamps.get(segment.base + r);
+      }
+      const firstBlock = Math.ceil(segment.base / BLOCK_RECORDS);
+      const blocks: number[] = [];
+      for (let b = firstBlock; b * BLOCK_RECORDS < end; b++) blocks.push(this.#blockPositions.get(b));
+      index = { base: segment.base, bytes: segment.file.size, sequences, timestamps, blockPositions: Float64Array.from(blocks), producers: [...producers] };
+    } else {
+      const sp = this.#sparse.between(segment.base, end);
+      index = {
+        base: segment.base,
+        bytes: segment.file.size,
+        sparse: { offsets: sp.offsets, blockOffsets: sp.blockOffsets, end },
+        sequences: sp.sequences,
+        timestamps: sp.timestamps,
+        blockPositions: sp.blockPositions,
+        producers: [...producers],
+      };
     }
-    const firstBlock = Math.ceil(segment.base / BLOCK_RECORDS);
-    const blocks: number[] = [];
-    for (let b = firstBlock; b * BLOCK_RECORDS < end; b++) blocks.push(this.#blockPositions.get(b));
-    const index: SegmentIndex = {
-      base: segment.base,
-      bytes: segment.file.size,
-      sequences,
-      timestamps,
-      blockPositions: Float64Array.from(blocks),
-      producers: [...this.#segmentProducers],
-    };
     const path = join(this.dir, segmentName(segment.base, 'idx'));
     this.#ctx.commit.wrote(segment.file);
     this.#ctx.commit.afterDurable(() => {
@@ -338,15 +463,37 @@ export class SegmentLog implements PartitionLog {
 
   /** Records held (for the start-up summary). */
   get size(): number {
-    return this.#end - this.#start;
+    return this.#sparse.count + this.#end - this.#denseFrom;
   }
 
+  /**
+   * An offset without a record (in the sparse part) has the sequence and
+   * timestamp of the next record (of the last, when none follows), so that
+   * sequences stay ordered by offset.
+   */
   sequence(offset: number): number {
-    return this.#sequences.get(offset);
+    if (offset >= this.#denseFrom) return this.#sequences.get(offset);
+    const sp = this.#sparse;
+    const i = sp.lowerBound(offset);
+    if (i < sp.count) return sp.sequences[i] as number;
+    if (this.#denseFrom < this.#end) return this.#sequences.get(this.#denseFrom);
+    return sp.count > 0 ? (sp.sequences[sp.count - 1] as number) : 0;
   }
 
   timestamp(offset: number): number {
-    return this.#timestamps.get(offset);
+    if (offset >= this.#denseFrom) return this.#timestamps.get(offset);
+    const sp = this.#sparse;
+    const i = sp.lowerBound(offset);
+    if (i < sp.count) return sp.timestamps[i] as number;
+    if (this.#denseFrom < this.#end) return this.#timestamps.get(this.#denseFrom);
+    return sp.count > 0 ? (sp.timestamps[sp.count - 1] as number) : 0;
+  }
+
+  nextHeld(offset: number): number {
+    if (offset >= this.#denseFrom) return offset;
+    const sp = this.#sparse;
+    const i = sp.lowerBound(offset);
+    return i < sp.count ? (sp.offsets[i] as number) : this.#denseFrom;
   }
 
   #index(sequence: number, timestamp: number, position: number): void {
@@ -413,16 +560,18 @@ export class SegmentLog implements PartitionLog {
 
   #roll(): void {
     const sealed = this.#active;
-    this.#sealIndex(sealed);
+    this.#sealIndex(sealed, this.#end, this.#segmentProducers);
     this.#segmentProducers = new Map();
     const { file } = openFrameFile(join(this.dir, segmentName(this.#end)), this.#ctx.logger);
     this.#segments.push({ base: this.#end, file });
     this.#ctx.commit.touchedDir(this.dir);
     // The old segment stays open for reads; the round that covers its last writes syncs it.
+    this.#maybeCompact();
   }
 
   record(offset: number): StoredRecord {
     if (offset >= this.#tailStart) return this.#tail[offset - this.#tailStart] as StoredRecord;
+    if (offset < this.#denseFrom) return this.#sparseRecord(offset);
     let block = this.#last;
     if (block === undefined || offset < block.first || offset >= block.first + block.records.length) {
       const n = Math.floor(offset / BLOCK_RECORDS);
@@ -450,56 +599,82 @@ export class SegmentLog implements PartitionLog {
     return lo;
   }
 
-  /** Decodes block `n` (the part of it before the tail) from the segments: one read per segment it spans. */
+  /**
+   * Decodes block `n` of the dense part (the part of it before the tail)
+   * from the segments: one read per segment it spans.
+   */
   #read(n: number): CachedBlock {
     const blockStart = n * BLOCK_RECORDS;
-    const first = Math.max(blockStart, this.#start);
+    const first = Math.max(blockStart, this.#denseFrom);
     const stop = Math.min(blockStart + BLOCK_RECORDS, this.#tailStart);
     if (first >= stop) throw new Error(`Invariant violated: block ${n} of ${this.topic}-${this.partition} is not on disk`);
-    // A block cut by the start of the log begins at the start of a segment.
-    let position = first === blockStart ? this.#blockPositions.get(n) : 0;
-    let segment = this.#segmentOf(first);
+    const firstSegment = this.#segmentOf(first);
+    const lastSegment = this.#segmentOf(stop - 1);
     // The next block's position bounds the read when it is in the same segment; otherwise the segment's end does.
     const stopSegment = stop === blockStart + BLOCK_RECORDS && stop < this.#end ? this.#segmentOf(stop) : -1;
     const records: StoredRecord[] = [];
+    records.length = stop - first;
     let bytes = 0;
-    let offset = first;
-    while (offset < stop) {
+    for (let segment = firstSegment; segment <= lastSegment; segment++) {
       const { file } = this.#segments[segment] as Segment;
+      // A block cut by the start of the dense part begins at the start of a segment.
+      const position = segment === firstSegment && first === blockStart ? this.#blockPositions.get(n) : 0;
       const until = segment === stopSegment ? this.#blockPositions.get(n + 1) : file.size;
-      if (position >= until) {
-        segment++;
-        position = 0;
-        if (segment >= this.#segments.length) throw new Error(`Invariant violated: ${this.topic}-${this.partition} ends before offset ${offset}`);
-        continue;
-      }
-      // One byte more than the frames, for the `]` below.
-      const length = until - position;
-      const buffer = readAt(file, position, length, length + 1);
-      // The frames' headers become `[` or `,` and spaces, so that the frames read are one JSON array: one
-      // decode and one parse per read rather than per record (three times faster for records of ~100 bytes).
-      let p = 0;
-      let count = 0;
-      while (offset + count < stop && p + FRAME_HEADER_BYTES <= length) {
-        const end = p + FRAME_HEADER_BYTES + buffer.readUInt32BE(p);
-        if (end > length) break;
-        buffer.fill(0x20, p, p + FRAME_HEADER_BYTES);
-        buffer[p] = count === 0 ? 0x5b : 0x2c;
-        count++;
-        p = end;
-      }
-      if (count === 0) throw new Error(`Invariant violated: no whole frame at byte ${position} of ${file.path}`);
-      buffer[p] = 0x5d;
-      const tuples = JSON.parse(buffer.toString('utf8', 0, p + 1)) as RecordTuple[];
-      for (const t of tuples) records.push(toRecord(this.topic, this.partition, t));
-      bytes += p - count * FRAME_HEADER_BYTES + count * RECORD_OVERHEAD_BYTES;
-      offset += count;
-      position += p;
+      if (position >= until) continue;
+      const read = readTuples(file, position, until);
+      // Frames past `stop` (the tail of a partition recovered mid-block, written after the read began) are left out.
+      for (const t of read.tuples) if (t[0] >= first && t[0] < stop) records[t[0] - first] = toRecord(this.topic, this.partition, t);
+      bytes += read.bytes;
     }
     return { first, records, bytes, owner: this.#owner };
   }
 
+  /** The record at `offset`, which the sparse part holds. */
+  #sparseRecord(offset: number): StoredRecord {
+    const sp = this.#sparse;
+    const i = sp.lowerBound(offset);
+    if (sp.offsets[i] !== offset) throw new Error(`Invariant violated: ${this.topic}-${this.partition} holds no record at offset ${offset}`);
+    let block = this.#lastSparse;
+    if (block === undefined || i < block.first || i >= block.first + block.records.length) {
+      const k = sp.blockOf(offset);
+      const key = `${this.#id}s${this.#sparseGeneration}:${k}`;
+      block = this.#ctx.cache.get(key);
+      if (block === undefined) {
+        block = this.#readSparse(k);
+        this.#ctx.cache.putRead(key, block);
+      }
+      this.#lastSparse = block;
+    }
+    return block.records[i - block.first] as StoredRecord;
+  }
+
+  /** Decodes block `k` of the sparse part: consecutive records of one segment, one read. */
+  #readSparse(k: number): CachedBlock {
+    const sp = this.#sparse;
+    const from = sp.blockOffsets[k] as number;
+    const first = sp.lowerBound(from);
+    const last = k + 1 < sp.blockOffsets.length ? sp.lowerBound(sp.blockOffsets[k + 1] as number) : sp.count;
+    const segment = this.#segmentOf(from);
+    const { file } = this.#segments[segment] as Segment;
+    const position = sp.blockPositions[k] as number;
+    const until = k + 1 < sp.blockOffsets.length && this.#segmentOf(sp.blockOffsets[k + 1] as number) === segment ? (sp.blockPositions[k + 1] as number) : file.size;
+    const read = readTuples(file, position, until, last - first);
+    if (read.tuples.length !== last - first) throw new Error(`Invariant violated: ${read.tuples.length} of ${last - first} records at byte ${position} of ${file.path}`);
+    const records = read.tuples.map((t) => toRecord(this.topic, this.partition, t));
+    return { first, records, bytes: read.bytes, owner: this.#owner };
+  }
+
+  /** The sparse part becomes `sparse`: its cached blocks are dropped (their numbers and records change). */
+  #setSparse(sparse: SparseIndex): void {
+    for (let k = 0; k < this.#sparse.blockOffsets.length; k++) this.#ctx.cache.delete(`${this.#id}s${this.#sparseGeneration}:${k}`);
+    this.#sparse = sparse;
+    this.#sparseGeneration++;
+    this.#lastSparse = undefined;
+  }
+
   trim(offset: number): void {
+    // Retention catches up at its next call (every produce): the readers skip the expired offsets meanwhile.
+    if (this.#replacing) return;
     const segments = this.#segments;
     let dropped = false;
     // Whole segments go, as Kafka deletes them: one whose successor starts at or below `offset` holds only trimmed records.
@@ -520,15 +695,207 @@ export class SegmentLog implements PartitionLog {
     }
     if (!dropped) return;
     this.#start = (segments[0] as Segment).base;
-    this.#sequences.dropBefore(this.#start);
-    this.#timestamps.dropBefore(this.#start);
-    this.#blockPositions.dropBefore(Math.floor(this.#start / BLOCK_RECORDS));
+    if (this.#start < this.#denseFrom) this.#setSparse(this.#sparse.between(this.#start));
+    else {
+      if (this.#sparse.count > 0) this.#setSparse(SparseIndex.empty);
+      this.#denseFrom = this.#start;
+      this.#sequences.dropBefore(this.#start);
+      this.#timestamps.dropBefore(this.#start);
+      this.#blockPositions.dropBefore(Math.floor(this.#start / BLOCK_RECORDS));
+    }
     this.#last = undefined;
   }
 
   close(): void {
+    this.#closed = true;
     for (const s of this.#segments) s.file.close();
   }
+
+  /** The compaction running, if one is (for tests and measurements). */
+  get compaction(): Promise<void> | undefined {
+    return this.#compaction;
+  }
+
+  /** Starts a compaction when the topic is compacted, none runs, and enough of the sealed bytes are dirty. */
+  #maybeCompact(): void {
+    if (!this.#compacted || this.#compaction !== undefined || this.#closed) return;
+    const sealed = this.#segments.slice(0, -1);
+    let total = 0;
+    let dirty = 0;
+    for (const s of sealed) {
+      total += s.file.size;
+      if (s.base >= this.#cleanedTo) dirty += s.file.size;
+    }
+    if (dirty === 0 || dirty < total * MIN_CLEANABLE_DIRTY_RATIO) return;
+    const job = this.#compact(sealed)
+      .catch((err: unknown) => {
+        this.#ctx.logger.warn(`storage: compaction of ${this.topic}-${this.partition} failed (retried at the next segment): ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.#compaction = undefined;
+        this.#ctx.compactions.delete(job);
+      });
+    this.#compaction = job;
+    this.#ctx.compactions.add(job);
+  }
+
+  /** The two passes of `compaction.ts` over the sealed segments `sealed`. */
+  async #compact(sealed: readonly Segment[]): Promise<void> {
+    const end = this.#active.base;
+    const dirtyFrom = this.#cleanedTo;
+    const isClosed = () => this.#closed;
+    const startedAt = performance.now();
+    const map = new CompactionMap(dirtyFrom, this.#ctx.now() - (this.#ctx.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS));
+    for (const segment of sealed) {
+      for await (const chunk of readFrameChunks(segment.file, 0, segment.file.size, isClosed)) {
+        for (const start of chunk.starts) {
+          const t = frameTuple(chunk, start);
+          map.observe(t[0], t[3], t[6]);
+        }
+      }
+    }
+    if (this.#closed) return;
+
+    let before = 0;
+    let after = 0;
+    let group: Segment[] = [];
+    let writer: CompactedSegmentWriter | undefined;
+    try {
+      for (const [i, segment] of sealed.entries()) {
+        writer ??= await CompactedSegmentWriter.create(this.dir, segment.base);
+        group.push(segment);
+        before += segment.file.size;
+        for await (const chunk of readFrameChunks(segment.file, 0, segment.file.size, isClosed)) {
+          copyKept(chunk, map, writer);
+          await writer.flush();
+        }
+        if (this.#closed) return;
+        const groupEnd = i + 1 < sealed.length ? (sealed[i + 1] as Segment).base : end;
+        // Segments are merged into copies of about a segment's size (Kafka groups them likewise), so that they do not
+        // multiply as they shrink.
+        if (i + 1 < sealed.length && writer.size + (sealed[i + 1] as Segment).file.size <= this.#ctx.segmentBytes) continue;
+        const done = writer;
+        writer = undefined;
+        after += done.size;
+        const unchanged = group.length === 1 && done.kept.length === this.#heldBetween(segment.base, groupEnd);
+        if (unchanged) await done.discard();
+        else {
+          const swap = await done.finish(groupEnd, async () => {
+            this.#ctx.commit.touchedDir(this.dir);
+            await this.#ctx.commit.sync();
+          });
+          if (!(await this.#replace(group, groupEnd, done, swap))) {
+            await done.discard(swap);
+            return;
+          }
+        }
+        group = [];
+      }
+    } finally {
+      await writer?.discard();
+    }
+    this.#cleanedTo = end;
+    this.#ctx.logger.info(
+      `storage: compacted ${this.topic}-${this.partition} below offset ${end}: ${before} to ${after} bytes, ${map.keys} key(s), ${Math.round(performance.now() - startedAt)} ms`,
+    );
+  }
+
+  /** Records held in [from, to). */
+  #heldBetween(from: number, to: number): number {
+    const sp = this.#sparse;
+    const split = Math.max(from, Math.min(to, this.#denseFrom));
+    return sp.lowerBound(split) - sp.lowerBound(from) + Math.max(0, to - Math.max(from, this.#denseFrom));
+  }
+
+  /**
+   * Puts the compacted copy (durable, at `swap`) in place of the segments of
+   * `group`, which end at offset `end`: first the old files go (durably; the
+   * log reads them through their open descriptors meanwhile), then the copy
+   * takes the first one's name and the index in memory changes, in one step.
+   * False, having changed nothing, when the group changed before (retention
+   * removed a segment, or the log was closed). Once the old files are gone,
+   * the swap file is the only copy of their records: if the log is closed
+   * meanwhile, the next start finishes the replacement (`finishSwaps`).
+   */
+  async #replace(group: readonly Segment[], end: number, copy: CompactedSegmentWriter, swap: string): Promise<boolean> {
+    if (this.#closed || !group.every((g) => this.#segments.includes(g))) return false;
+    const base = copy.base;
+    // Retention waits (it drops whole segments, and these are being replaced).
+    this.#replacing = true;
+    try {
+      for (const g of group) {
+        removeSegmentIndex(join(this.dir, segmentName(g.base, 'idx')));
+        if (g.base !== base) rmSync(g.file.path, { force: true });
+      }
+      // As recovery does it: the old segments are durably gone before the copy takes the first one's name.
+      this.#ctx.commit.touchedDir(this.dir);
+      await this.#ctx.commit.sync();
+      if (this.#closed) return true;
+      const path = join(this.dir, segmentName(base));
+      renameSync(swap, path);
+      const fd = openSync(path, constants.O_RDWR);
+      const segment: Segment = { base, file: new FrameFile(path, fd, copy.size) };
+
+      // The sparse part before the copy, the copy's records, and the sparse part after it; the dense part starts at `end` or after.
+      const sparse = new SparseIndexBuilder();
+      sparse.append(this.#sparse.between(0, base));
+      // Segments left as they were (nothing to remove) between the dense part's start and the copy join the sparse part.
+      if (base > this.#denseFrom) this.#denseToSparse(sparse, base);
+      let b = 0;
+      for (const [j, o] of copy.kept.entries()) {
+        if (copy.blockStarts[b] === j) sparse.block(o, copy.blockPositions[b++] as number);
+        sparse.push(o, this.sequence(o), this.timestamp(o));
+      }
+      sparse.append(this.#sparse.between(end));
+      if (end > this.#denseFrom) {
+        for (let n = Math.floor(this.#denseFrom / BLOCK_RECORDS); n * BLOCK_RECORDS < end; n++) this.#ctx.cache.delete(this.#id + String(n));
+        this.#denseFrom = end;
+        this.#sequences.dropBefore(end);
+        this.#timestamps.dropBefore(end);
+        this.#blockPositions.dropBefore(Math.floor(end / BLOCK_RECORDS));
+        this.#last = undefined;
+      }
+      this.#setSparse(sparse.build());
+      this.#segments.splice(this.#segments.indexOf(group[0] as Segment), group.length, segment);
+
+      this.#ctx.commit.touchedDir(this.dir);
+      // Closed once the round that may still be syncing them is over.
+      this.#ctx.commit.afterDurable(() => {
+        for (const g of group) g.file.close();
+      });
+      this.#sealIndex(segment, end, copy.producers);
+      return true;
+    } finally {
+      this.#replacing = false;
+    }
+  }
+}
+
+/**
+ * The frames of `file` from byte `position` to `until` (at most `limit`),
+ * decoded with one read and one `JSON.parse`: the frames' headers become `[`
+ * or `,` and spaces in the read buffer, so that the frames are one JSON array
+ * (three times faster than a parse per record for records of ~100 bytes).
+ * `bytes` is the records' estimated heap size, for the cache.
+ */
+function readTuples(file: FrameFile, position: number, until: number, limit = Infinity): { tuples: RecordTuple[]; bytes: number } {
+  // One byte more than the frames, for the closing `]`.
+  const length = until - position;
+  const buffer = readAt(file, position, length, length + 1);
+  let p = 0;
+  let count = 0;
+  while (count < limit && p + FRAME_HEADER_BYTES <= length) {
+    const end = p + FRAME_HEADER_BYTES + buffer.readUInt32BE(p);
+    if (end > length) break;
+    buffer.fill(0x20, p, p + FRAME_HEADER_BYTES);
+    buffer[p] = count === 0 ? 0x5b : 0x2c;
+    count++;
+    p = end;
+  }
+  if (count === 0) throw new Error(`Invariant violated: no whole frame at byte ${position} of ${file.path}`);
+  buffer[p] = 0x5d;
+  const tuples = JSON.parse(buffer.toString('utf8', 0, p + 1)) as RecordTuple[];
+  return { tuples, bytes: p - count * FRAME_HEADER_BYTES + count * RECORD_OVERHEAD_BYTES };
 }
 
 function closeFd(fd: number): void {
@@ -539,14 +906,13 @@ function closeFd(fd: number): void {
   }
 }
 
-/** `length` bytes of `file` from `position` into a buffer of `size` bytes (positional reads; the file's append position is untouched). */
-function readAt(file: FrameFile, position: number, length: number, size = length): Buffer {
-  const buffer = Buffer.allocUnsafe(size);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(file.fd, buffer, got, length - got, position + got);
-    if (n === 0) throw new Error(`Invariant violated: ${file.path} ends at byte ${position + got}, expected ${position + length}`);
-    got += n;
+/** Pass 2 over one chunk: the frames `map` keeps go to `writer`, bytes as they are. */
+function copyKept(chunk: FrameChunk, map: CompactionMap, writer: CompactedSegmentWriter): void {
+  const { buffer, starts } = chunk;
+  for (const start of starts) {
+    const t = frameTuple(chunk, start);
+    if (!map.keeps(t[0], t)) continue;
+    const end = start + FRAME_HEADER_BYTES + buffer.readUInt32BE(start);
+    writer.add(buffer.subarray(start, end), t[0], t);
   }
-  return buffer;
 }

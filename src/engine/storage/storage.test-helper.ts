@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { openFileStorage, type FileStorage, type FileStorageOptions } from './file.js';
 import type { EngineStorage } from './storage.js';
 
 export function storageFixture(prefix: string) {
@@ -18,6 +19,16 @@ export function storageFixture(prefix: string) {
   return {
     /** Storages to close after the test (tests may also take them out, having closed them). */
     opened,
+    /** Opens a file storage, closed after the test unless {@link close}d before. */
+    open(options: FileStorageOptions): FileStorage {
+      const s = openFileStorage(options);
+      opened.push(s);
+      return s;
+    },
+    async close(s: EngineStorage): Promise<void> {
+      opened.splice(opened.indexOf(s), 1);
+      await s.close();
+    },
     /** A new temporary directory. */
     tmp(): string {
       const d = mkdtempSync(join(tmpdir(), prefix));

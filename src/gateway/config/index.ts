@@ -480,6 +480,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueName: 'MS',
   },
   {
+    flag: 'segment-bytes',
+    kind: 'integer',
+    commands: ['serve', 'engine'],
+    description:
+      "Embedded engine, durable: size past which a partition's segment file is closed and a new one started (Kafka's log.segment.bytes); retention drops and compaction rewrites whole closed segments.",
+    defaults: { serve: 67108864, engine: 67108864 },
+    valueName: 'BYTES',
+  },
+  {
     flag: 'tls-cert-file',
     kind: 'string',
     commands: ['engine'],
@@ -592,6 +601,7 @@ export interface ServeConfig {
   readonly dataDir: string;
   readonly maxSqlTokens: number;
   readonly checkpointIntervalMs: number;
+  readonly segmentBytes: number;
   readonly engineProperties: Readonly<Record<string, string>>;
   /** Bytes the event log of one shared push query may hold. */
   readonly pushLogBytes: number;
@@ -617,6 +627,7 @@ export interface EngineConfig {
   readonly dataDir: string;
   readonly maxSqlTokens: number;
   readonly checkpointIntervalMs: number;
+  readonly segmentBytes: number;
   readonly engineProperties: Readonly<Record<string, string>>;
 }
 
@@ -872,6 +883,8 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   if (!(maxSqlTokens >= 0)) throw new ConfigError(`--max-sql-tokens must be 0 (no limit) or positive, got ${maxSqlTokens}`);
   const checkpointIntervalMs = get('checkpoint-interval-ms') as number;
   if (!(checkpointIntervalMs >= 0)) throw new ConfigError(`--checkpoint-interval-ms must be 0 or positive, got ${checkpointIntervalMs}`);
+  const segmentBytes = get('segment-bytes') as number;
+  if (!(segmentBytes >= 1024)) throw new ConfigError(`--segment-bytes must be at least 1024, got ${segmentBytes}`);
   if (command === 'engine') {
     const certFile = get('tls-cert-file') as string | undefined;
     const keyFile = get('tls-key-file') as string | undefined;
@@ -894,6 +907,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
       dataDir,
       maxSqlTokens,
       checkpointIntervalMs,
+      segmentBytes,
       engineProperties,
     });
   }
@@ -1035,6 +1049,7 @@ export function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     dataDir,
     maxSqlTokens,
     checkpointIntervalMs,
+    segmentBytes,
     engineProperties,
     pushLogBytes: positive('push-log-bytes'),
     cursorSecret,
