@@ -1,6 +1,7 @@
 // Architecture is enforced here (docs/architecture.md): folder zones with
 // import-x/no-restricted-paths, package rules with no-restricted-imports,
-// and import-x/no-cycle.
+// and import-x/no-cycle. Bugs are caught by typescript-eslint's type-checked
+// recommended rules (a rule turned off says why, in one line).
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import tseslint from 'typescript-eslint';
@@ -21,6 +22,33 @@ const restrictPackages = (files, patterns) => ({
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bin/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unnecessary-condition': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    files: ['test/**/*.ts', '**/*.test.ts', '**/*.test-helper.ts', 'src/**/testing/**/*.ts'],
+    rules: {
+      // Tests read response bodies as JSON (typed any) and check their shape with assertions.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // Test callbacks are async so that every one can await, whether or not this one does.
+      '@typescript-eslint/require-await': 'off',
+      // expect(object.method) passes a method to check it was called, not to call it unbound.
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

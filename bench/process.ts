@@ -58,7 +58,7 @@ export async function startChild({ name, argv, cwd, verbose = false, stopTimeout
     if (log.length > 50) log.shift();
     if (verbose) process.stderr.write(`[${name}${stream}] ${line}\n`);
   };
-  createInterface({ input: proc.stderr! }).on('line', keep(''));
+  createInterface({ input: proc.stderr }).on('line', keep(''));
   const exited = new Promise<void>((res) => proc.once('exit', () => res()));
   const url = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`${name}: no URL on stdout within 60 s\n${log.join('\n')}`)), 60_000);
@@ -66,7 +66,7 @@ export async function startChild({ name, argv, cwd, verbose = false, stopTimeout
     // --trace-gc may print before it (and after it: kept in the log).
     let found = false;
     const keepStdout = keep(':stdout');
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
+    createInterface({ input: proc.stdout }).on('line', (line) => {
       if (!found && /^https?:\/\//.test(line.trim())) {
         found = true;
         clearTimeout(timer);

@@ -58,7 +58,7 @@ function toRecord(v: Json): CaseRecord {
   return {
     topic: str(v, 'topic'),
     key: v['key'],
-    value: v['value'] === undefined ? null : (v['value'] as Json),
+    value: v['value'] === undefined ? null : (v['value']),
     timestamp: v['timestamp'],
     headers: v['headers'],
     window: v['window'],

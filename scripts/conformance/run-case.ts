@@ -254,13 +254,12 @@ async function execute(c: Case, url: string, signal: AbortSignal): Promise<void>
   // 2. One /ksql request for every statement before the first SELECT.
   const adminResults: ActualResponse[] = [];
   if (admin.length > 0) {
-    let resp: HttpResult | undefined;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      resp = await postJson(`${url}/ksql`, { ksql: admin.join('\n'), streamsProperties: props }, signal);
-      if (resp.status === 200 || !resp.text.includes('does not exist')) break;
+    const send = () => postJson(`${url}/ksql`, { ksql: admin.join('\n'), streamsProperties: props }, signal);
+    let resp = await send();
+    for (let attempt = 1; attempt < 10 && resp.status !== 200 && resp.text.includes('does not exist'); attempt++) {
       await sleep(20);
+      resp = await send();
     }
-    resp = resp as HttpResult;
     if (resp.status !== 200) {
       handleError('ksql', resp);
       return;

@@ -234,7 +234,7 @@ function isPlainPlan(node: PlanNode): boolean {
 function dropNullKeys(node: PlanNode): PlanNode {
   if (node.kind === 'SourceScan') return { ...node, dropNullKeys: true };
   if (node.kind === 'Join') return node;
-  return { ...node, input: dropNullKeys(node.input) } as PlanNode;
+  return { ...node, input: dropNullKeys(node.input) };
 }
 
 /** {@link EngineOptions.maxSqlTokens}'s default. */

@@ -8,7 +8,7 @@ import type { KsqlClient } from './ksql-client/types.js';
 import { buildGateway, type Gateway } from './server.js';
 import type { Logger } from '../shared/logger.js';
 import { ENTITY_FIXTURES, UNKNOWN_ENTITY } from './testing/entities.js';
-import { createFakeKsqlClient, type FakeKsqlClient } from './testing/fake-ksql-client.js';
+import { createFakeKsqlClient } from './testing/fake-ksql-client.js';
 import { readSse, type GraphQLResponse } from './testing/http.js';
 import { selectAll } from './testing/select-all.js';
 

@@ -640,7 +640,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
         endpoint: readinessEndpoint,
         timeoutMs: readinessTimeoutMs,
         servers: options.ksqlServers,
-        typedSchema: manager ? () => ({ ready: manager!.ready, version: manager!.current.version }) : undefined,
+        typedSchema: manager ? () => ({ ready: manager.ready, version: manager.current.version }) : undefined,
         draining: () => lifecycle.draining,
         logger: logger.child({ component: 'readiness' }),
       }),
@@ -649,7 +649,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       useOperationLimits(limits),
       // Before the plugins that refuse operations, so that refusals get a span too.
       ...(tracer ? [tracer.plugin] : []),
-      ...(manager ? [useSchemaReadiness({ ready: () => manager!.ready })] : []),
+      ...(manager ? [useSchemaReadiness({ ready: () => manager.ready })] : []),
       useKsqlContext({ client: ksqlClient, maxUpstreamCalls: limits.maxUpstreamCalls, decorateClient: tracer?.traceClient }),
       // Before the plugins that refuse operations: it logs those too.
       useOperationLog({ logger: logger.child({ component: 'operations' }) }),
@@ -702,11 +702,11 @@ export function buildGateway(options: GatewayOptions): Gateway {
       socket.once('close', () => connections.delete(socket));
     });
     httpServer.on('upgrade', (req: IncomingMessage) => {
-      const state = connections.get(req.socket as Socket);
+      const state = connections.get(req.socket);
       if (state) state.upgraded = true;
     });
     httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket as Socket;
+      const socket = req.socket;
       const state = connections.get(socket);
       if (!state) return;
       state.requests++;
@@ -732,7 +732,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     trackConnections(httpServer);
     transport = useGraphQLWs({
       server: httpServer,
-      yoga: yoga as never,
+      yoga: yoga,
       path: graphqlEndpoint,
       keepAliveMs,
       connectionInitWaitTimeoutMs,
@@ -798,7 +798,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   return {
     yoga,
     fetch,
-    handleNodeRequest: yoga as unknown as RequestListener,
+    handleNodeRequest: yoga,
     get schema() {
       return slot.current;
     },

@@ -25,19 +25,19 @@ function parseAll(chunks: Uint8Array[]): StreamedRow[] {
 describe('StreamedRowParser', () => {
   it('parses every ending ksqlDB produces', () => {
     const enc = new TextEncoder();
-    expect(parseAll([enc.encode(bodies.pushLimit!)]).map((r) => Object.keys(r)[0])).toEqual([
+    expect(parseAll([enc.encode(bodies.pushLimit)]).map((r) => Object.keys(r)[0])).toEqual([
       'header',
       'row',
       'row',
       'finalMessage',
     ]);
-    expect(parseAll([enc.encode(bodies.pushError!)]).map((r) => Object.keys(r)[0])).toEqual([
+    expect(parseAll([enc.encode(bodies.pushError)]).map((r) => Object.keys(r)[0])).toEqual([
       'header',
       'row',
       'errorMessage',
     ]);
-    expect(parseAll([enc.encode(bodies.emptyPull!)])).toHaveLength(1);
-    expect(parseAll([enc.encode(bodies.legacyKeepAlive!)])).toHaveLength(3);
+    expect(parseAll([enc.encode(bodies.emptyPull)])).toHaveLength(1);
+    expect(parseAll([enc.encode(bodies.legacyKeepAlive)])).toHaveLength(3);
   });
 
   it('gives the same elements for a split at every byte offset', () => {
@@ -52,7 +52,7 @@ describe('StreamedRowParser', () => {
   });
 
   it('survives one byte per chunk', () => {
-    const bytes = new TextEncoder().encode(bodies.pushLimit!);
+    const bytes = new TextEncoder().encode(bodies.pushLimit);
     const chunks = Array.from(bytes, (b) => Uint8Array.of(b));
     expect(parseAll(chunks)).toEqual(parseAll([bytes]));
   });

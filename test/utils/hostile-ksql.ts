@@ -137,7 +137,7 @@ export async function startHostileKsql(initial: HostileBehaviour = {}): Promise<
   const requests: HostileRequest[] = [];
   let bytesSent = 0;
   const openQueries = new Set<ServerResponse>();
-  let closedWaiters: Array<() => void> = [];
+  const closedWaiters: Array<() => void> = [];
   let heldWaiters: Array<() => void> = [];
   let isHeld = false;
   let releaseWaiters: Array<() => void> = [];

@@ -219,7 +219,7 @@ const countDistinct: AggregateFunction = {
       init: () => [],
       add: (s, [v]) => {
         const arr = s as Value[];
-        if (v === null || v === undefined || arr.some((y) => valuesEqual(v, y as Value))) return arr;
+        if (v === null || v === undefined || arr.some((y) => valuesEqual(v, y))) return arr;
         return [...arr, v];
       },
       result: (s) => BigInt((s as Value[]).length),

@@ -11,7 +11,6 @@ import {
   canImplicitlyCast,
   coerceValue,
   Decimal,
-  formatType,
   SqlTypes,
   typeEquals,
   type DecimalType,
@@ -24,7 +23,7 @@ import { registerDateTimeFunctions } from './datetime.js';
 import { registerLambdaFunctions } from './lambdas.js';
 import { decimalIntegralType, doubleToLong, roundDecimal, roundDouble, registerMathFunctions } from './math.js';
 import { registerMiscFunctions } from './misc.js';
-import { FunctionRegistry, type FunctionCategory, type ResolvedSignature, type ScalarFunction } from './registry.js';
+import { FunctionRegistry, type FunctionCategory, type ScalarFunction } from './registry.js';
 import { registerStringFunctions } from './strings.js';
 
 function fn(
@@ -187,7 +186,7 @@ export function registerBuiltins(registry: FunctionRegistry): FunctionRegistry {
           case 'INTEGER':
             return Math.abs(v as number) | 0;
           case 'BIGINT':
-            return (v as bigint) < 0n ? -(v as bigint) : (v as bigint);
+            return (v as bigint) < 0n ? -(v as bigint) : (v);
           case 'DECIMAL':
             return (v as Decimal).signum() < 0 ? (v as Decimal).negate() : v;
           default:

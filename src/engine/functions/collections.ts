@@ -11,6 +11,8 @@
  *
  * @module
  */
+import type {
+  Decimal} from '../types/index.js';
 import {
   compareValues,
   encodeJson,
@@ -23,7 +25,6 @@ import {
   stringifyJsonTree,
   typeEquals,
   valuesEqual,
-  Decimal,
   type ArrayType,
   type JsonTree,
   type MapKey,
@@ -95,7 +96,7 @@ function javaString(v: Value, t: SqlType): string {
     case 'INTEGER':
     case 'BIGINT':
     case 'STRING':
-      return String(v as string);
+      return String(v);
     case 'DECIMAL':
       return (v as Decimal).toString();
     default:
@@ -517,7 +518,7 @@ export function registerCollectionFunctions(registry: FunctionRegistry): Functio
           if (node === undefined) return null;
         }
         if (typeof node === 'string') return node;
-        return stringifyJsonTree(node as JsonTree);
+        return stringifyJsonTree(node);
       },
     ),
   );

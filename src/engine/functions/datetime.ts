@@ -72,7 +72,7 @@ export function registerDateTimeFunctions(registry: FunctionRegistry): FunctionR
         { args: [L, S, S], returns: S },
       ],
       (a) => {
-        const ms = Number(a[0] as bigint);
+        const ms = Number(a[0]);
         const pattern = a[1] as string;
         try {
           return formatTemporal(ms, pattern, zoneArg(a, 2, systemZone));
@@ -138,7 +138,7 @@ export function registerDateTimeFunctions(registry: FunctionRegistry): FunctionR
 
   registry.register(
     define('FROM_UNIXTIME', 'DATE / TIME', 'Converts a BIGINT millisecond timestamp to a TIMESTAMP.', [{ args: [L], returns: TS }], (a) =>
-      Number(a[0] as bigint),
+      Number(a[0]),
     ),
   );
   registry.register(

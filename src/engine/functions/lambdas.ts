@@ -14,7 +14,7 @@
  */
 import { typeEquals, type MapKey, type SqlType, type Value } from '../types/index.js';
 import { FunctionError } from './define.js';
-import type { FunctionRegistry, LambdaSupport, LambdaValue, ResolvedSignature, ScalarFunction } from './registry.js';
+import type { FunctionRegistry, LambdaSupport, ResolvedSignature, ScalarFunction } from './registry.js';
 
 type Collection = { readonly kind: 'ARRAY'; readonly item: SqlType } | { readonly kind: 'MAP'; readonly key: SqlType; readonly value: SqlType };
 

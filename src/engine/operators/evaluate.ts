@@ -14,14 +14,14 @@
 import { BaseError } from '../../shared/errors.js';
 import { coerceArguments, type FunctionRegistry, type LambdaSupport, type LambdaValue } from '../functions/index.js';
 import type { Expr } from '../plan/index.js';
+import type {
+  Decimal} from '../types/index.js';
 import {
   castValue,
   compareValues,
-  Decimal,
   fitDecimal,
   makeStruct,
   valuesEqual,
-  type DecimalType,
   type MapKey,
   type SqlType,
   type StructValue,
@@ -92,7 +92,7 @@ function arithmetic(op: string, type: SqlType): (a: Value, b: Value) => Value {
           return (a, b) => (a as number) % (b as number);
       }
     case 'DECIMAL': {
-      const t = type as DecimalType;
+      const t = type;
       const fit = (d: Decimal) => {
         try {
           return fitDecimal(d, t);

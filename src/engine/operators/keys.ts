@@ -22,7 +22,7 @@ function replacer(_k: string, v: unknown): unknown {
   return v;
 }
 
-export function keyIdentity(values: readonly Value[], window?: RowWindow | undefined): string {
+export function keyIdentity(values: readonly Value[], window?: RowWindow  ): string {
   const k = JSON.stringify(values, replacer);
   return window === undefined ? k : `${k}@${window.start}-${window.end}`;
 }

@@ -173,7 +173,7 @@ export class CheckpointedState implements StateScope {
     if (root.#stores.has(full)) throw new Error(`Invariant violated: state store ${full} opened twice`);
     const entries = root.#restored?.stores.get(full);
     const store = new TrackedStore<V>(new Map(entries as Iterable<[string, V]> | undefined));
-    root.#stores.set(full, store as TrackedStore<unknown>);
+    root.#stores.set(full, store);
     return store;
   }
 
@@ -182,7 +182,7 @@ export class CheckpointedState implements StateScope {
     const full = this.#prefix + name;
     const restored = root.#restored?.cells;
     const cell: StateCell<V> = { value: restored?.has(full) === true ? (restored.get(full) as V) : initial };
-    root.#cells.set(full, cell as StateCell<unknown>);
+    root.#cells.set(full, cell);
     return cell;
   }
 

@@ -20,7 +20,6 @@ import {
   widerNumeric,
   type DecimalType,
   type SqlType,
-  type Value,
 } from '../types/index.js';
 import { comparisonName, formatExpression, formatMaybeType } from './format.js';
 import { resolveType, type TypeLookup } from './types.js';

@@ -63,7 +63,7 @@ function durationMs(d: ast.Duration): number {
 }
 
 function columnRef(name: string): ast.ColumnRef {
-  return { kind: 'ColumnRef', name: { kind: 'Identifier', value: name } } as ast.ColumnRef;
+  return { kind: 'ColumnRef', name: { kind: 'Identifier', value: name } };
 }
 
 function leaf(ref: ast.SourceRef, ctx: PlannerContext): Relation {

@@ -45,7 +45,7 @@ function sinkColumns(
   built: BuiltSelect,
   sinkName: string,
   sourceType: 'STREAM' | 'TABLE',
-  input?: SelectInput | undefined,
+  input?: SelectInput  ,
 ): { keys: OutputColumn[]; values: OutputColumn[] } {
   const keys: OutputColumn[] = [];
   const used = new Set<OutputColumn>();
@@ -213,7 +213,7 @@ export function planInsertSelect(stmt: ast.InsertInto, ctx: PlannerContext): Per
   const targetKeys = target.schema.key;
   const targetValues = target.schema.value.filter((c) => c.namespace === 'VALUE');
   const same = (a: readonly OutputColumn[], b: readonly Column[]) =>
-    a.length === b.length && a.every((c, i) => c.name === b[i]?.name && typeEquals(c.type, b[i]!.type));
+    a.length === b.length && a.every((c, i) => c.name === b[i]?.name && typeEquals(c.type, b[i].type));
   if (!same(keys, targetKeys) || !same(values, targetValues)) {
     const fmt = (cs: readonly { name: string; type: Parameters<typeof formatType>[0] }[], key: boolean) =>
       cs.map((c) => `\`${c.name}\` ${formatType(c.type)}${key ? ' KEY' : ''}`);

@@ -67,7 +67,7 @@ function windowBoundLiterals(where: ast.Expression): ast.Expression {
     if (e.kind !== 'StringLiteral') return e;
     const t = parsePartialTimestamp(e.value);
     if (t === undefined) throw new AnalysisError(`Failed to parse timestamp '${e.value}'`);
-    return { kind: 'BigIntLiteral', text: String(t), value: BigInt(t) } as ast.BigIntLiteral;
+    return { kind: 'BigIntLiteral', text: String(t), value: BigInt(t) };
   };
   return mapAst(where, (n) => {
     if (n.kind === 'Comparison' && (isBound(n.left) || isBound(n.right))) {
@@ -124,10 +124,10 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
         const l = c.left.kind === 'ColumnRef' && keyNames.has(c.left.name.value);
         const r = c.right.kind === 'ColumnRef' && keyNames.has(c.right.name.value);
         if (l) {
-          key = c.left as ast.ColumnRef;
+          key = c.left;
           other = [c.right];
         } else if (r) {
-          key = c.right as ast.ColumnRef;
+          key = c.right;
           other = [c.left];
         } else if (refsColumns(c.left) && refsColumns(c.right) && [c.left, c.right].some((x) => {
           let k = false;

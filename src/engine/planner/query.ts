@@ -19,10 +19,6 @@ import { buildSelect, projectNode } from './select.js';
 
 export { scanSource } from './select.js';
 
-function notSupported(what: string): AnalysisError {
-  return new AnalysisError(`${what} are not supported by the embedded engine yet.`);
-}
-
 const PULL_DISALLOWED = new Set(['ROWPARTITION', 'ROWOFFSET']);
 
 function pseudoColumnsIn(e: ast.Expression | undefined, out: Set<string>): void {

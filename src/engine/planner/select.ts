@@ -189,7 +189,7 @@ export function walkAst(node: unknown, f: (n: ast.Expression) => void): void {
 }
 
 function columnRef(name: string): ast.ColumnRef {
-  return { kind: 'ColumnRef', name: { kind: 'Identifier', value: name } } as ast.ColumnRef;
+  return { kind: 'ColumnRef', name: { kind: 'Identifier', value: name } };
 }
 
 function isAggregateCall(e: ast.Expression): e is ast.FunctionCall {
@@ -211,7 +211,7 @@ export function buildSelect(
   source: DataSource,
   ctx: PlannerContext,
   purpose: QueryPurpose,
-  input?: SelectInput | undefined,
+  input?: SelectInput  ,
 ): BuiltSelect {
   const alias = q.from.kind === 'SourceRef' ? q.from.alias?.value : undefined;
   const { scan, scope } = input === undefined ? scanSource(source, alias) : { scan: input.node, scope: input.scope };
@@ -274,13 +274,13 @@ export function buildSelect(
   const expandStar = (qualifier?: string): ast.SingleColumn[] => {
     if (input !== undefined) {
       const names = input.star(qualifier) ?? [];
-      return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }) as ast.SingleColumn);
+      return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }));
     }
     // Header columns are part of `*` in every kind of query (KLIP-57); a persistent query stores them as value columns.
     const cols = allColumns(source.schema);
     const names = cols.map((c) => c.name);
     if (source.windowInfo !== undefined) names.splice(source.schema.key.length, 0, 'WINDOWSTART', 'WINDOWEND');
-    return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }) as ast.SingleColumn);
+    return names.map((n) => ({ kind: 'SingleColumn', expression: columnRef(n) }));
   };
   const items: { item: ast.SingleColumn | ast.StructAll; original: ast.Expression | undefined }[] = [];
   for (const item of q.select) {

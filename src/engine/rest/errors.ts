@@ -108,14 +108,14 @@ export function errorResponse(err: unknown, endpoint: Endpoint, logger?: Logger)
   const r = toErrorResponse(err, endpoint, logger);
   const headers: Record<string, string> = {};
   if (r.contentType !== undefined) headers['content-type'] = r.contentType;
-  return new Response(new TextEncoder().encode(stringifyJson(r.body)) as Uint8Array<ArrayBuffer>, { status: r.status, headers });
+  return new Response(new TextEncoder().encode(stringifyJson(r.body)), { status: r.status, headers });
 }
 
 /** An error raised by the REST layer itself (bad body), before the engine is involved. */
 export function badRequest(message: string, contentType: string | null = 'application/json'): Response {
   const headers: Record<string, string> = {};
   if (contentType !== null) headers['content-type'] = contentType;
-  return new Response(new TextEncoder().encode(stringifyJson(generic(ErrorCode.BAD_REQUEST, message))) as Uint8Array<ArrayBuffer>, {
+  return new Response(new TextEncoder().encode(stringifyJson(generic(ErrorCode.BAD_REQUEST, message))), {
     status: 400,
     headers,
   });

@@ -54,7 +54,7 @@ const STATUS_ACTIONS = new Set(['create', 'drop', 'execute', 'terminate', 'alter
 
 /** A body as bytes: unlike a string body, it makes `Response` add no Content-Type. */
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+  return new TextEncoder().encode(text);
 }
 
 function notFound(): Response {

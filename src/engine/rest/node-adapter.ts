@@ -76,7 +76,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
         if (method !== 'GET' && method !== 'HEAD') {
           if (method === 'POST' && STREAMED_BODY_PATHS.has(url.pathname)) {
             // The handler bounds what it reads (per line); a fetch body stream needs duplex 'half'.
-            init.body = Readable.toWeb(req as Readable) as ReadableStream<Uint8Array>;
+            init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
             init.duplex = 'half';
           } else {
             init.body = Uint8Array.from(await readBody(req, maxBodyBytes));

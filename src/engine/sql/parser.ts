@@ -19,7 +19,8 @@
 import type * as ast from './ast.js';
 import { isKeyword, isReservedKeyword } from './keywords.js';
 import { Lexer, type Token } from './lexer.js';
-import { Source, toSource } from './source.js';
+import type { Source} from './source.js';
+import { toSource } from './source.js';
 import { SqlSyntaxError, syntaxError } from './syntax-error.js';
 import { TokenKind } from './token-kind.js';
 

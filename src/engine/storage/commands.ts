@@ -38,7 +38,7 @@ export interface CommandStore {
     commandId: string,
     statementText: string,
     status: CommandStatusRecord,
-    properties?: Readonly<Record<string, string>> | undefined,
+    properties?: Readonly<Record<string, string>>  ,
   ): CommandRecord;
   /** The latest command with this id. */
   get(commandId: string): CommandRecord | undefined;

@@ -237,7 +237,7 @@ describe('file storage', () => {
 
   it('cuts a torn or corrupt segment tail at every offset, with a warning, and appends after it', async () => {
     const dir = tmp();
-    let s = open(dir);
+    const s = open(dir);
     s.broker.createTopic('t', { partitions: 1 });
     for (let i = 0; i < 5; i++) s.broker.produce('t', [{ key: `"${i}"`, value: `{"n":${i}}` }]);
     await s.flush();

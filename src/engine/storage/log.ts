@@ -195,7 +195,7 @@ export interface Broker {
    * Consumers see the records once they are durable (at once in memory);
    * see {@link EngineStorage.flush}.
    */
-  produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions | undefined): RecordMetadata[];
+  produce(topic: string, records: readonly ProducerRecord[], options?: ProduceOptions  ): RecordMetadata[];
   /** The sequence number the next appended record gets. */
   readonly nextSequence: number;
   /** Forgets a consumer group's start (a persistent query was terminated). */

@@ -257,7 +257,7 @@ function toDouble(value: Value, from: SqlType): number {
     case 'DOUBLE':
       return value as number;
     case 'BIGINT':
-      return Number(value as bigint);
+      return Number(value);
     case 'DECIMAL':
       return (value as Decimal).toNumber();
     default:
@@ -385,7 +385,7 @@ export function valueToString(value: Value, from: SqlType): string {
         .map((f) => `${f.name}=${valueToString(s[f.name] ?? null, f.type)}`).join(',') + '}';
     }
     default:
-      return String(value as string | number | bigint | boolean | Decimal);
+      return String(value);
   }
 }
 

@@ -88,23 +88,23 @@ export function encodeJson(value: Value, type: SqlType, dialect: JsonDialect = '
     case 'BOOLEAN':
       return value ? 'true' : 'false';
     case 'INTEGER':
-      return String(value as number);
+      return String(value);
     case 'BIGINT':
-      return String(value as bigint);
+      return String(value);
     case 'DOUBLE':
       return doubleJson(value as number);
     case 'DECIMAL':
       return (value as Decimal).toString();
     case 'STRING':
-      return JSON.stringify(value as string);
+      return JSON.stringify(value);
     case 'BYTES':
       return JSON.stringify(bytesToBase64(value as Uint8Array));
     case 'DATE':
-      return dialect === 'rest' ? JSON.stringify(formatDate(value as number)) : String(value as number);
+      return dialect === 'rest' ? JSON.stringify(formatDate(value as number)) : String(value);
     case 'TIME':
-      return dialect === 'rest' ? JSON.stringify(formatTime(value as number)) : String(value as number);
+      return dialect === 'rest' ? JSON.stringify(formatTime(value as number)) : String(value);
     case 'TIMESTAMP':
-      return dialect === 'rest' ? JSON.stringify(formatTimestamp(value as number)) : String(value as number);
+      return dialect === 'rest' ? JSON.stringify(formatTimestamp(value as number)) : String(value);
     case 'ARRAY': {
       const items = value as readonly Value[];
       let out = '[';

@@ -184,7 +184,7 @@ function splitDelimited(text: string, delimiter: string): string[] {
 
 function delimitedField(v: Value, type: SqlType, delimiter: string): string {
   if (v === null) return '';
-  const s = type.type === 'DATE' || type.type === 'TIME' || type.type === 'TIMESTAMP' ? String(v as number) : valueToString(v, type);
+  const s = type.type === 'DATE' || type.type === 'TIME' || type.type === 'TIMESTAMP' ? String(v) : valueToString(v, type);
   return s.includes(delimiter) || s.includes('"') ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -73,8 +73,8 @@ describe('security options', () => {
     [['--resume-window-bytes=-1'], /--resume-window-bytes must be 0 or more/],
     [['--cursor-secret', 'short'], /--cursor-secret must be at least 16 characters/],
   ])('refuses %j', (args, message) => {
-    expect(() => serve(args as string[])).toThrow(ConfigError);
-    expect(() => serve(args as string[])).toThrow(message);
+    expect(() => serve(args)).toThrow(ConfigError);
+    expect(() => serve(args)).toThrow(message);
   });
 
   it('never echoes the cursor secret; resume defaults', () => {
@@ -193,7 +193,7 @@ describe('flags (node:util parseArgs)', () => {
     [['--ksql-cert-file', 'c.pem'], /--ksql-cert-file and --ksql-key-file go together/],
     [['--no-help'], /Unknown option/],
   ])('refuses %j', (args, message) => {
-    expect(() => serve(args as string[])).toThrow(message);
+    expect(() => serve(args)).toThrow(message);
   });
 
   it('takes --no-<flag>, repeated lists, the last of repeated values, and -h', () => {

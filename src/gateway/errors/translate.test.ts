@@ -95,7 +95,7 @@ describe('translateError', () => {
 
   it('serialises entities with big numbers exactly', () => {
     const entities = [{ '@type': 'x', statementText: 's', warnings: [], n: new JsonNumber('9007199254740993') }];
-    const error = translateError(serverError(40001, 400, { entities: entities as never }));
+    const error = translateError(serverError(40001, 400, { entities: entities }));
     expect(JSON.stringify(error?.toJSON())).toContain('"n":"9007199254740993"');
   });
 

@@ -98,7 +98,7 @@ export async function subscribeCompiled(
   { compile = true, onExecution }: CompiledProjectionOptions = {},
 ): Promise<AsyncIterableIterator<Result> | Result> {
   const source = await createSourceEventStream(args);
-  if (!isAsyncIterable(source)) return source as Result;
+  if (!isAsyncIterable(source)) return source;
   const projection: Projection | undefined = compile
     ? compileProjection({
         schema: args.schema,
@@ -114,14 +114,14 @@ export async function subscribeCompiled(
       return compiled;
     }
     onExecution?.('executed');
-    return execute({ ...args, rootValue: event }) as Result | Promise<Result>;
+    return execute({ ...args, rootValue: event });
   }, getOperationAST(args.document, args.operationName ?? undefined));
 }
 
 export function useCompiledProjection(options: CompiledProjectionOptions = {}): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn((args) => subscribeCompiled(args as ExecutionArgs, options));
+      setSubscribeFn((args) => subscribeCompiled(args, options));
     },
   };
 }

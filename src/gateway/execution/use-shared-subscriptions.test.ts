@@ -121,7 +121,7 @@ describe('shared execution', () => {
     stream.sendHeader('`N` INTEGER');
     expect(await a.next()).toEqual(header);
     expect(await b.next()).toEqual(header);
-    stream.fail(new KsqlServerError('the query failed', { httpStatus: 500, errorCode: 50000 } as never));
+    stream.fail(new KsqlServerError('the query failed', { httpStatus: 500, errorCode: 50000 }));
     for (const reader of [a, b]) {
       const [last] = await reader.all();
       expect(last?.errors?.[0]?.extensions?.['code']).toMatch(/^KSQL_/);

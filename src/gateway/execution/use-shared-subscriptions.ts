@@ -372,7 +372,7 @@ export function createSharedSubscriptions(options: SharedSubscriptionsOptions = 
     },
     plugin: {
       onSubscribe({ subscribeFn, setSubscribeFn }) {
-        setSubscribeFn((args) => subscribeShared(args as ExecutionArgs, subscribeFn as SubscribeFn));
+        setSubscribeFn((args) => subscribeShared(args, subscribeFn as SubscribeFn));
       },
     },
   };

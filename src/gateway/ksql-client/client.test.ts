@@ -179,7 +179,7 @@ describe('error responses', () => {
     ['error-unauthorized-401.json', 401, 40100, 'generic_error', 'Unauthorized'],
     ['status-not-found-404.json', 404, 40400, 'generic_error', 'Command not found'],
   ])('%s -> errorCode %i', async (name, status, errorCode, ksqlType, message) => {
-    const { client } = await setup((_req, res) => send(res, status as number, fixture(name as string), null));
+    const { client } = await setup((_req, res) => send(res, status, fixture(name), null));
     await expect(client.status('stream/`X`/create')).rejects.toMatchObject({
       httpStatus: status,
       errorCode,

@@ -5,7 +5,6 @@
  * chunk is parsed over several turns of the event loop.
  */
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKsqlClient, type KsqlClientOptions } from './client.js';
 import { KsqlResponseTooLargeError, KsqlServerError } from './errors.js';

@@ -1,7 +1,6 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonNumber } from '../../protocol/index.js';
-import type { Dispatcher } from 'undici';
 import { createKsqlClient } from './client.js';
 import { KsqlAbortError, KsqlProtocolError, KsqlServerError, KsqlTimeoutError } from './errors.js';
 import {
@@ -15,7 +14,6 @@ import {
   type Route,
 } from './replay-server.test-helper.js';
 import { fakeQueryResponse } from './fake-query-response.test-helper.js';
-import { openQueryStream } from './streamed-query.js';
 import type { KsqlClient, QueryEvent, QueryStream } from './types.js';
 import { drainOrClose } from '../../shared/drain.js';
 

@@ -104,11 +104,11 @@ export function createAdminPolicy({ policy, secret }: AdminPolicyOptions): Admin
     isAdmin,
     plugin: {
       onExecute({ args, setResultAndStopExecution }) {
-        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue as InitialContext);
+        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue);
         if (error) setResultAndStopExecution({ errors: [error] });
       },
       onSubscribe({ args, setResultAndStopExecution }) {
-        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue as InitialContext);
+        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue);
         if (error) setResultAndStopExecution({ errors: [error] });
       },
     },

@@ -378,7 +378,7 @@ export function createMetrics({
             subscriptionEnded(startedAt);
             return undefined;
           }
-          const transport = transportOf(args.contextValue as InitialContext);
+          const transport = transportOf(args.contextValue);
           activeSubscriptions.inc({ transport });
           // Counted by an observer of the stream rather than in an onNext hook,
           // which would put one more iterator in every subscriber's way. It

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { GraphQLError, parse } from 'graphql';
+import type { GraphQLError} from 'graphql';
+import { parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { refusal } from '../errors/index.js';
@@ -111,7 +112,7 @@ export function createPersistedDocuments({ documents, only = false, mayBypass }:
       extractPersistedOperationId: (params) => persistedDocumentId(params as PersistedParams) ?? null,
       allowArbitraryOperations: (request) => mayRunAny({ request }),
       customErrors: { notFound, persistedQueryOnly: notPersisted, keyNotFound: documentRequired },
-    }) as Plugin,
+    }),
     resolve(params, context) {
       const query = typeof params.query === 'string' ? params.query : '';
       if (query.trim() !== '') return mayRunAny(context) ? { query } : notPersisted();

@@ -15,7 +15,7 @@
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
 import { refusal } from '../errors/index.js';
-import { connectionOf, type InitialContext } from './initial-context.js';
+import { connectionOf } from './initial-context.js';
 import { observe } from './observed-stream.js';
 
 export interface SubscriptionCapsOptions {
@@ -102,7 +102,7 @@ export function createSubscriptionCaps({
     },
     plugin: {
       onSubscribe({ args, subscribeFn, setSubscribeFn }) {
-        const connection = connectionOf(args.contextValue as InitialContext);
+        const connection = connectionOf(args.contextValue);
         setSubscribeFn(async (subscribeArgs) => {
           const slot = take(connection);
           if (typeof slot !== 'function') return slot;

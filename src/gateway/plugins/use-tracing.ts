@@ -280,7 +280,7 @@ export function createTracing({ tracerProvider = trace.getTracerProvider(), prop
         name = `${operation.operation} ${operation.name.value}`;
       }
     }
-    const parent = propagator.extract(otelContext.active(), graphqlContext as InitialContext, callerHeaders);
+    const parent = propagator.extract(otelContext.active(), graphqlContext, callerHeaders);
     const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
     const started = new OperationSpan(span, trace.setSpan(parent, span), graphqlContext);
     operations.set(graphqlContext, started);
@@ -289,7 +289,7 @@ export function createTracing({ tracerProvider = trace.getTracerProvider(), prop
 
   const plugin: Plugin = {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const operation = start(args.document, args.operationName, args.contextValue as object);
+      const operation = start(args.document, args.operationName, args.contextValue);
       setExecuteFn((executionArgs) => runIn(operation, () => executeFn(executionArgs)));
       return {
         onExecuteDone({ result, setResult }) {
@@ -303,7 +303,7 @@ export function createTracing({ tracerProvider = trace.getTracerProvider(), prop
       };
     },
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
-      const operation = start(args.document, args.operationName, args.contextValue as object);
+      const operation = start(args.document, args.operationName, args.contextValue);
       setSubscribeFn((subscribeArgs) => runIn(operation, () => subscribeFn(subscribeArgs)));
       return {
         onSubscribeResult({ result, setResult }) {

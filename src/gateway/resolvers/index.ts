@@ -55,5 +55,5 @@ export function createResolvers(options: ResolverOptions): ResolverMap {
     ...createSubscriptionResolvers(options),
     ...rowResolvers,
     ...statementResultResolvers,
-  } as ResolverMap;
+  };
 }

@@ -76,7 +76,7 @@ describe('PushQueryHub', () => {
     stream.sendHeader('`ID` STRING', 'transient_S_1');
     stream.sendRow(['x']);
     const [ea, eb] = await Promise.all([take(a, 2), take(b, 2)]);
-    expect(columnsOf(ea as QueryEventView[])).toEqual(['header', ['x']]);
+    expect(columnsOf(ea)).toEqual(['header', ['x']]);
     expect(ea?.[0]).toBe(eb?.[0]);
     expect(ea?.[1]).toBe(eb?.[1]);
     await a.return?.();

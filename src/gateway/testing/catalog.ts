@@ -42,7 +42,7 @@ export function sourceDescription(
       schema: { type, fields: null, memberSchema: null },
       ...(namespace === undefined ? {} : { type: namespace }),
     })),
-  } as SourceDescription;
+  };
 }
 
 /** A running persistent query writing to `sink` (`CTAS_…`, `CSAS_…`, `CST_…` ids). */
@@ -55,7 +55,7 @@ export function persistentQuery(id: string, sink: string): RunningQuery {
     statusCount: { RUNNING: 1 },
     queryType: 'PERSISTENT',
     state: 'RUNNING',
-  } as RunningQuery;
+  };
 }
 
 /** A table materialized by a CTAS query. */
@@ -70,7 +70,7 @@ export function ctasTable(name: string, extra: Parameters<typeof sourceDescripti
 
 /** The answer to `LIST STREAMS EXTENDED; LIST TABLES EXTENDED;` holding `sources`. */
 export function sourceDescriptionsEntity(sources: readonly SourceDescription[]): KsqlEntity {
-  return { '@type': 'source_descriptions', statementText: 'LIST STREAMS EXTENDED;', sourceDescriptions: [...sources], warnings: [] } as KsqlEntity;
+  return { '@type': 'source_descriptions', statementText: 'LIST STREAMS EXTENDED;', sourceDescriptions: [...sources], warnings: [] };
 }
 
 /** The answer to `SHOW PROPERTIES;` with the given server properties. */
@@ -82,5 +82,5 @@ export function propertiesEntity(properties: Readonly<Record<string, string>>): 
     overwrittenProperties: [],
     defaultProperties: [],
     warnings: [],
-  } as KsqlEntity;
+  };
 }

@@ -67,7 +67,7 @@ function sanitise(result: EncodableResult): unknown {
   const hasErrors = result.errors !== undefined && result.errors.length > 0;
   if (!hasErrors && result.extensions?.['http'] === undefined) return result;
   const copy: Record<string, unknown> = { ...result };
-  if (hasErrors) copy['errors'] = (result.errors as readonly unknown[]).map(sanitiseError);
+  if (hasErrors) copy['errors'] = (result.errors).map(sanitiseError);
   if (result.extensions !== undefined) copy['extensions'] = withoutKeys(result.extensions, INTERNAL_RESULT_EXTENSIONS);
   return copy;
 }

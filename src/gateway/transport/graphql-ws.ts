@@ -29,7 +29,7 @@ import { GraphQLError, type ExecutionArgs, type FormattedExecutionResult, type G
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { drainOrClose } from '../../shared/drain.js';
-import { encodeResult, type EncodableResult, type ResultEncoder } from './encode.js';
+import { encodeResult, type ResultEncoder } from './encode.js';
 
 /** What the binding needs from a yoga instance. */
 export interface EnvelopedServer {
@@ -222,7 +222,7 @@ class Connection {
   placeholder(json: string): FormattedExecutionResult {
     const sequence = this.#sequence++;
     this.#payloads.set(sequence, json);
-    return { [PLACEHOLDER_KEY]: sequence } as FormattedExecutionResult;
+    return { [PLACEHOLDER_KEY]: sequence };
   }
 
   send(data: string): Promise<void> | undefined {
@@ -358,7 +358,7 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       return args;
     },
     // Encoded once per result object, however many subscribers it goes to.
-    onNext: (ctx, _id, _payload, _args, result) => ctx.extra.connection.placeholder(encoder.encode(result as EncodableResult)),
+    onNext: (ctx, _id, _payload, _args, result) => ctx.extra.connection.placeholder(encoder.encode(result)),
     onError: (_ctx, _id, _payload, errors) => errors.map(formatError),
     // Called before graphql-ws writes the `complete` message, in the same tick.
     onComplete: (ctx, id) => finished(ctx, id),

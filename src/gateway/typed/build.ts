@@ -37,7 +37,6 @@ import {
   type GraphQLArgumentConfig,
   type GraphQLFieldConfig,
   type GraphQLFieldConfigMap,
-  type GraphQLInputType,
   type GraphQLResolveInfo,
 } from 'graphql';
 import { getResolversFromSchema } from '@graphql-tools/utils';
@@ -311,7 +310,7 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
       const args: Record<string, GraphQLArgumentConfig> = {};
       for (const key of source.keyColumns) {
         const col = source.columns.find((c) => c.name === key) as ColumnSpec;
-        const inputType = (t.input?.getFields()[fieldName(key)]?.type ?? null) as GraphQLInputType | null;
+        const inputType = (t.input?.getFields()[fieldName(key)]?.type ?? null);
         if (inputType === null) continue;
         const arg = argScope.claim(fieldName(key));
         keyArgs.push([arg, col]);

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import type { KsqlEntity, KsqlRequest, SourceDescription } from '../../protocol/index.js';
+import type { KsqlEntity, KsqlRequest } from '../../protocol/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { GatewayContext } from '../context.js';
 import { createResolvers, SubscriptionRegistry } from '../resolvers/index.js';
@@ -32,7 +32,7 @@ function contextOf(client: FakeKsqlClient): GatewayContext {
 }
 
 async function run(schema: GraphQLSchema, source: string, client = createFakeKsqlClient(), variableValues?: Record<string, unknown>) {
-  return (await execute({ schema, document: parse(source), contextValue: contextOf(client), variableValues })) as ExecutionResult;
+  return (await execute({ schema, document: parse(source), contextValue: contextOf(client), variableValues }));
 }
 
 async function sdlOf(schema: GraphQLSchema): Promise<string> {

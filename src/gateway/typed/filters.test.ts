@@ -1,5 +1,6 @@
+import type {
+  GraphQLInputObjectType} from 'graphql';
 import {
-  GraphQLInputObjectType,
   GraphQLList,
   GraphQLNonNull,
   GraphQLObjectType,
@@ -51,7 +52,7 @@ function fieldNames(type: GraphQLInputObjectType): string[] {
 
 function named(type: GraphQLInputType): string {
   let inner: GraphQLInputType = type;
-  while (inner instanceof GraphQLNonNull || inner instanceof GraphQLList) inner = inner.ofType as GraphQLInputType;
+  while (inner instanceof GraphQLNonNull || inner instanceof GraphQLList) inner = inner.ofType;
   return (inner as { name: string }).name;
 }
 

@@ -105,7 +105,7 @@ describe('sourceFilter', () => {
 function scriptedClient(state: { sources: SourceDescription[]; down: boolean; reads: number }) {
   return createFakeKsqlClient({
     ksql: async (request: KsqlRequest) => {
-      if (state.down) throw new KsqlTransportError('connect ECONNREFUSED', { method: 'POST', path: '/ksql' } as never);
+      if (state.down) throw new KsqlTransportError('connect ECONNREFUSED', { method: 'POST', path: '/ksql' });
       if (request.ksql.startsWith('LIST')) {
         state.reads++;
         const sources = state.sources;

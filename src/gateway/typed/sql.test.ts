@@ -560,10 +560,6 @@ function decimalValue(precision: number, scale: number): fc.Arbitrary<string> {
     .map(([neg, int, frac]) => `${neg ? '-' : ''}${precision - scale === 0 ? '0' : int}${frac === null ? '' : `.${frac}`}`);
 }
 
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
 const dateValue = fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T00:00:00Z'), noInvalidDate: true });
 
 /** Values of a type, in the shapes rowFromInput and the filters produce. */
