@@ -6,11 +6,6 @@
  * @module
  */
 
-/** An AbortError that reports why, in the shape fetch/undici use. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
 export function isAbortError(err: unknown): boolean {
   return (
     typeof err === 'object' &&

@@ -10,5 +10,3 @@ export * from './statements.js';
 export * from './expressions.js';
 export * from './format.js';
 export * from './types.js';
-export { scanSource } from './select.js';
-export { parsePartialTimestamp } from './pull.js';

@@ -17,8 +17,6 @@ import { planJoin } from './join.js';
 import { isMaterialized, planTablePull } from './pull.js';
 import { buildSelect, projectNode } from './select.js';
 
-export { scanSource } from './select.js';
-
 const PULL_DISALLOWED = new Set(['ROWPARTITION', 'ROWOFFSET']);
 
 function pseudoColumnsIn(e: ast.Expression | undefined, out: Set<string>): void {

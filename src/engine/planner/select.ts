@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { allColumns, PSEUDO_COLUMNS, WINDOW_BOUNDS, type DataSource } from '../catalog/index.js';
+import { allColumns, headerColumns, PSEUDO_COLUMNS, valueColumns, WINDOW_BOUNDS, type DataSource } from '../catalog/index.js';
 import { AnalysisError, EngineError } from '../errors.js';
 import { defaultAggregates } from '../functions/aggregates.js';
 import type { AggregateCall, Expr, PlanColumn, PlanNode, SourceScanNode, WindowSpec } from '../plan/index.js';
@@ -23,11 +23,11 @@ import { formatExpression, formatMaybeType } from './format.js';
 
 /** The scan node and scope of a source: `[...keys, ...values, ROWTIME, ROWPARTITION, ROWOFFSET(, WINDOWSTART, WINDOWEND)]`. */
 export function scanSource(source: DataSource, alias?: string): { scan: SourceScanNode; scope: Scope } {
-  const valueColumns = source.schema.value.filter((c) => c.namespace === 'VALUE');
-  const headerColumns = source.schema.value.filter((c) => c.namespace !== 'VALUE');
+  const values = valueColumns(source.schema);
+  const headers = headerColumns(source.schema);
   const windowed = source.windowInfo !== undefined;
   // Row layout: keys, stored value columns, header columns, pseudo columns, window bounds.
-  const layout = [...source.schema.key, ...valueColumns, ...headerColumns];
+  const layout = [...source.schema.key, ...values, ...headers];
   const ordered: PlanColumn[] = [
     ...layout.map((c) => ({ name: c.name, type: c.type, isKey: c.namespace === 'KEY' })),
     ...PSEUDO_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
@@ -47,11 +47,11 @@ export function scanSource(source: DataSource, alias?: string): { scan: SourceSc
     },
     value: {
       format: source.valueFormat.format,
-      columns: valueColumns.map((c) => ({ name: c.name, type: c.type })),
+      columns: values.map((c) => ({ name: c.name, type: c.type })),
       wrapSingle: source.wrapSingleValue,
       delimiter: source.valueFormat.properties['delimiter'],
     },
-    headers: headerColumns.map((c) => ({ name: c.name, type: c.type, headerKey: c.headerKey })),
+    headers: headers.map((c) => ({ name: c.name, type: c.type, headerKey: c.headerKey })),
     windowed: windowed || undefined,
     timestampColumn: tsIndex < 0 ? undefined : { index: tsIndex, format: source.timestampColumn?.format },
     schema: ordered,

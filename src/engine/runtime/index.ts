@@ -13,6 +13,6 @@ export * from './state.js';
 export * from './persistent-query.js';
 export * from './table-pull.js';
 export { encodeRowJson, type SqlType, type Value } from '../types/index.js';
-export type { Column, ColumnNamespace, QueryType, SourceType, WindowType } from '../catalog/index.js';
+export type { Column, ColumnNamespace } from '../catalog/index.js';
 export type { CommandStatusRecord, CommandStatusType } from '../storage/index.js';
 export type { PlanColumn, PlanNode } from '../plan/index.js';

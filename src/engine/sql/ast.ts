@@ -837,7 +837,6 @@ export type AstKind = AstNode['kind'];
 export type NodeOfKind<K extends AstKind> = Extract<AstNode, { readonly kind: K }>;
 
 export type StatementKind = Statement['kind'];
-export type ExpressionKind = Expression['kind'];
 
 const STATEMENT_KINDS: ReadonlySet<string> = new Set<StatementKind>([
   'QueryStatement',
@@ -867,48 +866,6 @@ const STATEMENT_KINDS: ReadonlySet<string> = new Set<StatementKind>([
   'AssertSchema',
 ]);
 
-const LITERAL_KINDS: ReadonlySet<string> = new Set<Literal['kind']>([
-  'NullLiteral',
-  'BooleanLiteral',
-  'StringLiteral',
-  'IntegerLiteral',
-  'BigIntLiteral',
-  'DecimalLiteral',
-  'DoubleLiteral',
-]);
-
-const EXPRESSION_KINDS: ReadonlySet<string> = new Set<ExpressionKind>([
-  ...(LITERAL_KINDS as ReadonlySet<Literal['kind']>),
-  'ColumnRef',
-  'Dereference',
-  'Subscript',
-  'ArithmeticUnary',
-  'ArithmeticBinary',
-  'Concat',
-  'Comparison',
-  'LogicalBinary',
-  'Not',
-  'IsNull',
-  'Between',
-  'InList',
-  'Like',
-  'Cast',
-  'SearchedCase',
-  'SimpleCase',
-  'FunctionCall',
-  'ArrayConstructor',
-  'MapConstructor',
-  'StructConstructor',
-]);
-
 export function isStatement(node: AstNode): node is Statement {
   return STATEMENT_KINDS.has(node.kind);
-}
-
-export function isExpression(node: AstNode): node is Expression {
-  return EXPRESSION_KINDS.has(node.kind);
-}
-
-export function isLiteral(node: AstNode): node is Literal {
-  return LITERAL_KINDS.has(node.kind);
 }

@@ -50,18 +50,3 @@ export const TokenKind = {
 } as const;
 
 export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
-
-/** Punctuator kinds, i.e. tokens whose kind is their text. */
-export type PunctuatorKind = Exclude<
-  TokenKind,
-  | typeof TokenKind.SOF
-  | typeof TokenKind.EOF
-  | typeof TokenKind.IDENTIFIER
-  | typeof TokenKind.QUOTED_IDENTIFIER
-  | typeof TokenKind.DIGIT_IDENTIFIER
-  | typeof TokenKind.STRING
-  | typeof TokenKind.INTEGER
-  | typeof TokenKind.DECIMAL
-  | typeof TokenKind.FLOAT
-  | typeof TokenKind.VARIABLE
->;

@@ -43,12 +43,6 @@ export const DEFAULT_DELETE_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Kafka's `min.cleanable.dirty.ratio` default: compact once half the sealed bytes are not compacted yet. */
 export const MIN_CLEANABLE_DIRTY_RATIO = 0.5;
 
-export interface CompactionSettings {
-  readonly now: () => number;
-  /** @default DEFAULT_DELETE_RETENTION_MS */
-  readonly deleteRetentionMs?: number | undefined;
-}
-
 /** True when a topic of this `cleanup.policy` (e.g. `compact`, `compact,delete`) is compacted. */
 export const isCompacted = (cleanupPolicy: string) => cleanupPolicy.split(',').some((p) => p.trim() === 'compact');
 

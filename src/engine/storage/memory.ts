@@ -33,7 +33,6 @@ import {
 import { MemoryPartitionLog, type JournalRecord, type PartitionLog, type ProducerTag } from './partition-log.js';
 import { createDefaultPartitioner, type Partitioner } from './partitioner.js';
 
-export type { JournalRecord, ProducerTag } from './partition-log.js';
 
 /**
  * Where a broker writes its changes to be durable. Writes are synchronous

@@ -169,7 +169,3 @@ export class Decimal {
     return (neg ? '-' : '') + digits.slice(0, point) + '.' + digits.slice(point);
   }
 }
-
-export function isDecimal(v: unknown): v is Decimal {
-  return v instanceof Decimal;
-}

@@ -75,11 +75,6 @@ export function supportsUnwrapping(format: FormatName): boolean {
   return format !== 'NONE' && format !== 'PROTOBUF' && format !== 'PROTOBUF_NOSR';
 }
 
-/** Whether a format supports the WRAP_SINGLE_VALUE property. */
-export function supportsWrapping(format: FormatName): boolean {
-  return format !== 'KAFKA' && format !== 'DELIMITED' && format !== 'NONE';
-}
-
 /**
  * Checks that a format can hold these columns; returns the ksqlDB message
  * when it cannot.

@@ -10,13 +10,11 @@ import { formatSqlType, quoteIdentifier, type PrimitiveTypeName, type WireField,
 
 export type { PrimitiveTypeName };
 export type SqlType = WireType;
-export type PrimitiveType = Extract<WireType, { readonly type: PrimitiveTypeName }>;
 export type DecimalType = Extract<WireType, { readonly type: 'DECIMAL' }>;
 export type ArrayType = Extract<WireType, { readonly type: 'ARRAY' }>;
 export type MapType = Extract<WireType, { readonly type: 'MAP' }>;
 export type StructType = Extract<WireType, { readonly type: 'STRUCT' }>;
 export type StructField = WireField;
-export type SqlBaseType = SqlType['type'];
 
 export class SqlTypeError extends BaseError {
   constructor(message: string) {
@@ -62,24 +60,6 @@ export const SqlTypes = {
   },
 } as const;
 
-export function primitive(name: PrimitiveTypeName): PrimitiveType {
-  return SqlTypes[name];
-}
-
-export function isPrimitiveName(name: string): name is PrimitiveTypeName {
-  return (
-    name === 'BOOLEAN' ||
-    name === 'INTEGER' ||
-    name === 'BIGINT' ||
-    name === 'DOUBLE' ||
-    name === 'STRING' ||
-    name === 'BYTES' ||
-    name === 'DATE' ||
-    name === 'TIME' ||
-    name === 'TIMESTAMP'
-  );
-}
-
 // ------------------------------------------------------------ printing
 
 export { quoteIdentifier };
@@ -120,10 +100,6 @@ export function typeEquals(a: SqlType, b: SqlType): boolean {
 
 export function isNumeric(t: SqlType): boolean {
   return t.type === 'INTEGER' || t.type === 'BIGINT' || t.type === 'DOUBLE' || t.type === 'DECIMAL';
-}
-
-export function isTemporal(t: SqlType): boolean {
-  return t.type === 'DATE' || t.type === 'TIME' || t.type === 'TIMESTAMP';
 }
 
 /** The DECIMAL that holds every value of an integral or decimal type (ksqlDB `DecimalUtil.toSqlDecimal`). */

@@ -51,8 +51,6 @@ export function makeStruct(entries: Iterable<readonly [string, Value]>): StructV
 
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
 
 /** Java int overflow semantics: wrap to 32 bits. */
 export function toInt32(n: number): number {
