@@ -56,7 +56,7 @@ export function linkSignals(
       () => abort(new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError')),
       timeoutMs,
     );
-    timer.unref?.();
+    timer.unref();
     cleanups.push(() => clearTimeout(timer));
   }
   return {
