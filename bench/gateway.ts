@@ -72,6 +72,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { jsonStringify } from '../src/shared/json.js';
 import { cpuMs, cpuTimes, killAll, resetPeak, startChild, statusKb, syscalls, type Child } from './process.js';
 import { formatSummary, loadProfile, summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { fanout, info, ksql, pull, type FanoutResult, type LatencyResult } from './scenarios.js';
@@ -356,7 +357,7 @@ async function drainWs(wsUrl: string, limit: number): Promise<number> {
             else if (result.data?.pushQuery.row !== undefined) count++;
           },
           error: (err: unknown) =>
-            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${jsonStringify(err) ?? String(err)}`)),
           complete: () => res(count),
         },
       );
@@ -402,7 +403,7 @@ async function drainWsTyped(wsUrl: string, limit: number): Promise<number> {
             else if (result.data?.benchRows.id !== undefined) count++;
           },
           error: (err: unknown) =>
-            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+            rej(err instanceof Error ? err : new Error(`graphql-ws error: ${jsonStringify(err) ?? String(err)}`)),
           complete: () => res(count),
         },
       );
@@ -439,7 +440,7 @@ async function drainWsBatches(
           if (result.errors) rej(new Error(`graphql-ws errors: ${JSON.stringify(result.errors)}`));
           else count += rowsOf(result.data);
         },
-        error: (err: unknown) => rej(err instanceof Error ? err : new Error(`graphql-ws error: ${JSON.stringify(err) ?? String(err)}`)),
+        error: (err: unknown) => rej(err instanceof Error ? err : new Error(`graphql-ws error: ${jsonStringify(err) ?? String(err)}`)),
         complete: () => res(count),
       });
     });
@@ -789,12 +790,14 @@ async function resumeScenario(stack: Stack, rows: number, missed: number, resume
 
   let peak = 0;
   let polling = true;
-  const poll = (async () => {
+  // Not an IIFE: TS would read its body in line, as if `polling` could not change while it waits.
+  const pollPeak = async () => {
     while (polling) {
       peak = Math.max(peak, await enginePushQueries(stack.engine.url));
       await new Promise((r) => setTimeout(r, 20));
     }
-  })();
+  };
+  const poll = pollPeak();
   const t0 = performance.now();
   try {
     await Promise.all(Array.from({ length: resumers }, () => timeResumed(stack.wsUrl, cursor, missed)));

@@ -105,7 +105,8 @@ function pollHealth(url: string): { stop(): Promise<Result['health']> } {
   const latencies: number[] = [];
   let failures = 0;
   let running = true;
-  const loop = (async () => {
+  // Not an IIFE: TS would read its body in line, as if `running` could not change while it waits.
+  const poll = async () => {
     const healthAgent = new Agent({ keepAliveTimeout: 10_000, pipelining: 1 });
     try {
       while (running) {
@@ -123,7 +124,8 @@ function pollHealth(url: string): { stop(): Promise<Result['health']> } {
     } finally {
       await healthAgent.close();
     }
-  })();
+  };
+  const loop = poll();
   return {
     async stop() {
       running = false;

@@ -76,6 +76,12 @@ async function settledHeapMb(stack: ScenarioStack, ms: number): Promise<number> 
   return (await metric(stack, 'nodejs_heap_size_used_bytes')) / 1024 / 1024;
 }
 
+/** A WebSocket message as text (a Buffer, with ws's default binaryType). */
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
+}
+
 /** HeapProfiler.collectGarbage, then Runtime.getHeapUsage's usedSize. */
 async function collectedHeapBytes(inspectorUrl: string): Promise<number> {
   const socket = new WebSocket(inspectorUrl);
@@ -89,7 +95,7 @@ async function collectedHeapBytes(inspectorUrl: string): Promise<number> {
       new Promise<Record<string, unknown>>((resolve, reject) => {
         const id = ++nextId;
         const onMessage = (data: WebSocket.RawData) => {
-          const message = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+          const message = JSON.parse(rawText(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
           if (message.id !== id) return;
           socket.off('message', onMessage);
           if (message.error) reject(new Error(`${method}: ${message.error.message}`));
@@ -177,6 +183,10 @@ export async function fanout(stack: ScenarioStack, opts: FanoutOptions): Promise
     allStarted();
     allDone();
   };
+  // A function: TS would keep `failure` narrowed across the awaits, during which callbacks set it.
+  const throwIfFailed = () => {
+    if (failure) throw failure;
+  };
   const t0 = performance.now();
   for (let i = 0; i < opts.subscribers; i++) {
     if (i % opts.perSocket === 0) {
@@ -213,7 +223,7 @@ export async function fanout(stack: ScenarioStack, opts: FanoutOptions): Promise
   }
   await startedP;
   const subscribeSeconds = (performance.now() - t0) / 1000;
-  if (failure) throw failure;
+  throwIfFailed();
   const heapJoinedMb = await settledHeapMb(stack, 0);
   resetPeak(stack.gateway.pid);
 
@@ -231,8 +241,8 @@ export async function fanout(stack: ScenarioStack, opts: FanoutOptions): Promise
   const driverCpu = process.cpuUsage(driverCpu0);
   const driverCpuSeconds = (driverCpu.user + driverCpu.system) / 1e6;
   const gatewayPeakRssMb = statusKb(stack.gateway.pid, 'VmHWM') / 1024;
-  await Promise.all(sockets.map((s) => s.dispose()));
-  if (failure) throw failure;
+  await Promise.all(sockets.map((s) => Promise.resolve(s.dispose())));
+  throwIfFailed();
   await waitFor(async () => (await metric(stack, 'ksqldb_gateway_subscriptions_active')) === 0, 60_000);
   const heapAfterLeaveMb = await settledHeapMb(stack, 3000);
   await ksql(stack.engine.url, `DROP STREAM ${stream};`).catch(() => {});

@@ -31,7 +31,7 @@ const { values } = parseArgs({
 });
 if (values.dir === undefined) throw new Error('--dir is required');
 const { openFileStorage } = (await import(pathToFileURL(resolve(values.storage)).href)) as {
-  openFileStorage(options: FileStorageOptions): EngineStorage;
+  openFileStorage: (options: FileStorageOptions) => EngineStorage;
 };
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 /** Peak RSS of this process so far (VmHWM). */

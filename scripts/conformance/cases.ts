@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isObject, Num, parseJsonText, type Json, type JsonObject } from './json.js';
+import { asText, isObject, Num, parseJsonText, type Json, type JsonObject } from './json.js';
 import type { ExpectedError } from './match.js';
 
 export interface CaseRecord {
@@ -79,7 +79,7 @@ function toCase(v: Json, line: number): Case {
     name: str(v, 'name'),
     tier: str(v, 'tier', 'T?'),
     enabled: v['enabled'] !== false,
-    statements: list(v, 'statements').map((s) => String(s)),
+    statements: list(v, 'statements').map(asText),
     inputs: list(v, 'inputs').map(toRecord),
     outputs: list(v, 'outputs').map(toRecord),
     topics: list(v, 'topics').map((t) => {

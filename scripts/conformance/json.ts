@@ -47,6 +47,11 @@ export function stringify(v: Json | undefined): string {
   return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ':' + stringify(x)).join(',') + '}';
 }
 
+/** A value where text is expected: a string as it is, anything else as its JSON text (numbers as written). */
+export function asText(v: Json): string {
+  return typeof v === 'string' ? v : stringify(v);
+}
+
 /** A JSON value as plain JS (numbers as doubles), for reports. */
 export function toPlain(v: Json): unknown {
   if (v instanceof Num) return Number(v.text);

@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     const of = results.filter((r) => r.tier === tier);
     process.stdout.write(`  ${tier}: ${of.filter((r) => r.pass).length}/${of.length}\n`);
   }
-  const groups = classify(results, cases);
+  const groups = classify(results);
   if (failed > 0) {
     process.stdout.write('failures by cause:\n');
     for (const g of groups) process.stdout.write(`  ${String(g.results.length).padStart(4)}  ${g.title}\n`);

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Case } from './cases.js';
 import type { CaseResult } from './run-case.js';
 
 export interface FailureGroup {
@@ -39,7 +38,7 @@ const CAUSES: readonly { readonly test: RegExp; readonly title: string }[] = [
   { test: /line \d+:\d+: Syntax Error\)/, title: 'engine (parser): a syntax error where ksqlDB parses the statement and rejects it later' },
 ];
 
-export function classify(results: readonly CaseResult[], _cases: readonly Case[]): FailureGroup[] {
+export function classify(results: readonly CaseResult[]): FailureGroup[] {
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
     if (r.pass) continue;

@@ -10,7 +10,7 @@
 import { startEngineServer } from '../../src/engine/rest/server.js';
 import { rewriteTestTopic, type Case, type CaseRecord } from './cases.js';
 import { getJson, postJson, runQuery, type HttpResult } from './http.js';
-import { isObject, Num, stringify, type Json } from './json.js';
+import { asText, isObject, Num, stringify, type Json } from './json.js';
 import {
   formatMismatch,
   matchError,
@@ -63,7 +63,7 @@ function failWith(phase: string, m: Mismatch): never {
 
 function errorSummary(r: HttpResult): string {
   const b = r.body;
-  if (isObject(b) && typeof b['message'] === 'string') return `${r.status} ${String(b['@type'] ?? '')} ${b['message'].split('\n')[0]}`.trim();
+  if (isObject(b) && typeof b['message'] === 'string') return `${r.status} ${asText(b['@type'] ?? '')} ${b['message'].split('\n')[0]}`.trim();
   return `${r.status} ${r.text.slice(0, 200)}`;
 }
 
@@ -168,7 +168,7 @@ function toProduceRecord(r: CaseRecord): unknown {
         const o = isObject(h) ? h : {};
         const key = o['KEY'] ?? o['key'] ?? '';
         const value = o['VALUE'] ?? o['value'] ?? null;
-        return { key: String(key), value: typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : null };
+        return { key: asText(key), value: typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : null };
       })
     : undefined;
   const raw = (v: Json | undefined) => (v === undefined ? null : JSON.parse(stringify(v)) as unknown);

@@ -309,7 +309,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         props.set(validateOverride(k, v), propertyString(v));
       } catch (err) {
         if (err instanceof UnknownPropertyError) {
-          throw new RequestPropertyError(err.message, { cause: err, statementText: request.ksql ?? '' });
+          throw new RequestPropertyError(err.message, { cause: err, statementText: request.ksql });
         }
         if (err instanceof EngineError) throw new BadRequestError(err.message, { cause: err });
         throw err;
@@ -382,7 +382,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async execute(request) {
       assertOpen();
       const session = newSession(request);
-      const statements = parseRequest(request.ksql ?? '', session);
+      const statements = parseRequest(request.ksql, session);
 
       // Validate every statement against a sandbox before running any of them.
       const sandbox = sandboxOf(state);
@@ -412,9 +412,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return results;
     },
 
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad request rejects, as the contract says, rather than throws
     async query(request, { signal } = {}) {
       assertOpen();
-      const text = request.ksql ?? '';
+      const text = request.ksql;
       if (text.trim() === '') throw new BadRequestError('"ksql" field must be populated');
       const session = newSession(request);
       const statements = parseRequest(text, session);

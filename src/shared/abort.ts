@@ -51,7 +51,7 @@ export function linkSignals(
       () => abort(new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError')),
       timeoutMs,
     );
-    timer.unref?.();
+    timer.unref();
     cleanups.push(() => clearTimeout(timer));
   }
   return {

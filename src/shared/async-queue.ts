@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { deferred, type Deferred } from './deferred.js';
+import { deferred, rejected, type Deferred } from './deferred.js';
 
 export interface AsyncQueueOptions {
   /**
@@ -111,7 +111,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.#items = [];
     this.#head = 0;
     this.end();
-    return Promise.reject(err);
+    return rejected(err);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
@@ -122,7 +122,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     const error = this.#error;
     if (error) {
       this.#error = undefined;
-      return Promise.reject(error.err);
+      return rejected(error.err);
     }
     return Promise.resolve({ value: undefined, done: true });
   }

@@ -13,3 +13,13 @@ export function deferred<T>(): Deferred<T> {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * A promise rejected with `reason` as it is: a queue's reader gets the very
+ * error its producer failed with (or an iterator's `throw` was given), which
+ * need not be an Error.
+ */
+export function rejected<T>(reason: unknown): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as given, never wrapped
+  return Promise.reject(reason);
+}

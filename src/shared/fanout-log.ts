@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { deferred, type Deferred } from './deferred.js';
+import { deferred, rejected, type Deferred } from './deferred.js';
 
 export interface FanoutLogOptions {
   /** Bytes the log may hold before the cursors at its head are ended. */
@@ -249,7 +249,7 @@ export class LogCursor<T> implements AsyncIterableIterator<T> {
       this.#log.waiting(1);
       return this.#waiter.promise;
     }
-    return 'error' in read ? Promise.reject(read.error) : Promise.resolve(read);
+    return 'error' in read ? rejected(read.error) : Promise.resolve(read);
   }
 
   return(): Promise<IteratorResult<T>> {

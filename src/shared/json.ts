@@ -130,6 +130,15 @@ export function stringifyJson(value: unknown): string {
   }
 }
 
+/**
+ * `JSON.stringify` typed as it behaves: undefined for undefined, a function
+ * or a symbol (or what `toJSON` or the replacer turns into one), where the
+ * standard library's type promises a string.
+ */
+export function jsonStringify(value: unknown, replacer?: (this: unknown, key: string, value: unknown) => unknown): string | undefined {
+  return JSON.stringify(value, replacer);
+}
+
 /** Plain JSON with object keys sorted at every level: equal values, equal text (for keys of shared work). */
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
@@ -139,5 +148,5 @@ export function stableJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return jsonStringify(value) ?? 'null';
 }

@@ -20,6 +20,7 @@
 import { Writable } from 'node:stream';
 import { pino, stdSerializers, type DestinationStream, type Logger as Pino } from 'pino';
 import pretty from 'pino-pretty';
+import { jsonStringify } from './json.js';
 import { redactAuthorizationValues, redactSecrets, secretsOf, REDACTED } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -80,7 +81,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
   try {
-    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+    return jsonStringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
   } catch {
     return String(value);
   }

@@ -17,10 +17,11 @@
  * @module
  */
 
-// The functions are resolvers of any shape: `Function` is the honest type.
-type AnyFunction = Function;
+// The functions are resolvers of any shape: any arguments, any result.
+type AnyFunction = (...args: never[]) => unknown;
 
-const parentOnlyFunctions = new WeakSet<AnyFunction>();
+// Keyed by identity: a value that `typeof` calls a function finds its traits.
+const parentOnlyFunctions = new WeakSet<object>();
 
 /** Declares `fn` a synchronous function of its first argument only; returns `fn`. */
 export function parentOnly<F extends AnyFunction>(fn: F): F {
@@ -51,7 +52,7 @@ export interface Sharing {
   readonly replayFirst: boolean;
 }
 
-const sharing = new WeakMap<AnyFunction, Sharing>();
+const sharing = new WeakMap<object, Sharing>();
 
 /** Declares when the streams of the subscribe function `fn` may be shared; returns `fn`. */
 export function shareableWhen<F extends AnyFunction>(fn: F, rule: ShareRule, options: { readonly replayFirst?: boolean } = {}): F {

@@ -13,8 +13,8 @@ export class Catalog {
   readonly #types: Map<string, SqlType>;
 
   constructor(sources?: Map<string, DataSource>, types?: Map<string, SqlType>) {
-    this.#sources = sources ?? new Map();
-    this.#types = types ?? new Map();
+    this.#sources = sources ?? new Map<string, DataSource>();
+    this.#types = types ?? new Map<string, SqlType>();
   }
 
   /** An independent copy (sources and types are immutable values). */

@@ -78,7 +78,7 @@ export function registerBuiltins(registry: FunctionRegistry): FunctionRegistry {
         const parts = args.filter((a): a is Uint8Array => a instanceof Uint8Array);
         return new Uint8Array(Buffer.concat(parts));
       }
-      return args.filter((a) => a !== null).join('');
+      return args.filter((a): a is string => typeof a === 'string').join('');
     },
   });
   registry.register(

@@ -96,7 +96,7 @@ function javaString(v: Value, t: SqlType): string {
     case 'INTEGER':
     case 'BIGINT':
     case 'STRING':
-      return String(v);
+      return (v as boolean | number | bigint | string).toString();
     case 'DECIMAL':
       return (v as Decimal).toString();
     default:

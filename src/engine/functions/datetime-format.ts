@@ -552,9 +552,9 @@ export function parseTemporal(text: string, pattern: string): ParsedTemporal {
   let milliOfDay: number | undefined;
   let offsetMs: number | undefined;
   let zone: Zone | undefined;
-  (c.groups ?? []).forEach((g, i) => {
+  for (const [i, g] of (c.groups ?? []).entries()) {
     const v = m[i + 1];
-    if (v === undefined) return;
+    if (v === undefined) continue;
     const n = Number(v);
     switch (g.letter) {
       case 'G':
@@ -616,7 +616,7 @@ export function parseTemporal(text: string, pattern: string): ParsedTemporal {
       default:
         break;
     }
-  });
+  }
   if (yearOfEra !== undefined) year = bc ? 1 - yearOfEra : yearOfEra;
   if (hour12 !== undefined) hour = hour12 + (pm === true ? 12 : 0);
   const invalid = (what: string, value: number) =>

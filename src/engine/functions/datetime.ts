@@ -46,7 +46,9 @@ function zoneArg(a: readonly Value[], i: number, dflt: () => Zone): Zone {
 }
 
 function failFormat(what: string, value: Value, pattern: string, err: unknown): never {
-  throw new FunctionError(`Failed to format ${what} ${String(value)} with formatter '${pattern}': ${(err as Error).message}`, {
+  // A TIMESTAMP, DATE or TIME (a number), or the BIGINT of TIMESTAMPTOSTRING.
+  const shown = value === null ? 'null' : (value as number | bigint).toString();
+  throw new FunctionError(`Failed to format ${what} ${shown} with formatter '${pattern}': ${(err as Error).message}`, {
     cause: err,
   });
 }

@@ -62,7 +62,7 @@ export function resolveOverloads(
     arity(o, argTypes.length) &&
     argTypes.every((a, i) => {
       const t = paramAt(o, i);
-      if (a === null || a === undefined) return true;
+      if (a === null) return true;
       return exact ? a.type === t.type : a.type === t.type || canImplicitlyCast(a, t);
     });
   const o = overloads.find((x) => fits(x, true)) ?? overloads.find((x) => fits(x, false));

@@ -289,7 +289,7 @@ export function registerStringFunctions(registry: FunctionRegistry): FunctionReg
         });
         return concatBytes(parts);
       }
-      return rest.join(sep as string);
+      return (rest as string[]).join(sep as string);
     },
   });
 

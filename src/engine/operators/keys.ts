@@ -44,8 +44,9 @@ export function unwrapWindowedKey(text: string | null): { key: string | null; wi
   }
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) return undefined;
   const o = tree as Record<string, unknown>;
-  const w = o[WINDOW_FIELD] as Record<string, unknown> | undefined;
-  if (w === undefined || w === null || typeof w !== 'object') return undefined;
+  const field = o[WINDOW_FIELD];
+  if (field === null || typeof field !== 'object') return undefined;
+  const w = field as Record<string, unknown>;
   const start = Number(String(w['start']));
   const end = Number(String(w['end']));
   const inner = o['key'];

@@ -27,7 +27,7 @@ class LimitOperator implements Downstream<Row> {
     if (this.done) return;
     this.#count++;
     this.#downstream.push(row);
-    if (this.done) this.#onLimit();
+    if (this.#count >= this.#limit) this.#onLimit();
   }
 }
 

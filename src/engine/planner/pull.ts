@@ -85,6 +85,13 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
   const scanEnabled = flag(ctx, 'ksql.query.pull.table.scan.enabled', true);
   const rangeEnabled = flag(ctx, 'ksql.query.pull.range.scan.enabled', true);
   const isKeyRef = (e: ast.Expression): e is ast.ColumnRef => e.kind === 'ColumnRef' && keyNames.has(e.name.value);
+  const mentionsKey = (e: ast.Expression) => {
+    let found = false;
+    walkAst(e, (n) => {
+      if (isKeyRef(n)) found = true;
+    });
+    return found;
+  };
   const keyType = (name: string) => keys.find((k) => k.name === name)?.type;
 
   // Literal checks that apply whatever the scan setting. An `=` with a literal of the wrong type
@@ -129,20 +136,10 @@ function checkWhere(where: ast.Expression | undefined, source: DataSource, ctx: 
         } else if (r) {
           key = c.right;
           other = [c.left];
-        } else if (refsColumns(c.left) && refsColumns(c.right) && [c.left, c.right].some((x) => {
-          let k = false;
-          walkAst(x, (n) => {
-            if (isKeyRef(n)) k = true;
-          });
-          return k;
-        })) {
+        } else if (refsColumns(c.left) && refsColumns(c.right) && [c.left, c.right].some(mentionsKey)) {
           throw new AnalysisError('A comparison must directly reference a key column.');
-        } else {
-          let k = false;
-          walkAst(c, (n) => {
-            if (isKeyRef(n)) k = true;
-          });
-          if (k) throw new AnalysisError('A comparison must directly reference a key column.');
+        } else if (mentionsKey(c)) {
+          throw new AnalysisError('A comparison must directly reference a key column.');
         }
         op = c.operator;
       } else if (c.kind === 'InList' && isKeyRef(c.operand)) {

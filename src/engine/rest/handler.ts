@@ -116,6 +116,11 @@ function stripTrailingSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
+/** A JSON value where text is expected: a string as it is, anything else as its JSON. */
+function asText(v: JsonValue): string {
+  return typeof v === 'string' ? v : stringifyJson(v);
+}
+
 function jsonText(v: JsonValue | undefined): string | null {
   return v === undefined || v === null ? null : stringifyJson(v);
 }
@@ -152,7 +157,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
           throw new BodyError(`Invalid JSON in request: ${(err as Error).message}`);
         }
         const list = asObject(body)['deleteTopicList'];
-        if (Array.isArray(list)) patterns = list.map((p) => String(p));
+        if (Array.isArray(list)) patterns = list.map(asText);
       }
       const results = await engine.terminateCluster(patterns);
       return json(results.map(toEntity));
@@ -294,7 +299,7 @@ export function createHandler({ engine, logger = silentLogger }: HandlerOptions)
             ? headers.map((h) => {
                 const ho = asObject(h, 'header');
                 const v = ho['value'];
-                return { key: String(ho['key'] ?? ''), value: v === null || v === undefined ? null : String(v) };
+                return { key: asText(ho['key'] ?? ''), value: v === null || v === undefined ? null : asText(v) };
               })
             : undefined,
         };

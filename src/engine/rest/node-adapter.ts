@@ -115,6 +115,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
           if (done) break;
           if (res.destroyed) break;
           if (!(res as ServerResponse).write(value)) await drainOrClose(res);
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the client can go away during the await; TS keeps the narrowing from before it
           if (res.destroyed) break;
         }
         responded = true;

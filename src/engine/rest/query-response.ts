@@ -141,12 +141,14 @@ export function queryBody(handle: TransientQueryHandle, format: QueryFormat, log
           try {
             result = await iterator.next();
           } catch (err) {
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- cancel() can run during the await; TS keeps the narrowing from before it
             if (finished) return;
             finished = true;
             controller.enqueue(encoder.encode(f.error(stringifyJson(streamErrorMessage(err, logger)))));
             controller.close();
             return;
           }
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above
           if (finished) return;
           if (result.done) {
             finished = true;

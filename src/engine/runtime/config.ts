@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { stringifyJson } from '../../shared/json.js';
 import { AnalysisError } from '../errors.js';
 
 /** Server defaults, as a fresh ksqlDB server reports them (a useful subset). */
@@ -94,10 +95,10 @@ export function validateOverride(name: string, value?: unknown): string {
   const canonical = canonicalPropertyName(name);
   if (canonical === undefined) throw new UnknownPropertyError(name);
   if (canonical === 'ksql.streams.auto.offset.reset' && value !== undefined) {
-    const v = String(value).trim().toLowerCase();
+    const v = valueText(value).trim().toLowerCase();
     if (v !== 'earliest' && v !== 'latest' && v !== 'none') {
       throw new AnalysisError(
-        `Invalid value ${String(value)} for configuration auto.offset.reset: String must be one of: latest, earliest, none`,
+        `Invalid value ${valueText(value)} for configuration auto.offset.reset: String must be one of: latest, earliest, none`,
       );
     }
   }
@@ -110,7 +111,14 @@ export function isServerOnly(name: string): boolean {
 
 export function propertyString(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : String(value);
+  return valueText(value);
+}
+
+/** A property value as text: a scalar as `String` writes it, a list or an object (from JSON) as JSON. */
+function valueText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || value === undefined) return String(value);
+  return value === null ? 'null' : stringifyJson(value);
 }
 
 /** Reads an integer property; `fallback` when absent or malformed. */

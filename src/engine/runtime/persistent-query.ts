@@ -203,9 +203,11 @@ class PersistentQuery {
 
   async #watch(onRecords: () => void): Promise<void> {
     const signal = this.#controller.signal;
-    while (!signal.aborted && !this.#consumer.closed) {
+    // A function, read afresh: the query can be stopped while this waits.
+    const stopped = () => signal.aborted || this.#consumer.closed;
+    while (!stopped()) {
       await this.#consumer.waitForRecords(signal);
-      if (signal.aborted || this.#consumer.closed) return;
+      if (stopped()) return;
       onRecords();
       // Let the drain that follows a produce run first; then wait again.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -416,12 +418,13 @@ export class PersistentQueries {
   /** Writes a last checkpoint and stops every query, keeping their state (the engine is closing). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
+    clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
     while (this.#inFlight !== undefined) await this.#inFlight;
     await this.#checkpoint();
     this.#closed = true;
-    if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
+    // The last checkpoint may have scheduled the next one (clearTimeout ignores undefined).
+    clearTimeout(this.#checkpointTimer);
     await this.#writing;
     this.stopAll();
   }

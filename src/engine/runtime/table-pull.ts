@@ -35,6 +35,7 @@ class TablePullHandle implements TransientQueryHandle {
     this.#closed = true;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- replays rows already computed: the reader awaits each one, this waits for nothing
   async *[Symbol.asyncIterator](): AsyncIterator<QueryEvent> {
     try {
       for (;;) {

@@ -101,7 +101,6 @@ class TransientQuery implements TransientQueryHandle {
       this.#consumer = planConsumer(broker, plan.root, { from: options.offsetReset });
     }
 
-    const self = this;
     const registered: RegisteredQuery = {
       id: queryId,
       queryType: 'PUSH',
@@ -110,7 +109,7 @@ class TransientQuery implements TransientQueryHandle {
       sinks: [],
       sinkTopics: [],
       state: 'RUNNING',
-      terminate: () => self.close(),
+      terminate: () => this.close(),
     };
     registry.register(registered);
 
@@ -182,8 +181,10 @@ class TransientQuery implements TransientQueryHandle {
 
   async #run(): Promise<void> {
     const signal = this.#controller.signal;
+    // A function, read afresh: pushing a row (LIMIT) or a close while this waits stops the query.
+    const stopped = () => signal.aborted || this.#finished;
     try {
-      while (!signal.aborted && !this.#finished) {
+      while (!stopped()) {
         if (this.#reachedEnd()) {
           this.#finish('Query Completed');
           return;
@@ -197,7 +198,7 @@ class TransientQuery implements TransientQueryHandle {
         for (const record of batch) {
           if (this.#endOffsets !== undefined && record.offset >= (this.#endOffsets.get(record.partition) ?? 0)) continue;
           this.#pipeline.push(record);
-          if (this.#finished || signal.aborted) return;
+          if (stopped()) return;
           while (this.#pending.length > 0) {
             await this.#queue.waitForSpace();
             if (this.#queue.closed) return;

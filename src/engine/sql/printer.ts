@@ -136,7 +136,7 @@ const enum Prec {
   Predicate = 4,
   /** `valueExpression`: what comparisons, BETWEEN, LIKE, GROUP BY, VALUES accept. */
   Value = 5,
-  Concat = 5,
+  Concat = Value,
   Additive = 6,
   Multiplicative = 7,
   Unary = 8,

@@ -23,8 +23,13 @@ export function substituteVariables(
   variables: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
 ): string {
   const byName = new Map<string, string>();
-  const entries = variables instanceof Map ? variables.entries() : Object.entries(variables);
+  const entries = isMap(variables) ? variables.entries() : Object.entries(variables);
   for (const [name, value] of entries) byName.set(name.toUpperCase(), value);
   if (byName.size === 0) return sql;
   return sql.replace(VARIABLE, (match, name: string) => byName.get(name.toUpperCase()) ?? match);
+}
+
+// A guard, as `instanceof Map` alone forgets a ReadonlyMap's element types.
+function isMap(v: ReadonlyMap<string, string> | Readonly<Record<string, string>>): v is ReadonlyMap<string, string> {
+  return v instanceof Map;
 }

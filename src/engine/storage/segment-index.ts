@@ -129,7 +129,8 @@ export function readSegmentIndex(path: string, base: number, bytes: number): Seg
     const body = data.subarray(0, data.length - 4);
     if (crc32(body) !== data.readUInt32BE(data.length - 4)) return undefined;
     const jsonLength = body.readUInt32BE(0);
-    const header = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as Header;
+    // Read from disk: a file another version wrote may carry another version.
+    const header = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as Omit<Header, 'version'> & { readonly version: unknown };
     if (header.version !== 1 || header.base !== base || header.bytes !== bytes || header.littleEndian !== LITTLE_ENDIAN) return undefined;
     const at = 4 + jsonLength;
     if (header.sparse !== undefined) {

@@ -329,6 +329,7 @@ export class SegmentLog implements PartitionLog {
           }
           return true;
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the walk's callback above sets it; TS does not see that
         if (inSparse) log.#resetDense(log.#end);
         damaged = opened.truncated;
         const segment = { base, file: opened.file };
@@ -769,7 +770,7 @@ export class SegmentLog implements PartitionLog {
           copyKept(chunk, map, writer);
           await writer.flush();
         }
-        if (this.#closed) return;
+        if (isClosed()) return;
         const groupEnd = i + 1 < sealed.length ? (sealed[i + 1] as Segment).base : end;
         // Segments are merged into copies of about a segment's size (Kafka groups them likewise), so that they do not
         // multiply as they shrink.
@@ -830,6 +831,7 @@ export class SegmentLog implements PartitionLog {
       // As recovery does it: the old segments are durably gone before the copy takes the first one's name.
       this.#ctx.commit.touchedDir(this.dir);
       await this.#ctx.commit.sync();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() can run during the await; TS keeps the narrowing from before it
       if (this.#closed) return true;
       const path = join(this.dir, segmentName(base));
       renameSync(swap, path);

@@ -148,20 +148,21 @@ class LmdbStateDb implements StateDb {
   }
 
   commit(writes: readonly CheckpointWrite[]): Promise<void> {
+    // In the transaction's callback a write happens at once: the Sync forms say so (put's promise would be dropped).
     return this.#write(() => {
       for (const w of writes) {
-        for (const [store, key, value] of w.puts) this.#db.put(entryKey(w.queryId, store, key), entryValue(key, value));
-        for (const [store, key] of w.deletes) this.#db.remove(entryKey(w.queryId, store, key));
+        for (const [store, key, value] of w.puts) this.#db.putSync(entryKey(w.queryId, store, key), entryValue(key, value));
+        for (const [store, key] of w.deletes) this.#db.removeSync(entryKey(w.queryId, store, key));
         const meta: Meta = { format: FORMAT, fingerprint: w.fingerprint, position: w.position, outputs: w.outputs, cells: w.cells };
-        this.#db.put(metaKey(w.queryId), Buffer.from(encodeState(meta)));
+        this.#db.putSync(metaKey(w.queryId), Buffer.from(encodeState(meta)));
       }
     });
   }
 
   drop(queryId: string): Promise<void> {
     return this.#write(() => {
-      for (const key of this.#db.getKeys(rangeOf(queryId))) this.#db.remove(key);
-      this.#db.remove(metaKey(queryId));
+      for (const key of this.#db.getKeys(rangeOf(queryId))) this.#db.removeSync(key);
+      this.#db.removeSync(metaKey(queryId));
     });
   }
 

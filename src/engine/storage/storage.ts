@@ -45,8 +45,9 @@ export function createMemoryStorage({ now = Date.now }: MemoryStorageOptions = {
     durable: false,
     dataDir: undefined,
     flush: () => Promise.resolve(),
-    async close() {
+    close() {
       broker.close();
+      return Promise.resolve();
     },
   };
 }

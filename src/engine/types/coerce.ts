@@ -385,7 +385,8 @@ export function valueToString(value: Value, from: SqlType): string {
         .map((f) => `${f.name}=${valueToString(s[f.name] ?? null, f.type)}`).join(',') + '}';
     }
     default:
-      return String(value);
+      // BOOLEAN, INTEGER, BIGINT, DECIMAL, STRING
+      return (value as boolean | number | bigint | Decimal | string).toString();
   }
 }
 

@@ -88,9 +88,9 @@ export function encodeJson(value: Value, type: SqlType, dialect: JsonDialect = '
     case 'BOOLEAN':
       return value ? 'true' : 'false';
     case 'INTEGER':
-      return String(value);
+      return (value as number).toString();
     case 'BIGINT':
-      return String(value);
+      return (value as bigint | number).toString();
     case 'DOUBLE':
       return doubleJson(value as number);
     case 'DECIMAL':
@@ -100,11 +100,11 @@ export function encodeJson(value: Value, type: SqlType, dialect: JsonDialect = '
     case 'BYTES':
       return JSON.stringify(bytesToBase64(value as Uint8Array));
     case 'DATE':
-      return dialect === 'rest' ? JSON.stringify(formatDate(value as number)) : String(value);
+      return dialect === 'rest' ? JSON.stringify(formatDate(value as number)) : (value as number).toString();
     case 'TIME':
-      return dialect === 'rest' ? JSON.stringify(formatTime(value as number)) : String(value);
+      return dialect === 'rest' ? JSON.stringify(formatTime(value as number)) : (value as number).toString();
     case 'TIMESTAMP':
-      return dialect === 'rest' ? JSON.stringify(formatTimestamp(value as number)) : String(value);
+      return dialect === 'rest' ? JSON.stringify(formatTimestamp(value as number)) : (value as number).toString();
     case 'ARRAY': {
       const items = value as readonly Value[];
       let out = '[';

@@ -13,7 +13,7 @@
  */
 import { BaseError } from '../../shared/errors.js';
 import { CoercionError, fromJson, structFromJsonObject, valueToString } from './coerce.js';
-import { encodeJson, isJsonObject, parseJsonTree, type JsonTree } from './json.js';
+import { encodeJson, isJsonObject, parseJsonTree, stringifyJsonTree, type JsonTree } from './json.js';
 import { formatType, quoteIdentifier, type SqlType } from './sql-type.js';
 import type { Value } from './value.js';
 
@@ -179,7 +179,7 @@ function splitDelimited(text: string, delimiter: string): string[] {
 
 function delimitedField(v: Value, type: SqlType, delimiter: string): string {
   if (v === null) return '';
-  const s = type.type === 'DATE' || type.type === 'TIME' || type.type === 'TIMESTAMP' ? String(v) : valueToString(v, type);
+  const s = type.type === 'DATE' || type.type === 'TIME' || type.type === 'TIMESTAMP' ? (v as number).toString() : valueToString(v, type);
   return s.includes(delimiter) || s.includes('"') ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
@@ -192,7 +192,7 @@ function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string, what
     deserialize(text) {
       if (text === null) return null;
       const tree = parse(text, what);
-      const line = typeof tree === 'string' ? tree : String(tree);
+      const line = typeof tree === 'string' ? tree : stringifyJsonTree(tree);
       const parts = splitDelimited(line, delimiter);
       if (parts.length !== columns.length) {
         throw new SerdeError(
