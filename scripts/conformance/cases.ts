@@ -1,7 +1,8 @@
 /**
- * The RQTT case file (`../shared/conformance/rqtt/cases.jsonl`, one case per
- * line; see its README). The cases stay outside this repository: they are
- * read at run time, never copied.
+ * The RQTT case file (`../shared/conformance/rqtt/cases.jsonl` by default, one
+ * case per line; see docs/conformance.md). `../shared` is a directory beside
+ * the clone, outside this repository, and optional: the cases are read from
+ * it at run time, never copied (without it the runner exits with code 2).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * The comparison rules of ksqlDB's REST test harness (RQTT), as the spec
- * (`ksqldb-rest.md` §8.3) and `RestTestExecutor` describe them:
+ * The comparison rules of ksqlDB's REST test harness (RQTT), as its
+ * `RestTestExecutor` (ksqldb-functional-tests, confluentinc/ksql) applies them:
  *
  * - an expected object is a subset of the actual one (`matchResponseFields`),
  *   `key|starts_with` compares strings by prefix, `{STATEMENT}` in expected

@@ -1,6 +1,6 @@
 /**
  * Runs one RQTT case against a fresh embedded engine over HTTP only, as
- * ksqlDB's `RestTestExecutor.buildAndExecuteQuery` does (spec §8.2):
+ * ksqlDB's `RestTestExecutor.buildAndExecuteQuery` does:
  * topics, one `/ksql` request for the statements before the first SELECT,
  * inputs, a wait for persistent queries, each SELECT on `/query`, then the
  * output topics and the responses.

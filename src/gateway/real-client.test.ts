@@ -99,7 +99,7 @@ describe('gateway + real client', () => {
   });
 
   it('aborts the upstream /query at once when the SSE client leaves, then calls /close-query', async () => {
-    // Push queries write each element followed by ",\n" at once (spec §5.2).
+    // Push queries write each element followed by ",\n" at once (ksqlDB's `JsonStreamedRowResponseWriter`).
     const header = Buffer.from('[{"header":{"queryId":"transient_S_99","schema":"`ID` STRING"}},\n');
     const { server, gateway } = await setup((req, res) => {
       if (req.url === '/query') {

@@ -1,6 +1,6 @@
 /**
  * Content types and `Accept` negotiation as ksqlDB's Vert.x routes do it
- * (spec §2): driven only by `Accept`, q-weights then specificity, wildcards
+ * (ksqlDB's `ksqldb-rest-app`): driven only by `Accept`, q-weights then specificity, wildcards
  * resolve to the route's first declared type, parameters ignored.
  *
  * @module

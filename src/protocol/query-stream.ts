@@ -1,5 +1,5 @@
 /**
- * The `/query` StreamedRow array framing (spec §5.2), both directions.
+ * The `/query` StreamedRow array framing (ksqlDB's `JsonStreamedRowResponseWriter`), both directions.
  *
  * Server side: `[` HEADER ( `,\n` ITEM )* `]`, no trailing newline, no
  * keep-alives. Client side: an incremental parser that accepts a chunk

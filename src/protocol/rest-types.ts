@@ -37,7 +37,7 @@ export interface CloseQueryRequest {
 }
 
 /**
- * The first line of a `POST /inserts-stream` body (spec §6.4); each
+ * The first line of a `POST /inserts-stream` body (ksqlDB's `InsertsStreamHandler`); each
  * following line is one row, a JSON object keyed by column name (unquoted
  * names are uppercased, `` `quoted` `` ones kept).
  */

@@ -1,5 +1,5 @@
 /**
- * Row lines decoded with their query's header (spec §5.2): the header's
+ * Row lines decoded with their query's header (the `/query` StreamedRow array): the header's
  * schema says which columns hold BIGINT or DECIMAL values, the only ones
  * whose exact text matters. Every other value is read by the native
  * `JSON.parse`, whatever its digits: a DOUBLE with 17 significant digits or

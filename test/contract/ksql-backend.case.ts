@@ -1,14 +1,14 @@
 /**
  * The ksqlDB backend contract: one behavioural suite that every backend the
- * gateway can talk to must pass (house style 11, modelled on hono's
+ * gateway can talk to must pass (modelled on hono's
  * `router/common.case.test.ts` `runTest({ newRouter, skip })`). It runs
  * against the embedded engine on every run (`embedded.test.ts`) and against
  * a real ksqlDB when `KSQLDB_URL` is set (`real-ksqldb.test.ts`).
  *
- * Every case asserts behaviour a real ksqlDB server has, as pinned in the
- * spec derived from its source (`/work/shared/spec/ksqldb-rest.md`, cited as
- * §n below). Behaviour only the embedded engine has (`/topics/...`) lives in
- * the "embedded engine extensions" group, which real ksqlDB runs skip.
+ * Every case asserts behaviour a real ksqlDB server has, as its source
+ * (https://github.com/confluentinc/ksql, `ksqldb-rest-app`) implements it.
+ * Behaviour only the embedded engine has (`/topics/...`) lives in the
+ * "embedded engine extensions" group, which real ksqlDB runs skip.
  *
  * Two views of the same server:
  * - raw `fetch`/`node:http` (see wire.ts) where the bytes are the subject:
@@ -87,7 +87,7 @@ const QUERY_ENDPOINT_MESSAGE =
 /** Two more than Number.MAX_SAFE_INTEGER: a double rounds it to ...992. */
 const BIG = '9007199254740993';
 
-/** The keys every ksqlDB error body has (§4.1). */
+/** The keys every ksqlDB error body has (`KsqlErrorMessage`). */
 const GENERIC_ERROR_KEYS = ['@type', 'error_code', 'message'];
 const STATEMENT_ERROR_KEYS = ['@type', 'entities', 'error_code', 'message', 'statementText'];
 
@@ -486,11 +486,11 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
       });
 
       test('statement errors are labelled application/json; failure-handler errors carry no Content-Type', async () => {
-        // Statement errors go through OldApiUtils, which always labels its responses (§1, §4.3).
+        // Statement errors go through OldApiUtils, which always labels its responses.
         const statement = await postJson('/ksql', { ksql: `DESCRIBE ${unique('NOPE')};` });
         expect(statement.status).toBe(400);
         expect(mediaType(statement.headers.get('content-type'))).toBe(JSON_TYPE);
-        // Vert.x's FailureHandler writes the error JSON with no Content-Type at all (§0.6, §4.3).
+        // Vert.x's FailureHandler writes the error JSON with no Content-Type at all.
         const failures: Array<[string, RawResponse]> = [
           ['invalid JSON on /ksql', await postJson('/ksql', '{"ksql":')],
           ['unknown id on /close-query', await postJson('/close-query', { queryId: `transient_${unique('NOPE')}_1` }, undefined)],

@@ -28,7 +28,7 @@ const CATCH_ALL_CASES = [
 /**
  * Whether a ksqlDB version has the catch-all 404 route: 8.0.4+, 8.1.2+,
  * 8.2.0+ and master do; 7.x, 8.0.0-8.0.3, 8.1.0-8.1.1 and the standalone
- * 0.x line do not (spec §0.3).
+ * 0.x line do not.
  */
 function hasCatchAll(version: string): boolean {
   const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version);

@@ -1,5 +1,5 @@
 /**
- * Fan-out of one upstream push query to many subscribers (issue 10): every
+ * Fan-out of one upstream push query to many subscribers: every
  * subscriber of the same SQL reads one shared event log, bounded in bytes
  * (`--push-log-bytes`), whatever their number.
  *

@@ -1,5 +1,5 @@
 /**
- * The gateway as an Apollo Federation v2 subgraph (issue 4 §5), with real
+ * The gateway as an Apollo Federation v2 subgraph, with real
  * components only: the embedded engine over HTTP, our gateway with
  * `federation: true`, a second subgraph built with `@apollo/subgraph`, and
  * `@apollo/gateway` composing both over HTTP (`IntrospectAndCompose`) behind

@@ -1,6 +1,6 @@
 /**
- * The gateway in front of the embedded engine, over real sockets: what issue
- * "Gateway core" §9 asks to be shown.
+ * The gateway in front of the embedded engine, over real sockets: the whole
+ * path a client's request takes, end to end.
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

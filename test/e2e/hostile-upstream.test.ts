@@ -1,5 +1,5 @@
 /**
- * A misbehaving ksqlDB cannot take the gateway down (issue 9 §6): the CLI's
+ * A misbehaving ksqlDB cannot take the gateway down: the CLI's
  * gateway pointed at the hostile fake (test/utils/hostile-ksql.ts) with small
  * bounds. An endless /query line ends the subscription with
  * KSQL_RESPONSE_TOO_LARGE over graphql-ws and SSE while /health keeps

@@ -1,5 +1,5 @@
 /**
- * Reaching a secured ksqlDB (issue 9 §4): the gateway composed as the CLI
+ * Reaching a secured ksqlDB: the gateway composed as the CLI
  * composes it, in front of the embedded engine serving HTTPS (optionally
  * requiring client certificates, as ksqlDB's
  * `ssl.client.authentication=REQUIRED`), with certificates made by openssl

@@ -8,8 +8,9 @@
  * left-deep. The result's key is the join key: INNER joins may project it
  * as either side's join column, LEFT joins as the left one, RIGHT joins as
  * the right one; FULL OUTER joins have a synthetic key column `ROWKEY`.
- * Table-table joins must join on the right table's primary key (a join on
- * a left value column is a foreign-key join, not supported yet); stream-table
+ * Table-table joins must join on the right table's primary key; joined on
+ * a left value column they are foreign-key joins (INNER or LEFT, not
+ * windowed), keyed by the left table's key; stream-table
  * joins must join on the table's primary key; stream-stream joins need
  * `WITHIN` (grace defaults to 24 hours).
  *

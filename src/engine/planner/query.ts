@@ -1,10 +1,11 @@
 /**
- * SELECT → transient query plan: a scan of one source, an optional filter
- * and a projection. Push queries (`EMIT CHANGES`) and pull queries over
- * streams (read to the current end, then complete) share the plan.
- *
- * Not yet supported (clear errors): joins, windows, GROUP BY, PARTITION BY,
- * HAVING, pull queries over tables (need materialization).
+ * SELECT → transient query plan: a scan of one source or a join
+ * (`planJoin`), then what `buildSelect` adds (WHERE, GROUP BY with WINDOW
+ * and HAVING, or PARTITION BY) and a projection. Push queries
+ * (`EMIT CHANGES`) and pull queries over streams (read to the current end,
+ * then complete) share the plan; pull queries over materialized tables are
+ * lookups (`planTablePull`). What ksqlDB rejects in pull queries (joins,
+ * WINDOW, GROUP BY, ROWPARTITION/ROWOFFSET) is rejected with its messages.
  *
  * @module
  */

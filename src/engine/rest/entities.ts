@@ -1,5 +1,5 @@
 /**
- * Engine statement results → ksqlDB entities (spec §3.3/3.4), with every
+ * Engine statement results → ksqlDB entities (its `KsqlEntity` classes), with every
  * field ksqlDB sends, in Jackson's order.
  *
  * @module

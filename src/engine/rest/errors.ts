@@ -1,6 +1,6 @@
 /**
  * Engine errors → ksqlDB error responses. The only place this translation
- * happens (house style 6). Unexpected errors are masked: the client gets
+ * happens. Unexpected errors are masked: the client gets
  * ksqlDB's generic text, the log gets the details.
  *
  * @module

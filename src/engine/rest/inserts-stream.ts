@@ -1,5 +1,5 @@
 /**
- * `POST /inserts-stream` (spec §6.4): a newline-delimited request body, the
+ * `POST /inserts-stream` (ksqlDB's `InsertsStreamHandler`): a newline-delimited request body, the
  * `{"target":…}` line, then one JSON object per row; the response acks each
  * row (`{"seq":n,"status":"ok"}`) as soon as it is inserted, while the client
  * may still be sending. The first failing row gets an `InsertError` and ends

@@ -1,6 +1,6 @@
 /**
  * Streams a transient query as an HTTP body, in the three formats ksqlDB
- * serves (spec §5.2, §6.3):
+ * serves:
  *
  * - `streamedRows` (`/query`, and `/query-stream` with v1+json): `[` header,
  *   then every element followed at once by `,\n`, and `]` after a final

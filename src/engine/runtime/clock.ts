@@ -1,5 +1,5 @@
 /**
- * Time, injected (house style 4): record timestamps, ROWTIME defaults and
+ * Time, injected: record timestamps, ROWTIME defaults and
  * windowing read the clock, so tests can make them deterministic.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * A transient query (push, or pull over a stream) and its handle: the one
- * place where the synchronous operator pipeline meets an AsyncIterable
- * (house style 9). The driver polls the topic, pushes each record through
+ * place where the synchronous operator pipeline meets an AsyncIterable.
+ * The driver polls the topic, pushes each record through
  * the operators, and puts rows in a bounded queue; when the queue is full it
  * waits for the consumer to catch up before reading more (backpressure: the
  * log is not read faster than the client drains it).

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import type * as ast from './ast.js';
-import { KITCHEN_SINK, KSQLDB_REAL } from './kitchen-sink.fixture.js';
+import { KITCHEN_SINK, KSQLDB_REAL } from './kitchen-sink.test-helper.js';
 import { parse, parseExpression, parseStatement, parseType } from './parser.js';
 import { Source } from './source.js';
 import { SqlSyntaxError } from './syntax-error.js';
-import { sexpr, strip } from './test-utils.js';
+import { sexpr, strip } from './ast.test-helper.js';
 
 const one = (sql: string): ast.Statement => strip(parseStatement(sql));
 const ex = (sql: string): string => sexpr(parseExpression(sql));

@@ -1,5 +1,5 @@
 /**
- * Hand-written recursive-descent parser for ksqlDB SQL (house style 13),
+ * Hand-written recursive-descent parser for ksqlDB SQL,
  * following the productions of ksqlDB's `SqlBase.g4`. Each method's doc
  * comment gives the production it parses.
  *

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import type * as ast from './ast.js';
-import { KITCHEN_SINK, KSQLDB_REAL } from './kitchen-sink.fixture.js';
+import { KITCHEN_SINK, KSQLDB_REAL } from './kitchen-sink.test-helper.js';
 import { parse, parseExpression, parseType } from './parser.js';
 import { print, printIdentifier, printStatements, printString } from './printer.js';
-import { strip } from './test-utils.js';
+import { strip } from './ast.test-helper.js';
 
 /** `parse(print(parse(sql)))` equals `parse(sql)` ignoring loc and statement text. */
 function expectStatementsRoundTrip(sql: string): void {

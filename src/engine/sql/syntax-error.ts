@@ -1,5 +1,5 @@
 /**
- * Syntax errors that know where they are (house style 7).
+ * Syntax errors that know where they are.
  *
  * The message's first line follows ksqlDB's `ParsingException`
  * (`line L:C: ...`, columns 1-based), then the description in the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type * as ast from './ast.js';
-import { KITCHEN_SINK } from './kitchen-sink.fixture.js';
+import { KITCHEN_SINK } from './kitchen-sink.test-helper.js';
 import { parse, parseExpression, parseStatement } from './parser.js';
 import { print } from './printer.js';
 import { BREAK, VisitorKeys, childNodes, visit } from './visitor.js';

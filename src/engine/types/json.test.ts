@@ -62,7 +62,7 @@ describe('parseJsonTree and the protocol codec', () => {
   });
 });
 
-describe('encodeJson (spec §5.4)', () => {
+describe('encodeJson (ksqlDB ApiJsonMapper)', () => {
   it('encodes scalars per type for /query rows', () => {
     expect(encodeJson(9007199254740993n, SqlTypes.BIGINT)).toBe('9007199254740993');
     expect(encodeJson(Decimal.parse('1.50'), SqlTypes.decimal(4, 2))).toBe('1.50');

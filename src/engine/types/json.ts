@@ -5,7 +5,7 @@
  *   codec (src/shared/json.ts, shared with the REST layer and the
  *   gateway); numbers a double cannot hold exactly stay {@link NumberText}.
  * - {@link encodeJson}: typed encoding of a value, in one of two dialects:
- *   `'rest'` is what ksqlDB prints in `/query` rows (spec §5.4: TIMESTAMP
+ *   `'rest'` is what ksqlDB prints in `/query` rows (`ApiJsonMapper`: TIMESTAMP
  *   `yyyy-MM-ddTHH:mm:ss.SSS`, DATE `yyyy-MM-dd`, TIME `LocalTime.toString`),
  *   `'serde'` is its JSON value format on the topic (TIMESTAMP as epoch
  *   millis, DATE as epoch days, TIME as millis of day). Both print DOUBLE as

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64, formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './value.js';
 
-describe('temporal formatting (spec §5.4)', () => {
+describe('temporal formatting (ksqlDB ApiJsonMapper)', () => {
   it('prints DATE as yyyy-MM-dd', () => {
     expect(formatDate(0)).toBe('1970-01-01');
     expect(formatDate(18262)).toBe('2020-01-01');

@@ -11,8 +11,8 @@
  *   else becomes "Unexpected error." with code `INTERNAL_SERVER_ERROR`, no
  *   stack and no internals (yoga logs the original).
  *
- * Client errors are recognised by their stable `code` (house style: match on
- * `code`, not on the class); `KSQL_CLIENT_CONFIG` is a programming error and
+ * Client errors are recognised by their stable `code` (match on `code`, not
+ * on the class); `KSQL_CLIENT_CONFIG` is a programming error and
  * is masked like any other unexpected error.
  *
  * @module

@@ -163,7 +163,7 @@ export interface KsqlClientOptions {
   readonly http2?: 'auto' | 'off' | undefined;
 }
 
-/** What `/query-stream` is asked for: the StreamedRow array of `/query` (spec §2). */
+/** What `/query-stream` is asked for: the StreamedRow array of `/query`. */
 const QUERY_STREAM_ACCEPT = ContentType.KSQL_V1_JSON;
 
 type Method = 'GET' | 'POST';
@@ -601,7 +601,7 @@ class UndiciKsqlClient implements KsqlClient {
       body = stringifyJson(request);
     } else {
       headers['accept'] = QUERY_STREAM_ACCEPT;
-      // QueryStreamArgs: `sql` and `properties`, not `ksql` and `streamsProperties` (spec §6.1).
+      // QueryStreamArgs: `sql` and `properties`, not `ksql` and `streamsProperties`.
       body = stringifyJson({
         sql: request.ksql,
         properties: request.streamsProperties ?? {},

@@ -9,7 +9,7 @@
  * - `return()` (or `break` in `for await`) and the caller's signal abort the
  *   request at once, also while a `next()` is pending and no bytes flow. On
  *   HTTP/1.1 this closes the socket, which is what ends a push query in
- *   ksqlDB (spec §5.3); over HTTP/2 (`/query-stream`) it resets the stream,
+ *   ksqlDB; over HTTP/2 (`/query-stream`) it resets the stream,
  *   and the connection stays up for the others. `/close-query` is not called
  *   here (the resolvers call it after `return()`).
  * - `finalMessage` yields a `final` event and ends the iterator; the rest of

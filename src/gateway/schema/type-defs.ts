@@ -1,8 +1,9 @@
 /**
  * The generic GraphQL API of the gateway, in SDL. This is the source of
- * truth; `schema.graphql` at the project root is its `printSchema` output and
- * a test keeps the two equal. A typed per-source schema part is merged on top
- * of it later (see `makeGatewaySchema`).
+ * truth; `schema.graphql` at the project root is its `printSchema` output
+ * (`npm run docs:generate` writes it; a test keeps the two equal). A typed
+ * per-source schema part is merged on top of it when the gateway builds its
+ * schema (see `makeGatewaySchema`).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * One realistic entity per ksqlDB `@type` (shapes from spec §3.3-3.4), plus
+ * One realistic entity per ksqlDB `@type` (shapes of ksqlDB's `KsqlEntity` classes), plus
  * one of a kind the gateway does not know, for statement-result tests.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
- * ksqlDB statements built from typed values only (prior-art defect 1: values
- * were URL-escaped and numbers quoted). Identifiers come from the catalog and
+ * ksqlDB statements built from typed values only (confluentinc/ksqldb-graphql
+ * URL-escaped values and quoted numbers: `O'Brien` became `O%27Brien`, `ID='5'`). Identifiers come from the catalog and
  * are always backtick-quoted; every value is validated against its column's
  * {@link WireType} and printed as a literal of that type, so no argument can
  * change the structure of a statement.
