@@ -163,7 +163,7 @@ async function* pushQueryEvents(
 
 async function closeStream(stream: QueryStream, logger: Logger): Promise<void> {
   try {
-    await stream.return?.(undefined);
+    await stream.return(undefined);
   } catch (err) {
     logger.debug('closing the /query stream failed (ignored):', err);
   }

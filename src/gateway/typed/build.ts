@@ -414,14 +414,14 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         if (snapshot && fromBeginning) {
           throw badUserInput('`snapshot` and `fromBeginning` exclude each other: the snapshot already holds the current rows.', 'snapshot');
         }
-        const after = a.after === undefined || a.after === null ? undefined : a.after;
+        const after = (a.after as string | null | undefined) ?? undefined; // a GraphQLString argument
         if (after !== undefined && (snapshot || fromBeginning)) {
           throw badUserInput('`after` says where to start: it excludes `snapshot` and `fromBeginning`.', 'after');
         }
         const fingerprint = cursorFingerprint(name, filter);
         // Read (and refused) before any query starts.
         const from: ResumePosition | undefined =
-          after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, String(after));
+          after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, after);
         const positions =
           from !== undefined || selectedFieldNames(info).has(ROW_CURSOR_FIELD)
             ? { fingerprint, from: from ?? { since: fromBeginning ? 0 : Math.max(0, Date.now() - CLOCK_SLACK_MS), offsets: new Map() } }

@@ -254,7 +254,7 @@ class FilterBuilder {
       fields,
     });
     if (this.shared) {
-      if (cache === undefined) structFilters.set(this.registry, (cache = new Map()));
+      if (cache === undefined) structFilters.set(this.registry, (cache = new Map<string, GraphQLInputObjectType>()));
       cache.set(cacheKey, input);
     }
     return input;

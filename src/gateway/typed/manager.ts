@@ -155,6 +155,7 @@ export class TypedSchemaManager {
     try {
       await this.refresh();
     } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run while refresh() is awaited; TS keeps the narrowing across await
       if (this.#closed) return;
       const delay = Math.round(this.#retryDelay * (0.8 + Math.random() * 0.4));
       this.#options.logger.warn(

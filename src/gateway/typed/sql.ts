@@ -34,7 +34,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { formatSqlType, type WireType } from '../../protocol/index.js';
-import { fitsDecimal } from '../schema/ksql-types.js';
+import { fitsDecimal, showValue } from '../schema/ksql-types.js';
 
 // ------------------------------------------------------------------ errors
 
@@ -56,12 +56,7 @@ export class InvalidValueError extends GraphQLError {
 }
 
 function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
+  const text = showValue(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
