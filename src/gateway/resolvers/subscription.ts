@@ -36,7 +36,7 @@ import { BATCH_MAX_BYTES, approximateJsonBytes, batchArguments, batchEvents, typ
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
 import type { HeaderView, QueryEventView, RowView } from './rows.js';
-import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
+import { NOT_READY_SCHEMA_CHANGE } from './schema-change.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
