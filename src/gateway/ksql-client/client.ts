@@ -53,6 +53,7 @@ import {
   type ServerInfo,
 } from '../../protocol/index.js';
 import { linkSignals } from '../../shared/abort.js';
+import type { GatewayError } from '../gateway-error.js';
 import { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
 import {
   KsqlAbortError,
@@ -62,7 +63,6 @@ import {
   KsqlServerError,
   serverErrorFromObject,
   toKsqlClientError,
-  type GatewayError,
 } from './errors.js';
 import { FallbackQueryStream } from './fallback-query-stream.js';
 import { Http2Upstream } from './http2.js';

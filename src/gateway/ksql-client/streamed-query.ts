@@ -58,8 +58,8 @@ import {
   secretsOf,
   serverErrorFromObject,
   toKsqlClientError,
-  type GatewayError,
 } from './errors.js';
+import type { GatewayError } from '../gateway-error.js';
 import type { QueryEvent, QueryHeader, QueryStream } from './types.js';
 
 /** Bytes read after `finalMessage` before the connection is given up. */

@@ -33,7 +33,7 @@
  * @module
  */
 import { GraphQLError } from 'graphql';
-import { formatSqlType, type WireType } from '../../protocol/index.js';
+import { formatSqlType, quoteIdentifier, type WireType } from '../../protocol/index.js';
 import { fitsDecimal, showValue } from '../schema/ksql-types.js';
 
 // ------------------------------------------------------------------ errors
@@ -66,10 +66,8 @@ function invalid(type: WireType, value: unknown, at: string, why: string): never
 
 // ------------------------------------------------------------- identifiers
 
-/** A ksqlDB identifier in backticks, backticks doubled (SqlBase.g4 BACKQUOTED_IDENTIFIER). */
-export function quoteIdentifier(name: string): string {
-  return '`' + name.replaceAll('`', '``') + '`';
-}
+// quoteIdentifier is the protocol's (schema-string.ts); re-exported for test/e2e/typed-statements.test.ts.
+export { quoteIdentifier };
 
 /** A ksqlDB string literal: single quotes doubled, nothing else escaped (there are no backslash escapes). */
 export function quoteString(text: string): string {
