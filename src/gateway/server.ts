@@ -727,7 +727,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     if (adminApi === undefined) adminPolicy = defaultAdminPolicy(loopbackOnly, adminSecret !== undefined);
     if (allowedHosts === undefined) hosts = loopbackOnly ? [...LOOPBACK_HOST_NAMES, host] : 'any';
     // SSE batching is the useBatchedSse plugin's, through yoga's public hooks.
-    const httpServer = createServer(yoga as unknown as RequestListener);
+    const httpServer = createServer(yoga.requestListener);
     server = httpServer;
     trackConnections(httpServer);
     transport = useGraphQLWs({
@@ -798,7 +798,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   return {
     yoga,
     fetch,
-    handleNodeRequest: yoga,
+    handleNodeRequest: yoga.requestListener,
     get schema() {
       return slot.current;
     },

@@ -11,9 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs as parseArgsUtil } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { BaseError } from '../../shared/errors.js';
+import type { LogLevel } from '../../shared/logger.js';
+import { GatewayError } from '../gateway-error.js';
 
-export class ConfigError extends BaseError {
+/** An invalid command line, environment or config file (`CONFIG_INVALID`). */
+export class ConfigError extends GatewayError {
   constructor(message: string) {
     super('CONFIG_INVALID', message);
   }
@@ -519,8 +521,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[];
 
 export type KsqlCredentials =
   | { readonly type: 'basic'; readonly username: string; readonly password: string }

@@ -192,7 +192,7 @@ function classify(error: unknown): ClientErrorKind | undefined {
 function unwrap(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 8 && current instanceof GraphQLError; depth++) {
-    if (current.originalError === undefined || current.originalError === null) return current;
+    if (current.originalError === undefined) return current; // graphql-js stores a null originalError as undefined
     current = current.originalError;
   }
   return current;

@@ -42,6 +42,7 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
+  OperationTypeNode,
   typeFromAST,
   type DocumentNode,
   type ExecutionResult,
@@ -75,8 +76,8 @@ class NotCompilable extends Error {}
 
 /** Returned by a completer: this event needs the general executor. */
 const FALLBACK: unique symbol = Symbol('fallback');
-type Completed = unknown;
-type Completer = (value: unknown) => Completed | typeof FALLBACK;
+/** Completes one value: the completed value, or FALLBACK (`unknown` covers both). */
+type Completer = (value: unknown) => unknown;
 
 type FieldGroups = Map<string, FieldNode[]>;
 
@@ -268,7 +269,7 @@ function completer(ctx: Context, type: GraphQLOutputType, nodes: readonly FieldN
  */
 export function compileProjection({ schema, document, operationName, variableValues }: CompileProjectionOptions): Projection | undefined {
   const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation || operation.operation !== 'subscription' || operation.directives?.length) return undefined;
+  if (!operation || operation.operation !== OperationTypeNode.SUBSCRIPTION || operation.directives?.length) return undefined;
   const rootType = schema.getSubscriptionType();
   if (!rootType) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}, { maxErrors: 1 });

@@ -42,6 +42,7 @@ import {
   getOperationAST,
   getVariableValues,
   Kind,
+  OperationTypeNode,
   print,
   type DocumentNode,
   type ExecutionArgs,
@@ -115,7 +116,7 @@ function schemaIdOf(schema: GraphQLSchema): number {
 /** The root field's declared sharing when its rule allows this operation, else undefined. */
 function sharingFor(args: ExecutionArgs): Sharing | undefined {
   const operation = getOperationAST(args.document, args.operationName ?? undefined);
-  if (!operation || operation.operation !== 'subscription') return undefined;
+  if (!operation || operation.operation !== OperationTypeNode.SUBSCRIPTION) return undefined;
   // A plain root field only: fragments or directives at the root are left unshared.
   const [root, ...rest] = operation.selectionSet.selections;
   if (!root || rest.length > 0 || root.kind !== Kind.FIELD || root.directives?.length) return undefined;
@@ -253,6 +254,7 @@ class SharedExecution {
         await this.log.waitForRoom();
         if (this.#closed) return;
         const step = await source.next();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run while next() is awaited; TS keeps the narrowing across await
         if (this.#closed) return;
         if (step.done) {
           this.log.end();

@@ -53,6 +53,7 @@ import {
   type ServerInfo,
 } from '../../protocol/index.js';
 import { linkSignals } from '../../shared/abort.js';
+import type { GatewayError } from '../gateway-error.js';
 import { authorizationHeader, pickAuthorization, type KsqlCredentials } from './auth.js';
 import {
   KsqlAbortError,
@@ -62,7 +63,6 @@ import {
   KsqlServerError,
   serverErrorFromObject,
   toKsqlClientError,
-  type GatewayError,
 } from './errors.js';
 import { FallbackQueryStream } from './fallback-query-stream.js';
 import { Http2Upstream } from './http2.js';
@@ -256,8 +256,9 @@ class UndiciKsqlClient implements KsqlClient {
       maxErrorBodyBytes = 64 * 1024,
       maxLineBytes = 16 * 1024 * 1024,
       maxBodyBytes = 64 * 1024 * 1024,
-      http2 = 'auto',
     } = options;
+    // Checked at run time: a caller in JavaScript (or from a config file) may pass anything.
+    const http2: unknown = options.http2 === undefined ? 'auto' : options.http2;
     if (http2 !== 'auto' && http2 !== 'off') {
       throw new KsqlClientConfigError(`http2 must be 'auto' or 'off', got ${String(http2)}`);
     }

@@ -476,7 +476,7 @@ class Cluster implements KsqlCluster {
       }
       for (const queryId of [...this.#queries.keys()]) this.#forget(queryId);
       // The checks were aborted above; they settle before their clients close.
-      await Promise.all(this.#servers.map((server) => server.checking));
+      await Promise.all(this.#servers.flatMap((server) => server.checking ?? []));
       await Promise.all(this.#servers.map((server) => server.client.close()));
     })();
     return this.#closing;
@@ -580,7 +580,8 @@ class ClusterQueryStream implements QueryStream {
       return { server, stream, queryId: header.queryId };
     }
     // candidates is never empty; this guards the invariant.
-    throw failures[failures.length - 1] ?? new KsqlClientConfigError('no ksqlDB server to open the query on');
+    const last: unknown = failures[failures.length - 1] ?? new KsqlClientConfigError('no ksqlDB server to open the query on');
+    throw last;
   }
 
   async next(): Promise<IteratorResult<QueryEvent>> {
@@ -643,6 +644,7 @@ class ClusterQueryStream implements QueryStream {
 
   throw(err?: unknown): Promise<IteratorResult<QueryEvent>> {
     void this.return();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol: throw(err) rejects with the caller's err, whatever it is
     return Promise.reject(err);
   }
 

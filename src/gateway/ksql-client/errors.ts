@@ -20,8 +20,9 @@
  * @module
  */
 import { isJsonNumber, parseJson, type JsonValue, type KsqlEntity } from '../../protocol/index.js';
-import { BaseError, type BaseErrorOptions } from '../../shared/errors.js';
+import type { BaseErrorOptions } from '../../shared/errors.js';
 import { redactAuthorizationValues, redactSecrets } from '../../shared/redact.js';
+import { GatewayError } from '../gateway-error.js';
 import { transportReason } from './transport-reason.js';
 
 export const KsqlClientErrorCode = {
@@ -35,13 +36,6 @@ export const KsqlClientErrorCode = {
 } as const;
 
 export type KsqlClientErrorCode = (typeof KsqlClientErrorCode)[keyof typeof KsqlClientErrorCode];
-
-/** Root of every error the gateway throws on purpose. */
-export class GatewayError extends BaseError {}
-
-export function isGatewayError(err: unknown): err is GatewayError {
-  return err instanceof GatewayError;
-}
 
 /** Which call failed: method and path (never headers, never the body). */
 export interface RequestInfo {

@@ -66,6 +66,7 @@ export class FallbackQueryStream implements QueryStream {
 
   throw(err?: unknown): Promise<IteratorResult<QueryEvent>> {
     void this.return();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol: throw(err) rejects with the caller's err, whatever it is
     return Promise.reject(err);
   }
 

@@ -165,7 +165,7 @@ export class Http2Upstream {
         socket.end();
         resolve(h2);
       });
-      socket.once('error', (err) => {
+      socket.once('error', (err: Error) => {
         clearTimeout(timer);
         reject(err);
       });

@@ -11,8 +11,8 @@ export { authorizationHeader, pickAuthorization, type KsqlCredentials } from './
 export type { KsqlTlsOptions, Pem } from './tls.js';
 export { transportReason } from './transport-reason.js';
 export { ksqlErrorInterceptor, type KsqlErrorInterceptorOptions } from './ksql-error-interceptor.js';
+export { GatewayError, isGatewayError } from '../gateway-error.js';
 export {
-  GatewayError,
   KsqlAbortError,
   KsqlClientConfigError,
   KsqlClientErrorCode,
@@ -21,7 +21,6 @@ export {
   KsqlServerError,
   KsqlTimeoutError,
   KsqlTransportError,
-  isGatewayError,
   toKsqlClientError,
   type KsqlServerErrorOptions,
   type RequestInfo,

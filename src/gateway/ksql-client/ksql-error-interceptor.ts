@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { secretsOf, serverErrorFromResponse } from './errors.js';
 
@@ -69,7 +70,7 @@ class KsqlErrorHandler implements Dispatcher.DispatchHandler {
     this.#handler.onRequestStart?.(controller, context);
   }
 
-  onRequestUpgrade(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>, socket: import('node:stream').Duplex): void {
+  onRequestUpgrade(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>, socket: Duplex): void {
     this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
   }
 

@@ -58,8 +58,8 @@ import {
   secretsOf,
   serverErrorFromObject,
   toKsqlClientError,
-  type GatewayError,
 } from './errors.js';
+import type { GatewayError } from '../gateway-error.js';
 import type { QueryEvent, QueryHeader, QueryStream } from './types.js';
 
 /** Bytes read after `finalMessage` before the connection is given up. */
@@ -302,6 +302,7 @@ class KsqlQueryStream implements QueryStream {
 
   throw(err?: unknown): Promise<IteratorResult<QueryEvent>> {
     void this.return();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol: throw(err) rejects with the caller's err, whatever it is
     return Promise.reject(err);
   }
 
@@ -569,6 +570,7 @@ class KsqlQueryStream implements QueryStream {
     this.#cleanups.push(() => clearTimeout(timer));
     this.#drain(left);
     // Last: resume() may deliver the rest of the body at once.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- #drain() may have given up (phase 'closed'); TS keeps the narrowing across the call
     if (this.#phase === 'draining' && this.#flowPaused) {
       this.#flowPaused = false;
       this.#controller?.resume();

@@ -17,6 +17,7 @@
  * @module
  */
 import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { buildConnector, type Dispatcher } from 'undici';
 import { KsqlClientConfigError } from './errors.js';
@@ -166,7 +167,7 @@ export class TlsAlerts {
       connect(opts, (...args) => {
         const [err, socket] = args;
         // undici calls back with the error alone when the connect fails.
-        if (err === null && socket) {
+        if (err === null) {
           const key = connectionKey(socket);
           if (key !== undefined) {
             // A new connection may reuse the addresses of a closed one: its alert is stale.
@@ -223,7 +224,7 @@ class TlsAlertHandler implements Dispatcher.DispatchHandler {
     this.#handler.onRequestStart?.(controller, context);
   }
 
-  onRequestUpgrade(controller: Controller, statusCode: number, headers: Headers, socket: import('node:stream').Duplex): void {
+  onRequestUpgrade(controller: Controller, statusCode: number, headers: Headers, socket: Duplex): void {
     this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
   }
 

@@ -18,7 +18,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { getOperationAST, type DocumentNode, type OperationTypeNode } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionArgs, type OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from '../errors/index.js';
 import { callerHeader, type InitialContext } from './initial-context.js';
@@ -104,11 +104,13 @@ export function createAdminPolicy({ policy, secret }: AdminPolicyOptions): Admin
     isAdmin,
     plugin: {
       onExecute({ args, setResultAndStopExecution }) {
-        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue);
+        const { document, operationName } = args as ExecutionArgs; // envelop types them any
+        const error = refuse(adminFieldsOf(document, operationName), args.contextValue);
         if (error) setResultAndStopExecution({ errors: [error] });
       },
       onSubscribe({ args, setResultAndStopExecution }) {
-        const error = refuse(adminFieldsOf(args.document, args.operationName), args.contextValue);
+        const { document, operationName } = args as ExecutionArgs; // envelop types them any
+        const error = refuse(adminFieldsOf(document, operationName), args.contextValue);
         if (error) setResultAndStopExecution({ errors: [error] });
       },
     },

@@ -55,14 +55,10 @@ function masking({ message = 'Unexpected error.', logger }: { message?: string |
 
 /** `result` with its errors mapped: the same object when none changes. */
 function mapErrors(result: ExecutionResult, map: ErrorMapper): ExecutionResult {
-  if (!result.errors?.length) return result;
-  let changed = false;
-  const errors = result.errors.map((error) => {
-    const out = map(error);
-    if (out !== error) changed = true;
-    return out;
-  });
-  return changed ? { ...result, errors } : result;
+  const before = result.errors;
+  if (!before?.length) return result;
+  const errors = before.map((error) => map(error));
+  return errors.some((out, i) => out !== before[i]) ? { ...result, errors } : result;
 }
 
 function asGraphQLError(error: unknown): GraphQLError {
@@ -107,7 +103,7 @@ export function endStreamOnError(
 
 export function useErrorTranslation({ mask = false }: ErrorTranslationOptions = {}): Plugin {
   const map = mask ? masking(mask) : translateOnly;
-  const mapResult = ({ result, setResult }: { result: ExecutionResult; setResult(result: ExecutionResult): void }): void => {
+  const mapResult = ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }): void => {
     const mapped = mapErrors(result, map);
     if (mapped !== result) setResult(mapped);
   };
@@ -129,7 +125,7 @@ export function useErrorTranslation({ mask = false }: ErrorTranslationOptions = 
             payload.setResult(endStreamOnError(payload.result, map));
             return undefined;
           }
-          mapResult(payload as { result: ExecutionResult; setResult(result: ExecutionResult): void });
+          mapResult(payload as { result: ExecutionResult; setResult: (result: ExecutionResult) => void });
           return undefined;
         },
         // No onSubscribeError: envelop calls it only for errors of the
@@ -141,14 +137,16 @@ export function useErrorTranslation({ mask = false }: ErrorTranslationOptions = 
     // Errors thrown outside execution (a plugin, a request yoga could not
     // read) reach the response through yoga's handleError, unmasked with
     // yoga's masking off: mask them here. Streams were masked above.
-    onResultProcess({ result, setResult }) {
+    onResultProcess(payload) {
+      const { result } = payload;
       if (!mask || isAsyncIterable(result)) return;
       if (Array.isArray(result)) {
         const mapped = result.map((one) => mapErrors(one, map));
-        if (mapped.some((one, i) => one !== result[i])) setResult(mapped);
+        if (mapped.some((one, i) => one !== result[i])) payload.setResult(mapped);
         return;
       }
-      mapResult({ result: result as ExecutionResult, setResult });
+      const mapped = mapErrors(result as ExecutionResult, map);
+      if (mapped !== result) payload.setResult(mapped);
     },
   };
 }

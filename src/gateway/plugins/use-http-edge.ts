@@ -73,7 +73,8 @@ function mediaType(contentType: string | null): string | undefined {
 }
 
 function errorResponse(fetchAPI: { Response: typeof Response }, status: number, error: GraphQLError): Response {
-  const { http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+  const extensions: Record<string, unknown> = { ...error.extensions };
+  delete extensions['http'];
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions }] }), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
@@ -84,10 +85,11 @@ export function useHttpEdge({ allowedHosts, contentTypes }: HttpEdgeOptions): Pl
   const csrf = useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] });
   const csrfCheck = csrf.onRequestParse as NonNullable<Plugin['onRequestParse']>;
   return {
-    onRequest({ request, fetchAPI, endResponse }) {
+    onRequest(payload) {
+      const { request, fetchAPI } = payload;
       if (hostAllowed(request, allowedHosts())) return;
       const host = requestHostName(request) ?? '(none)';
-      endResponse(
+      payload.endResponse(
         errorResponse(
           fetchAPI,
           403,

@@ -87,15 +87,15 @@ export interface Metrics {
   /** Times every ksqlDB call; give it to `observeClient` over the client the gateway uses. */
   readonly observeKsqlCall: KsqlCallObserver;
   /** A subscriber of a shared push query was ended with `SUBSCRIBER_TOO_SLOW`. */
-  subscriberTooSlow(): void;
+  readonly subscriberTooSlow: () => void;
   /** A typed-schema refresh ended. */
-  typedSchemaRefreshed(result: TypedSchemaRefreshResult): void;
+  readonly typedSchemaRefreshed: (result: TypedSchemaRefreshResult) => void;
   /**
    * One subscription event became one result, through the compiled
    * projection or graphql-js `execute` (gateway/execution); subscribers
    * sharing an execution count once.
    */
-  subscriptionExecuted(path: SubscriptionExecutionPath): void;
+  readonly subscriptionExecuted: (path: SubscriptionExecutionPath) => void;
 }
 
 /** How a subscription event's result was made (gateway/execution/use-compiled-projection.ts). */
@@ -358,15 +358,16 @@ export function createMetrics({
         }),
       );
     },
-    onRequest({ url, request, fetchAPI, endResponse }) {
+    onRequest(payload) {
+      const { url, request, fetchAPI } = payload;
       if (served === undefined || url.pathname !== served) return undefined;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        payload.endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return undefined;
       }
       const from = scrape();
       return from.metrics().then((text) => {
-        endResponse(new fetchAPI.Response(text, { headers: { 'content-type': from.contentType } }));
+        payload.endResponse(new fetchAPI.Response(text, { headers: { 'content-type': from.contentType } }));
       });
     },
     onSubscribe() {

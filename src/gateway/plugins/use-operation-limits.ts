@@ -19,7 +19,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, parse, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, parse, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refusal, type GatewayErrorCode } from '../errors/index.js';
 
@@ -36,7 +36,10 @@ export interface OperationLimits {
   readonly maxCost?: number | undefined;
 }
 
-export const DEFAULT_OPERATION_LIMITS = Object.freeze({
+/** Every limit set (0 or less turns one off). */
+type Limits = { readonly [K in keyof OperationLimits]-?: number };
+
+export const DEFAULT_OPERATION_LIMITS: Limits = Object.freeze({
   maxTokens: 1000,
   maxDepth: 10,
   maxAliases: 15,
@@ -75,7 +78,7 @@ export function limitRules(limits: OperationLimits = {}): ValidationRule[] {
   return rules;
 }
 
-function definedOnly(limits: OperationLimits): Partial<typeof DEFAULT_OPERATION_LIMITS> {
+function definedOnly(limits: OperationLimits): Partial<Limits> {
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
@@ -85,7 +88,7 @@ export function useOperationLimits(limits: OperationLimits = {}): Plugin {
   return {
     onParse({ setParseFn }) {
       if (maxTokens <= 0) return;
-      setParseFn((source, options) => {
+      setParseFn((source: string | Source, options?: ParseOptions) => {
         try {
           return parse(source, { ...options, maxTokens });
         } catch (error) {

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { maskError } from '../errors/index.js';
 import type { Logger } from '../../shared/logger.js';
@@ -39,7 +39,14 @@ function describe(document: DocumentNode, operationName: string | null | undefin
  * deliberate errors without a code get `fallback` (yoga adds it later).
  */
 export function codesOf(errors: readonly Error[] | undefined, fallback = 'INTERNAL_SERVER_ERROR'): string[] {
-  return [...new Set((errors ?? []).map((e) => String((maskError(e) as GraphQLError).extensions?.['code'] ?? fallback)))];
+  return [...new Set((errors ?? []).map((e) => codeOf(e, fallback)))];
+}
+
+/** maskError makes a GraphQLError; its `code` extension, or `fallback`. */
+function codeOf(error: Error, fallback: string): string {
+  const code: unknown = (maskError(error) as GraphQLError).extensions['code'];
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an extension is any value (codes are strings); TS narrowed unknown to {}
+  return code === undefined || code === null ? fallback : String(code);
 }
 
 function callsOf(context: unknown): number | undefined {
@@ -93,7 +100,7 @@ export function useOperationLog({ logger }: OperationLogOptions): Plugin {
       return ({ result }) => {
         if (result.length === 0) return;
         logger.info('operation refused', {
-          ...describe(params.documentAST, undefined),
+          ...describe(params.documentAST as DocumentNode, undefined), // envelop types it any
           durationMs: elapsed(start),
           ksqlCalls: 0,
           result: codesOf(result, 'GRAPHQL_VALIDATION_FAILED'),
@@ -102,7 +109,8 @@ export function useOperationLog({ logger }: OperationLogOptions): Plugin {
     },
     onExecute({ args }) {
       const start = process.hrtime.bigint();
-      const described = describe(args.document, args.operationName);
+      const { document, operationName } = args as ExecutionArgs; // envelop types them any
+      const described = describe(document, operationName);
       return {
         onExecuteDone({ result }) {
           const errors = isAsyncIterable(result) ? undefined : (result as ExecutionResult).errors;
@@ -117,7 +125,8 @@ export function useOperationLog({ logger }: OperationLogOptions): Plugin {
     },
     onSubscribe({ args }) {
       const start = process.hrtime.bigint();
-      const described = describe(args.document, args.operationName);
+      const { document, operationName } = args as ExecutionArgs; // envelop types them any
+      const described = describe(document, operationName);
       const done = (events: number, ended: string[]) =>
         logger.info('subscription ended', {
           ...described,

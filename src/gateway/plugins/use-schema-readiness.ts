@@ -37,7 +37,7 @@ export function useSchemaReadiness({ ready }: SchemaReadinessOptions): Plugin {
     onValidate({ params }) {
       return ({ result, setResult }) => {
         if (result.length === 0 || ready()) return;
-        const missing = missingRootFields(params.documentAST, params.schema);
+        const missing = missingRootFields(params.documentAST as DocumentNode, params.schema as GraphQLSchema); // envelop types them any
         if (missing.length > 0) setResult([schemaNotReady(missing)]);
       };
     },

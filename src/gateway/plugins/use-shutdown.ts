@@ -194,7 +194,7 @@ export function createShutdown(): Shutdown {
           return;
         }
         setSubscribeFn(async (args) => {
-          const result = await subscribeFn(args);
+          const result: unknown = await subscribeFn(args); // envelop types it any
           if (!isAsyncIterable(result)) return result;
           if (draining) {
             await (result as AsyncIterableIterator<Result>).return?.();

@@ -106,7 +106,7 @@ export function createSubscriptionCaps({
         setSubscribeFn(async (subscribeArgs) => {
           const slot = take(connection);
           if (typeof slot !== 'function') return slot;
-          let result: Awaited<ReturnType<typeof subscribeFn>>;
+          let result: unknown; // envelop types it any
           try {
             result = await subscribeFn(subscribeArgs);
           } catch (error) {

@@ -38,7 +38,7 @@ import {
   type TextMapPropagator,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { maskError } from '../errors/index.js';
 import { observeClient, type KsqlCall, type KsqlCallOutcome } from '../ksql-client/observe.js';
@@ -117,7 +117,7 @@ const callerHeaders: TextMapGetter<InitialContext> = {
 
 /** The code the caller sees for `error` (after translation and masking, as yoga sends it). */
 function codeOf(error: unknown): string | undefined {
-  const code = (maskError(error) as GraphQLError).extensions?.['code'];
+  const code = (maskError(error) as GraphQLError).extensions['code'];
   return typeof code === 'string' ? code : undefined;
 }
 
@@ -162,7 +162,7 @@ class OperationSpan {
     span.setAttribute(TraceAttribute.OPERATION_RESULT, this.#failed ? 'error' : 'ok');
     if (codes.length > 0) span.setAttribute(TraceAttribute.ERROR_CODES, codes);
     const calls = (this.#graphqlContext as { ksqlCalls?: unknown }).ksqlCalls;
-    if (typeof calls === 'function') span.setAttribute(TraceAttribute.KSQL_CALLS, calls() as number);
+    if (typeof calls === 'function') span.setAttribute(TraceAttribute.KSQL_CALLS, (calls as () => number)());
     // The codes, never the messages: those can quote the statement.
     if (this.#failed) span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(',') });
     span.end();
@@ -289,8 +289,9 @@ export function createTracing({ tracerProvider = trace.getTracerProvider(), prop
 
   const plugin: Plugin = {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const operation = start(args.document, args.operationName, args.contextValue);
-      setExecuteFn((executionArgs) => runIn(operation, () => executeFn(executionArgs)));
+      const { document, operationName } = args as ExecutionArgs; // envelop types them any
+      const operation = start(document, operationName, args.contextValue);
+      setExecuteFn((executionArgs) => runIn(operation, (): unknown => executeFn(executionArgs)));
       return {
         onExecuteDone({ result, setResult }) {
           if (isAsyncIterable(result)) {
@@ -303,8 +304,9 @@ export function createTracing({ tracerProvider = trace.getTracerProvider(), prop
       };
     },
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
-      const operation = start(args.document, args.operationName, args.contextValue);
-      setSubscribeFn((subscribeArgs) => runIn(operation, () => subscribeFn(subscribeArgs)));
+      const { document, operationName } = args as ExecutionArgs; // envelop types them any
+      const operation = start(document, operationName, args.contextValue);
+      setSubscribeFn((subscribeArgs) => runIn(operation, (): unknown => subscribeFn(subscribeArgs)));
       return {
         onSubscribeResult({ result, setResult }) {
           if (isAsyncIterable(result)) {

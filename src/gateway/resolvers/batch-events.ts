@@ -137,7 +137,10 @@ class BatchIterator<T> implements AsyncIterableIterator<BatchEvent<T>> {
     if (this.#ending !== undefined) {
       const ending = this.#ending;
       this.#close();
-      if ('error' in ending && ending.error !== undefined) throw ending.error;
+      if ('error' in ending && ending.error !== undefined) {
+        const error: unknown = ending.error; // what the source threw, as it was
+        throw error;
+      }
       return { value: undefined, done: true };
     }
     for (;;) {
@@ -155,6 +158,7 @@ class BatchIterator<T> implements AsyncIterableIterator<BatchEvent<T>> {
       } finally {
         this.#wake = undefined;
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- return() may run while the race is awaited; TS keeps the narrowing across await
       if (this.#closed) return { value: undefined, done: true };
       if (step === WOKEN) continue; // the timer: #due is set
       this.#pending = undefined;
@@ -290,10 +294,9 @@ export function batchArguments(args: { readonly maxRows?: unknown; readonly maxD
   const { maxRows = DEFAULT_BATCH_MAX_ROWS, maxDelayMs = DEFAULT_BATCH_MAX_DELAY_MS } = args;
   const inRange = (value: unknown, min: number, max: number, name: string): number => {
     if (value === null) return name === 'maxRows' ? DEFAULT_BATCH_MAX_ROWS : DEFAULT_BATCH_MAX_DELAY_MS;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw badUserInput(`Argument "${name}" must be an integer from ${min} to ${max}, got ${String(value)}.`, name);
-    }
-    return value;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any argument value, shown as String() shows it; TS narrowed unknown to {}
+    throw badUserInput(`Argument "${name}" must be an integer from ${min} to ${max}, got ${String(value)}.`, name);
   };
   return {
     maxRows: inRange(maxRows, 1, BATCH_MAX_ROWS_LIMIT, 'maxRows'),

@@ -34,6 +34,7 @@ export {
   type BatchEvent,
   type BatchEventsOptions,
 } from './batch-events.js';
+export { NOT_READY_SCHEMA_CHANGE, type SchemaChange } from './schema-change.js';
 export type { SubscriptionOptions } from './subscription.js';
 export type { MutationOptions } from './mutation.js';
 export type { HeaderView, QueryEventView, RowView } from './rows.js';

@@ -50,7 +50,7 @@ import { FanoutLog } from '../../shared/fanout-log.js';
 import { stableJson } from '../../shared/json.js';
 import type { Logger } from '../../shared/logger.js';
 import { gatewayClosing, subscriberTooSlow } from '../errors/index.js';
-import type { QueryRequest } from './push-query.js';
+import { closeStream, SubscriptionEnded, type QueryRequest } from './push-query.js';
 import { createRowShape, headerView, rowView, type HeaderView, type QueryEventView, type RowView } from './rows.js';
 import type { Closable, SubscriptionRegistry } from './subscription-registry.js';
 
@@ -222,12 +222,6 @@ function onAbort(signal: AbortSignal, callback: () => void): () => void {
   const set = callbacks;
   set.add(callback);
   return () => void set.delete(callback);
-}
-
-class SubscriptionEnded extends DOMException {
-  constructor() {
-    super('The subscription ended.', 'AbortError');
-  }
 }
 
 interface SharedQuery {
@@ -423,6 +417,7 @@ export class PushQueryHub {
         await log.waitForRoom();
         if (entry.closed) return;
         const step = await entry.stream.next();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the last subscriber may leave while next() is awaited; TS keeps the narrowing across await
         if (entry.closed) return;
         if (step.done) break;
         const event = step.value;
@@ -478,13 +473,5 @@ export class PushQueryHub {
   #detach(entry: SharedQuery): void {
     entry.closed = true;
     if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
-  }
-}
-
-async function closeStream(stream: QueryStream, logger: Logger): Promise<void> {
-  try {
-    await stream.return(undefined);
-  } catch (err) {
-    logger.debug('closing the /query stream failed (ignored):', err);
   }
 }

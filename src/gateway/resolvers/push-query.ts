@@ -44,7 +44,8 @@ interface RunState {
   cleanedUp: boolean;
 }
 
-class SubscriptionEnded extends DOMException {
+/** The abort reason of an upstream request whose subscription ended (also push-hub's). */
+export class SubscriptionEnded extends DOMException {
   constructor() {
     super('The subscription ended.', 'AbortError');
   }
@@ -161,9 +162,10 @@ async function* pushQueryEvents(
   }
 }
 
-async function closeStream(stream: QueryStream, logger: Logger): Promise<void> {
+/** Closes a `/query` stream; a failure is only logged (also push-hub's). */
+export async function closeStream(stream: QueryStream, logger: Logger): Promise<void> {
   try {
-    await stream.return?.(undefined);
+    await stream.return(undefined);
   } catch (err) {
     logger.debug('closing the /query stream failed (ignored):', err);
   }

@@ -24,7 +24,8 @@ export const queryResolvers = {
       const health = await context.ksqlClient.healthcheck(callOptions(context));
       return {
         isHealthy: health.isHealthy,
-        details: Object.entries(health.details ?? {}).map(([name, detail]) => ({
+        // The client checks isHealthy only (ksql-client): details may be missing.
+        details: Object.entries((health as Partial<typeof health>).details ?? {}).map(([name, detail]) => ({
           name,
           isHealthy: detail.isHealthy,
         })),
@@ -35,7 +36,7 @@ export const queryResolvers = {
     async clusterStatus(_root: unknown, _args: unknown, context: GatewayContext) {
       const status = await context.ksqlClient.clusterStatus(callOptions(context));
       return {
-        hosts: Object.entries(status.clusterStatus ?? {}).map(([host, s]) => ({ host, ...s })),
+        hosts: Object.entries(status.clusterStatus).map(([host, s]) => ({ host, ...s })),
         raw: status,
       };
     },

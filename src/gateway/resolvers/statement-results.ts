@@ -9,7 +9,8 @@ import type { KsqlClient } from '../ksql-client/types.js';
 import { sqlTypeOfSchemaInfo as sqlTypeOf, statementResultTypeName } from '../schema/index.js';
 
 type KsqlEntity = Awaited<ReturnType<KsqlClient['ksql']>>[number];
-type Entity = KsqlEntity & Record<string, unknown>;
+/** As the client returned it: checked to be an object only (ksql-client), so any field may be missing. */
+type Entity = Partial<KsqlEntity> & Record<string, unknown>;
 
 interface SchemaInfoLike {
   readonly type: string;

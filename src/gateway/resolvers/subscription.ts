@@ -36,7 +36,7 @@ import { BATCH_MAX_BYTES, approximateJsonBytes, batchArguments, batchEvents, typ
 import { PushQueryHub, shareKey, type PushQueryHubOptions } from './push-hub.js';
 import { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
 import type { HeaderView, QueryEventView, RowView } from './rows.js';
-import { NOT_READY_SCHEMA_CHANGE } from '../typed/manager.js';
+import { NOT_READY_SCHEMA_CHANGE } from './schema-change.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
 
 export interface SubscriptionOptions extends PushQueryOptions, PushQueryHubOptions {
@@ -64,7 +64,8 @@ export type QueryBatchEventView = HeaderView | { readonly kind: 'batch'; readonl
 interface PushQueryArgs {
   readonly sql: string;
   readonly properties?: unknown;
-  readonly after?: unknown;
+  /** GraphQL's `String`: a string when given. */
+  readonly after?: string | null | undefined;
 }
 
 /** The name of `QueryRow`'s cursor field. */
@@ -147,7 +148,7 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
   };
   const subscribe = (args: PushQueryArgs, context: GatewayContext, info?: GraphQLResolveInfo): AsyncIterableIterator<QueryEventView> => {
     const properties = objectArgument(args.properties, 'properties');
-    const after = args.after === undefined || args.after === null ? undefined : String(args.after);
+    const after = args.after ?? undefined;
     if (after !== undefined || (info !== undefined && selectedFieldNames(info, { deep: true }).has(ROW_CURSOR))) {
       const select = resumableSelect(args.sql);
       if (select !== undefined) return subscribeWithCursors(select, properties, after, context);
@@ -196,6 +197,7 @@ export function createSubscriptionResolvers(options: SubscriptionOptions) {
       schemaChanged: {
         subscribe() {
           if (options.schemaChanges) return options.schemaChanges();
+          // eslint-disable-next-line @typescript-eslint/require-await -- an async generator only to make an AsyncIterable of one event: nothing to await
           return (async function* () {
             yield NOT_READY_SCHEMA_CHANGE;
           })();

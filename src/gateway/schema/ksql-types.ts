@@ -60,14 +60,22 @@ const TIMESTAMP_TEXT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?$/;
 const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function fail(scalar: string, value: unknown, why: string): never {
-  let shown: string;
+/** JSON.stringify as it behaves: undefined for undefined, a function or a symbol (its type says string). */
+function jsonText(value: unknown): string | undefined {
+  return JSON.stringify(value);
+}
+
+/** `value` for an error message: its JSON text (a bigint as `1n`), else String(value). */
+export function showValue(value: unknown): string {
   try {
-    shown = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+    return typeof value === 'bigint' ? `${value}n` : (jsonText(value) ?? String(value));
   } catch {
-    shown = String(value);
+    return String(value);
   }
-  throw new GraphQLError(`${scalar} cannot represent ${shown}: ${why}`);
+}
+
+function fail(scalar: string, value: unknown, why: string): never {
+  throw new GraphQLError(`${scalar} cannot represent ${showValue(value)}: ${why}`);
 }
 
 /** Text of a string or a lossless JSON number; undefined for anything else. */
@@ -439,7 +447,7 @@ class TypeBuilder {
     const toKsql = (v: unknown): unknown => {
       if (!Array.isArray(v)) return v;
       const out: Record<string, unknown> = {};
-      for (const e of v as Array<{ key?: unknown; value?: unknown } | null>) {
+      for (const e of v as Array<{ key?: unknown; value?: unknown } | null | undefined>) {
         if (e === null || e === undefined) continue;
         const k = e.key === null || e.key === undefined ? e.key : key.toKsql(e.key);
         out[String(k)] = e.value === null || e.value === undefined ? null : value.toKsql(e.value);

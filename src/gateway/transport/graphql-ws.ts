@@ -397,8 +397,8 @@ export function useGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', (data) => {
-            // ws hands a Buffer (text frames included); graphql-ws parses strings.
-            cb(String(data)).catch((err: unknown) => internalError(socket, err));
+            // ws hands a Buffer (binaryType 'nodebuffer', its default; text frames included); graphql-ws parses strings.
+            cb((data as Buffer).toString()).catch((err: unknown) => internalError(socket, err));
           }),
       },
       { socket, request, connection },

@@ -92,9 +92,10 @@ function acceptsEventStream(request: Request): boolean {
  */
 export function useBatchedSse(options: BatchedSseOptions = {}): Plugin {
   return {
-    onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
+    onResultProcess(payload) {
+      const { request, result, resultProcessor } = payload;
       if (resultProcessor === undefined || !isAsyncIterable(result) || !acceptsEventStream(request)) return;
-      setResultProcessor(
+      payload.setResultProcessor(
         (processed, fetchAPI) => streamEvents(processed as AsyncIterable<EncodableResult>, fetchAPI, request.signal, options),
         SSE_MEDIA_TYPE,
       );
@@ -135,7 +136,7 @@ export function streamEvents(
   const finish = () => {
     finished = true;
     clearInterval(pingInterval);
-    signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', onAbort);
   };
   /** The consumer left: end the source (cleanup flows up as `return()`). */
   function stop(): Promise<void> | undefined {
@@ -144,6 +145,10 @@ export function streamEvents(
     return Promise.resolve(iterator.return?.())
       .then(() => undefined)
       .catch(() => undefined);
+  }
+  /** The request's abort listener: stop() never rejects. */
+  function onAbort(): void {
+    void stop();
   }
 
   const body = new fetchAPI.ReadableStream<Uint8Array>({
@@ -158,7 +163,7 @@ export function streamEvents(
         }, keepAliveMs);
       }
       if (signal?.aborted) void stop();
-      else signal?.addEventListener('abort', stop, { once: true });
+      else signal?.addEventListener('abort', onAbort, { once: true });
     },
     async pull(controller) {
       let chunk = '';

@@ -51,7 +51,8 @@ import { typeDefs as genericTypeDefs } from '../schema/type-defs.js';
 import type { Catalog, CatalogSource } from './catalog.js';
 import { COMPARISON_TYPE_NAMES, buildFilterType } from './filters.js';
 import { insertRows } from './insert-rows.js';
-import { buildInsert, buildSelect, comparisonLiteral, quoteIdentifier } from './sql.js';
+import { quoteIdentifier } from '../../protocol/index.js';
+import { buildInsert, buildSelect, comparisonLiteral } from './sql.js';
 import { typedRow, type SourceSubscriptions, type TypedRowSource } from './subscriptions.js';
 import { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS, cursorFingerprint, resumeCondition, type ResumePosition } from '../resume/index.js';
 import { noteUpstream, parentOnly, shareableWhen } from '../../shared/resolver-traits.js';
@@ -414,14 +415,14 @@ export function buildTypedPart(catalog: Catalog, options: BuildTypedOptions): Ty
         if (snapshot && fromBeginning) {
           throw badUserInput('`snapshot` and `fromBeginning` exclude each other: the snapshot already holds the current rows.', 'snapshot');
         }
-        const after = a.after === undefined || a.after === null ? undefined : a.after;
+        const after = (a.after as string | null | undefined) ?? undefined; // a GraphQLString argument
         if (after !== undefined && (snapshot || fromBeginning)) {
           throw badUserInput('`after` says where to start: it excludes `snapshot` and `fromBeginning`.', 'after');
         }
         const fingerprint = cursorFingerprint(name, filter);
         // Read (and refused) before any query starts.
         const from: ResumePosition | undefined =
-          after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, String(after));
+          after === undefined ? undefined : options.subscriptions.cursors.decode(fingerprint, after);
         const positions =
           from !== undefined || selectedFieldNames(info).has(ROW_CURSOR_FIELD)
             ? { fingerprint, from: from ?? { since: fromBeginning ? 0 : Math.max(0, Date.now() - CLOCK_SLACK_MS), offsets: new Map() } }

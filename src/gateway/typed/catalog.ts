@@ -63,11 +63,26 @@ export interface ReadCatalogOptions extends CallOptions {
 
 const BIGINT: WireType = { type: 'BIGINT' };
 
-function isSourceTable(d: SourceDescription): boolean {
+/**
+ * A source description as checkSourceListing accepts it: older ksqlDB
+ * versions send no `statement`, and `windowType` may be missing.
+ */
+type CheckedDescription = Omit<SourceDescription, 'statement' | 'windowType'> & {
+  readonly statement?: string | null | undefined;
+  readonly windowType?: SourceDescription['windowType'] | undefined;
+};
+
+/** A property as checkPropertiesListing accepts it: its name is checked, its value is not. */
+interface CheckedProperty {
+  readonly name: string;
+  readonly value?: unknown;
+}
+
+function isSourceTable(d: CheckedDescription): boolean {
   return /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?SOURCE\s+TABLE\b/i.test(d.statement ?? '') || d.writeQueries.some((q) => q.id.startsWith('CST_'));
 }
 
-function toSource(d: SourceDescription): CatalogSource {
+function toSource(d: CheckedDescription): CatalogSource {
   const described = columnsOfSource(d);
   const keys = described.filter((c) => c.namespace === 'KEY');
   const values = described.filter((c) => c.namespace !== 'KEY');
@@ -94,8 +109,8 @@ function toSource(d: SourceDescription): CatalogSource {
   };
 }
 
-function descriptionsOf(entities: readonly KsqlEntity[]): SourceDescription[] {
-  const out: SourceDescription[] = [];
+function descriptionsOf(entities: readonly KsqlEntity[]): CheckedDescription[] {
+  const out: CheckedDescription[] = [];
   for (const e of entities) {
     if (e['@type'] === 'source_descriptions') out.push(...(e as SourceDescriptionListEntity).sourceDescriptions);
   }
@@ -105,8 +120,11 @@ function descriptionsOf(entities: readonly KsqlEntity[]): SourceDescription[] {
 function tableScanFlag(entities: readonly KsqlEntity[]): boolean {
   for (const e of entities) {
     if (e['@type'] !== 'properties') continue;
-    const p = (e as PropertiesListEntity).properties.find((x) => x.name === 'ksql.query.pull.table.scan.enabled');
-    if (p !== undefined && p.value !== null && p.value !== undefined) return String(p.value).trim().toLowerCase() === 'true';
+    const properties: readonly CheckedProperty[] = (e as PropertiesListEntity).properties;
+    const p = properties.find((x) => x.name === 'ksql.query.pull.table.scan.enabled');
+    if (p === undefined || p.value === null || p.value === undefined) continue;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an unchecked wire value (a string from ksqlDB); TS narrowed unknown to {}
+    return String(p.value).trim().toLowerCase() === 'true';
   }
   return true;
 }

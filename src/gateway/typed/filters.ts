@@ -45,10 +45,10 @@ import {
   type GraphQLInputFieldConfigMap,
   type GraphQLScalarType,
 } from 'graphql';
-import type { WireType } from '../../protocol/index.js';
+import { quoteIdentifier, type WireType } from '../../protocol/index.js';
 import { KSQL_SCALARS } from '../schema/ksql-types.js';
 import { FieldNameMap, NameScope, toTypeName, type NameRegistry } from '../schema/naming.js';
-import { InvalidValueError, comparisonLiteral, quoteIdentifier, quoteString, type ColumnType } from './sql.js';
+import { InvalidValueError, comparisonLiteral, quoteString, type ColumnType } from './sql.js';
 
 // --------------------------------------------------------- comparison types
 
@@ -254,7 +254,7 @@ class FilterBuilder {
       fields,
     });
     if (this.shared) {
-      if (cache === undefined) structFilters.set(this.registry, (cache = new Map()));
+      if (cache === undefined) structFilters.set(this.registry, (cache = new Map<string, GraphQLInputObjectType>()));
       cache.set(cacheKey, input);
     }
     return input;

@@ -7,7 +7,7 @@
  */
 export { readCatalog, catalogFrom, sourceFilter, DEFAULT_EXCLUDED_SOURCES, type Catalog, type CatalogSource } from './catalog.js';
 export { buildTypedPart, TYPED_FIXED_TYPE_NAMES, type TypedPart, type EntitySpec } from './build.js';
-export { TypedSchemaManager, type SchemaChange, type TypedSchemaManagerOptions } from './manager.js';
+export { TypedSchemaManager, type TypedSchemaManagerOptions } from './manager.js';
 export { SourceSubscriptions } from './subscriptions.js';
 export { makeSubgraphSchema } from './federation.js';
 

@@ -7,7 +7,8 @@ import { createFakeKsqlClient } from '../testing/fake-ksql-client.js';
 import { ENTITY_FIXTURES } from '../testing/entities.js';
 import type { Logger } from '../../shared/logger.js';
 import { catalogFrom, checkPropertiesListing, checkSourceListing, readCatalog, sourceFilter } from './catalog.js';
-import { TypedSchemaManager, type SchemaChange } from './manager.js';
+import type { SchemaChange } from '../resolvers/index.js';
+import { TypedSchemaManager } from './manager.js';
 
 const description = sourceDescription;
 const entities = (descs: SourceDescription[]): KsqlEntity[] => [sourceDescriptionsEntity(descs)];

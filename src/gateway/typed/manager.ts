@@ -25,19 +25,9 @@
 import type { Logger } from '../../shared/logger.js';
 import { AsyncQueue } from '../../shared/async-queue.js';
 import type { KsqlClient } from '../ksql-client/types.js';
+import { NOT_READY_SCHEMA_CHANGE, type SchemaChange } from '../resolvers/index.js';
 import type { SchemaPart } from '../schema/index.js';
 import { readCatalog, type Catalog, type CatalogSource } from './catalog.js';
-
-/** The `SchemaChange` GraphQL object. */
-export interface SchemaChange {
-  readonly version: number;
-  readonly ready: boolean;
-  readonly fingerprint: string | null;
-  readonly sources: readonly string[];
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly changed: readonly string[];
-}
 
 export interface TypedSchemaManagerOptions {
   readonly client: KsqlClient;
@@ -74,17 +64,6 @@ export interface TypedSchemaManagerOptions {
 }
 
 const CHANGE_BUFFER = 64;
-
-/** The state before the catalog was first read (also what a gateway without typed schema reports). */
-export const NOT_READY_SCHEMA_CHANGE: SchemaChange = Object.freeze({
-  version: 0,
-  ready: false,
-  fingerprint: null,
-  sources: [],
-  added: [],
-  removed: [],
-  changed: [],
-});
 
 export class TypedSchemaManager {
   readonly #options: TypedSchemaManagerOptions;
@@ -155,6 +134,7 @@ export class TypedSchemaManager {
     try {
       await this.refresh();
     } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run while refresh() is awaited; TS keeps the narrowing across await
       if (this.#closed) return;
       const delay = Math.round(this.#retryDelay * (0.8 + Math.random() * 0.4));
       this.#options.logger.warn(

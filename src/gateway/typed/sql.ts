@@ -33,8 +33,8 @@
  * @module
  */
 import { GraphQLError } from 'graphql';
-import { formatSqlType, type WireType } from '../../protocol/index.js';
-import { fitsDecimal } from '../schema/ksql-types.js';
+import { formatSqlType, quoteIdentifier, type WireType } from '../../protocol/index.js';
+import { fitsDecimal, showValue } from '../schema/ksql-types.js';
 
 // ------------------------------------------------------------------ errors
 
@@ -56,12 +56,7 @@ export class InvalidValueError extends GraphQLError {
 }
 
 function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
+  const text = showValue(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -71,10 +66,8 @@ function invalid(type: WireType, value: unknown, at: string, why: string): never
 
 // ------------------------------------------------------------- identifiers
 
-/** A ksqlDB identifier in backticks, backticks doubled (SqlBase.g4 BACKQUOTED_IDENTIFIER). */
-export function quoteIdentifier(name: string): string {
-  return '`' + name.replaceAll('`', '``') + '`';
-}
+// quoteIdentifier is the protocol's (schema-string.ts); re-exported for test/e2e/typed-statements.test.ts.
+export { quoteIdentifier };
 
 /** A ksqlDB string literal: single quotes doubled, nothing else escaped (there are no backslash escapes). */
 export function quoteString(text: string): string {

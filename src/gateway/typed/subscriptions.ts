@@ -260,6 +260,7 @@ export class SourceSubscriptions {
           if (step.done) {
             // An unbounded push query does not end by itself unless its
             // source went away (or ksqlDB stopped it): say which.
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- return() may finish while next() is awaited; TS keeps the narrowing across await
             const gone = !limited && !finished && !(await sourceExists(row.source).catch(() => true));
             await finish();
             if (gone) throw sourceDropped(row.source);
