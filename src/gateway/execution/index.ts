@@ -4,12 +4,5 @@
  *
  * @module
  */
-export { compileProjection, type CompileProjectionOptions, type Projection } from './compile-projection.js';
-export { subscribeCompiled, useCompiledProjection, type CompiledProjectionOptions, type ExecutionPath } from './use-compiled-projection.js';
-export {
-  createSharedSubscriptions,
-  DEFAULT_SHARED_EXECUTION_MAX_BYTES,
-  estimateBytes,
-  type SharedSubscriptions,
-  type SharedSubscriptionsOptions,
-} from './use-shared-subscriptions.js';
+export { useCompiledProjection } from './use-compiled-projection.js';
+export { createSharedSubscriptions, type SharedSubscriptionsOptions } from './use-shared-subscriptions.js';

@@ -226,7 +226,7 @@ export class KsqlAbortError extends GatewayError {
 
 // ------------------------------------------------------------ redaction
 
-export { redactSecrets, secretsOf } from '../../shared/redact.js';
+export { secretsOf } from '../../shared/redact.js';
 
 /** Redacts the call's secrets and anything shaped like an Authorization value. */
 export function redactText(text: string, secrets: readonly string[]): string {

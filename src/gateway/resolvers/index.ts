@@ -12,33 +12,14 @@ import { rowResolvers } from './rows.js';
 import { statementResultResolvers } from './statement-results.js';
 import { createSubscriptionResolvers, type SubscriptionOptions } from './subscription.js';
 
-export { SubscriptionRegistry, type Closable } from './subscription-registry.js';
+export { SubscriptionRegistry } from './subscription-registry.js';
 export { subscribePushQuery, type PushQueryOptions, type QueryRequest } from './push-query.js';
-export {
-  DEFAULT_PUSH_LOG_BYTES,
-  PushQueryHub,
-  shareKey,
-  type PushQueryHubOptions,
-  type ReplayWindow,
-  type WindowReplay,
-} from './push-hub.js';
-export {
-  BATCH_MAX_BYTES,
-  BATCH_MAX_DELAY_MS_LIMIT,
-  BATCH_MAX_ROWS_LIMIT,
-  DEFAULT_BATCH_MAX_DELAY_MS,
-  DEFAULT_BATCH_MAX_ROWS,
-  approximateJsonBytes,
-  batchArguments,
-  batchEvents,
-  type BatchEvent,
-  type BatchEventsOptions,
-} from './batch-events.js';
+export { PushQueryHub, shareKey } from './push-hub.js';
+export { BATCH_MAX_BYTES, BATCH_MAX_DELAY_MS_LIMIT, BATCH_MAX_ROWS_LIMIT, DEFAULT_BATCH_MAX_DELAY_MS, DEFAULT_BATCH_MAX_ROWS, approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } from './batch-events.js';
 export { NOT_READY_SCHEMA_CHANGE, type SchemaChange } from './schema-change.js';
 export type { SubscriptionOptions } from './subscription.js';
 export type { MutationOptions } from './mutation.js';
-export type { HeaderView, QueryEventView, RowView } from './rows.js';
-export type { GatewayContext } from '../context.js';
+export type { QueryEventView } from './rows.js';
 
 export type ResolverOptions = SubscriptionOptions & MutationOptions;
 

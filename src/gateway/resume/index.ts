@@ -5,20 +5,10 @@
  *
  * @module
  */
-export {
-  BUILT_IN_CURSOR_KEY,
-  MAX_CURSOR_CHARS,
-  createCursorCodec,
-  cursorFingerprint,
-  firstRowShowsGap,
-  isAtOrBefore,
-  resumeCondition,
-  type CursorCodec,
-  type ResumePosition,
-} from './cursor.js';
-export { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS, positionColumns, readPosition, type PositionColumns } from './positions.js';
+export { BUILT_IN_CURSOR_KEY, createCursorCodec, cursorFingerprint, resumeCondition, type CursorCodec, type ResumePosition } from './cursor.js';
+export { CLOCK_SLACK_MS, POSITION_COLUMNS, RESUME_COLUMNS } from './positions.js';
 export { PositionTracker } from './tracker.js';
-export { DEFAULT_RESUME_WINDOW_BYTES, PositionWindow, positionWindowFactory, replayAfter } from './replay-window.js';
+export { DEFAULT_RESUME_WINDOW_BYTES, positionWindowFactory, replayAfter } from './replay-window.js';
 export { positionedStatement, resumableSelect, type ResumableSelect } from './resumable-sql.js';
-export { cursorEvents, deferredIterator, type CursorEventsOptions } from './cursor-events.js';
+export { cursorEvents, deferredIterator } from './cursor-events.js';
 export { DEFAULT_RESUME_GATHER_MS, ResumeGatherer, type ResumeGroup } from './gather.js';

@@ -13,25 +13,10 @@ import { typeDefs } from './type-defs.js';
 
 export { typeDefs } from './type-defs.js';
 export { selectedFieldNames } from './selection.js';
-export { JSONScalar, toJsonSafe } from './json-scalar.js';
+export { JSONScalar } from './json-scalar.js';
 export { sqlTypeOfSchemaInfo } from './sql-types.js';
-export {
-  STATEMENT_RESULT_TYPES,
-  UNKNOWN_STATEMENT_RESULT,
-  statementResultTypeName,
-} from './statement-results.js';
-export {
-  createRowShape,
-  encoderFor,
-  plainRowObject,
-  rowCursor,
-  rowObject,
-  setRowCursor,
-  ROW_CURSOR_FIELD,
-  type ColumnView,
-  type RowShape,
-  type ValueEncoder,
-} from './value-encoding.js';
+export { STATEMENT_RESULT_TYPES, UNKNOWN_STATEMENT_RESULT, statementResultTypeName } from './statement-results.js';
+export { createRowShape, plainRowObject, rowCursor, rowObject, setRowCursor, ROW_CURSOR_FIELD, type ColumnView, type RowShape } from './value-encoding.js';
 
 /**
  * A resolver map in graphql-tools form: type name → field name → resolver

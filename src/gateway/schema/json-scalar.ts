@@ -9,7 +9,7 @@
  * @module
  */
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { JsonNumber, type JsonValue } from '../../protocol/index.js';
+import { JsonNumber } from '../../protocol/index.js';
 
 const EXPONENT = /[eE]/;
 
@@ -143,6 +143,3 @@ export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
   parseValue: (value) => value,
   parseLiteral: (ast, variables) => literalToJson(ast, variables),
 });
-
-/** The JSON values a request may carry in a `JSON` argument. */
-export type JsonInput = JsonValue | undefined;

@@ -7,13 +7,5 @@
  *
  * @module
  */
-export {
-  useGraphQLWs,
-  type Envelope,
-  type EnvelopedServer,
-  type GraphQLWsOptions,
-  type GraphQLWsTransport,
-  type UpgradeRefusal,
-} from './graphql-ws.js';
-export { useBatchedSse, streamEvents, type BatchedSseOptions } from './sse.js';
-export { createResultEncoder, encodeResult, type EncodableResult, type ResultEncoder, type ResultEncoderOptions } from './encode.js';
+export { useGraphQLWs, type GraphQLWsTransport, type UpgradeRefusal } from './graphql-ws.js';
+export { useBatchedSse } from './sse.js';

@@ -66,8 +66,6 @@ export const COMPARISON_TYPE_NAMES = [
   'BytesComparison',
 ] as const;
 
-export type ComparisonTypeName = (typeof COMPARISON_TYPE_NAMES)[number];
-
 type ScalarKind = 'String' | 'Int' | 'Float' | 'BigInt' | 'Decimal' | 'Boolean' | 'Date' | 'Time' | 'Timestamp' | 'Bytes';
 
 function scalarKind(type: WireType): ScalarKind | undefined {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-export { readCatalog, catalogFrom, sourceFilter, DEFAULT_EXCLUDED_SOURCES, type Catalog, type CatalogSource } from './catalog.js';
-export { buildTypedPart, TYPED_FIXED_TYPE_NAMES, type TypedPart, type EntitySpec } from './build.js';
-export { TypedSchemaManager, type TypedSchemaManagerOptions } from './manager.js';
+export { sourceFilter, DEFAULT_EXCLUDED_SOURCES, type Catalog } from './catalog.js';
+export { buildTypedPart } from './build.js';
+export { TypedSchemaManager } from './manager.js';
 export { SourceSubscriptions } from './subscriptions.js';
 export { makeSubgraphSchema } from './federation.js';
 
