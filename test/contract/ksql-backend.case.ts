@@ -179,9 +179,10 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
       return `CT_${RUN}_${seq}_${tag}`;
     }
 
-    function postJson(path: string, body: unknown, accept: string | undefined = V1_JSON): Promise<RawResponse> {
+    /** `accept` null: no Accept header (undefined would take the default). */
+    function postJson(path: string, body: unknown, accept: string | null = V1_JSON): Promise<RawResponse> {
       return request(url(), path, {
-        headers: { 'content-type': JSON_TYPE, ...(accept === undefined ? {} : { accept }) },
+        headers: { 'content-type': JSON_TYPE, ...(accept === null ? {} : { accept }) },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
     }
@@ -493,7 +494,7 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
         // Vert.x's FailureHandler writes the error JSON with no Content-Type at all.
         const failures: Array<[string, RawResponse]> = [
           ['invalid JSON on /ksql', await postJson('/ksql', '{"ksql":')],
-          ['unknown id on /close-query', await postJson('/close-query', { queryId: `transient_${unique('NOPE')}_1` }, undefined)],
+          ['unknown id on /close-query', await postJson('/close-query', { queryId: `transient_${unique('NOPE')}_1` }, null)],
           ['unknown source on /query', await postJson('/query', { ksql: `SELECT * FROM ${unique('NOPE')} EMIT CHANGES;` })],
         ];
         expect(failures.map(([what, res]) => ({ what, status: res.status, contentType: res.headers.get('content-type') }))).toEqual(
@@ -937,7 +938,7 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
         try {
           const queryId = queryIdOf(await q.body.until((t) => t.includes('\n'), 'the header element'));
           await eventually(showQueries, (qs) => qs.some((x) => x.id === queryId), `${queryId} in SHOW QUERIES`);
-          const res = await postJson('/close-query', { queryId }, undefined);
+          const res = await postJson('/close-query', { queryId }, null);
           expect({ status: res.status, body: res.text }).toEqual({ status: 200, body: '' });
           await q.body.end();
           await eventually(showQueries, (qs) => !qs.some((x) => x.id === queryId), `${queryId} gone from SHOW QUERIES`);
@@ -948,7 +949,7 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
 
       test('/close-query with an unknown id is 400 generic_error 40000 "No query with id <id>"', async () => {
         const queryId = `transient_${unique('NOPE')}_123`;
-        const body = expectGenericError(await postJson('/close-query', { queryId }, undefined), 400, 40000);
+        const body = expectGenericError(await postJson('/close-query', { queryId }, null), 400, 40000);
         expect(body['message']).toBe(`No query with id ${queryId}`);
       });
 
@@ -1083,7 +1084,7 @@ export function runKsqlBackendContract({ name, start, skip = {} }: KsqlBackendCo
         try {
           const head = await q.body.until((t) => t.includes('\n'), 'the metadata line');
           const { queryId } = JSON.parse(head.slice(0, head.indexOf('\n'))) as { queryId: string };
-          const res = await postJson('/close-query', { queryId }, undefined);
+          const res = await postJson('/close-query', { queryId }, null);
           expect({ status: res.status, body: res.text }).toEqual({ status: 200, body: '' });
           await q.body.end();
           await eventually(showQueries, (qs) => !qs.some((x) => x.id === queryId), `${queryId} gone from SHOW QUERIES`);

@@ -79,7 +79,7 @@ export function mediaType(value: string | null | undefined): string | null {
 export class StreamingBody {
   #text = '';
   #ended = false;
-  #failure: unknown;
+  #failure: Error | undefined;
   readonly #wake = new Set<() => void>();
   readonly #controller: AbortController;
 
@@ -113,7 +113,7 @@ export class StreamingBody {
       }
       this.#text += decoder.decode();
     } catch (err) {
-      if (!this.#controller.signal.aborted) this.#failure = err;
+      if (!this.#controller.signal.aborted) this.#failure = err instanceof Error ? err : new Error(String(err));
     } finally {
       this.#finish();
     }

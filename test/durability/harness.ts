@@ -30,7 +30,7 @@ export async function start(dataDir: string, extraArgs: readonly string[] = []):
   );
   children.push(proc);
   let err = '';
-  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   let out = '';
   for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
     out += chunk.toString();

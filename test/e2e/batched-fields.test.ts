@@ -26,7 +26,8 @@ beforeAll(async () => {
   await ksql(stack, Array.from({ length: ROWS }, (_, i) => `INSERT INTO ${STREAM} (ID, N) VALUES ('k${i}', ${i});`).join('\n'));
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 type Transport = 'graphql-ws' | 'sse';

@@ -93,10 +93,11 @@ describe.skipIf(!haveChromium)(`browser origins in Chromium (needs ${CHROMIUM})`
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    evil?.server.close();
-    allowed?.server.close();
+    // Each is unassigned if beforeAll failed before assigning it.
+    await (browser as Browser | undefined)?.close();
+    await (stack as Stack | undefined)?.close();
+    (evil as typeof evil | undefined)?.server.close();
+    (allowed as typeof allowed | undefined)?.server.close();
   });
 
   it('a page on a foreign origin cannot run an operation, by fetch, by form or over a WebSocket', async () => {

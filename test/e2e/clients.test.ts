@@ -16,7 +16,7 @@ import { addTypenameToDocument } from '@apollo/client/utilities';
 import { Client as UrqlClient, fetchExchange, subscriptionExchange, gql as urqlGql } from '@urql/core';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient, type Sink } from 'graphql-ws';
-import { print } from 'graphql';
+import { OperationTypeNode, print } from 'graphql';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, startStack, type Stack } from '../utils/stack.js';
@@ -45,8 +45,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(wsClients.map((c) => c.dispose()));
-  await stack?.close();
+  await Promise.all(wsClients.map(async (c) => c.dispose()));
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 function wsClient(): WsClient {
@@ -64,7 +65,7 @@ describe('Apollo Client 4', () => {
   it('queries and mutates over HTTP, subscribes over graphql-ws', async () => {
     const client = new ApolloClient({
       link: ApolloLink.split(
-        (op) => op.operationType === 'subscription',
+        (op) => op.operationType === OperationTypeNode.SUBSCRIPTION,
         new GraphQLWsLink(wsClient()),
         new HttpLink({ uri: stack.graphqlUrl }),
       ),
@@ -92,7 +93,9 @@ describe('Apollo Client 4', () => {
   it('sends persisted queries by hash, and the whole document after a PersistedQueryNotFound', async () => {
     const sent: Array<{ query?: string; extensions?: unknown }> = [];
     const recordingFetch: typeof fetch = async (input, init) => {
-      sent.push(JSON.parse(String(init?.body)) as { query?: string });
+      const body = init?.body;
+      if (typeof body !== 'string') throw new Error('Apollo sends a JSON string body');
+      sent.push(JSON.parse(body) as { query?: string });
       return fetch(input, init);
     };
     const client = new ApolloClient({

@@ -88,10 +88,11 @@ describe('a gateway over two ksqlDB servers', () => {
     stack = await startStack(['--ksql-url', `${a.url},${b.url}`, '--ksql-health-interval-ms', '50', '--schema-refresh-ms', '0']);
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
-    await stack?.close();
-    await a?.close();
-    await b?.close();
+    await Promise.all(clients.map(async (c) => c.dispose()));
+    // Each is unassigned if beforeAll failed before assigning it.
+    await (stack as Stack | undefined)?.close();
+    await (a as EngineServer | undefined)?.close();
+    await (b as EngineServer | undefined)?.close();
   });
 
   it('serves reads from both and /readiness shows each server', async () => {
@@ -189,8 +190,9 @@ describe('the cluster client over two engines', () => {
     [a, b] = await Promise.all([startEngine(), startEngine()]);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    // Each is unassigned if beforeAll failed before assigning it.
+    await (a as EngineServer | undefined)?.close();
+    await (b as EngineServer | undefined)?.close();
   });
 
   it('after one dies, retries reads on the other and never sends a statement twice', async () => {

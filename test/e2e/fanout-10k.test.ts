@@ -16,7 +16,8 @@ beforeAll(async () => {
   stack = await startStack(['--max-subscriptions-per-connection', '0']);
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 it('10,000 subscribers x 100 rows: every row exactly once, in order, one upstream push query', { timeout: 300_000 }, async () => {

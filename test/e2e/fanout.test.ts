@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseExposition, sampleValue } from '../../src/gateway/testing/prometheus.js';
+import { messageText } from '../../src/gateway/testing/ws-message.js';
 import { expectPushQueryFanOut, fanOut, insertRows } from '../utils/fanout.js';
 import { eventually, gql, pushQueryCount, startStack, type Stack } from '../utils/stack.js';
 
@@ -35,7 +36,8 @@ describe('fan-out of one push query', () => {
     stack = await startStack(['--max-subscriptions-per-connection', '0']);
   });
   afterAll(async () => {
-    await stack?.close();
+    // Unassigned if beforeAll failed before assigning it.
+    await (stack as Stack | undefined)?.close();
   });
 
   it('1,000 graphql-ws subscribers on 4 sockets each get every row exactly once, in order, from one push query', { timeout: 180_000 }, async () => {
@@ -83,7 +85,8 @@ describe('a stalled subscriber', () => {
     stack = await startStack(['--push-log-bytes', String(LOG_BYTES)]);
   });
   afterAll(async () => {
-    await stack?.close();
+    // Unassigned if beforeAll failed before assigning it.
+    await (stack as Stack | undefined)?.close();
   });
 
   it('does not grow the log past its bound; it alone ends with SUBSCRIBER_TOO_SLOW, a healthy one gets every row', { timeout: 180_000 }, async () => {
@@ -108,7 +111,7 @@ describe('a stalled subscriber', () => {
     // Only each message's type and whether it says SUBSCRIBER_TOO_SLOW: not the rows.
     const messages: Array<{ type: string; tooSlow: boolean }> = [];
     stalled.on('message', (data: WebSocket.RawData) => {
-      const text = String(data);
+      const text = messageText(data);
       messages.push({ type: (JSON.parse(text) as { type: string }).type, tooSlow: text.includes('SUBSCRIBER_TOO_SLOW') });
     });
     const received = (type: string) => eventually(async () => messages.some((m) => m.type === type), Boolean);

@@ -84,7 +84,8 @@ function ordersSubgraph(): Server {
       },
     },
   });
-  return createServer(createYoga({ schema, logging: false, graphiql: false }));
+  const yoga = createYoga({ schema, logging: false, graphiql: false });
+  return createServer((req, res) => void yoga(req, res));
 }
 
 /** `@key(fields: ...)` of every object type in an SDL document. */
@@ -138,16 +139,18 @@ beforeAll(async () => {
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
   await federation.load();
-  supergraph = createServer(createYoga({ plugins: [useApolloFederation({ gateway: federation })], logging: false, graphiql: false }));
+  const yoga = createYoga({ plugins: [useApolloFederation({ gateway: federation })], logging: false, graphiql: false });
+  supergraph = createServer((req, res) => void yoga(req, res));
   supergraphUrl = await listen(supergraph);
 });
 
 afterAll(async () => {
   await closeServer(supergraph);
-  await federation?.stop();
+  // Each is unassigned if beforeAll failed before assigning it.
+  await (federation as ApolloGateway | undefined)?.stop();
   await closeServer(orders);
-  await gateway?.close();
-  await engine?.close();
+  await (gateway as Gateway | undefined)?.close();
+  await (engine as EngineServer | undefined)?.close();
 });
 
 describe('federation subgraph', () => {

@@ -28,7 +28,8 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 async function createStream(): Promise<string> {
@@ -127,7 +128,7 @@ describe('subscriptions', () => {
     await eventually(() => pushQueryCount(stack), (n) => n === 1);
     await iterators[2]?.return?.();
     await eventually(() => pushQueryCount(stack), (n) => n === 0);
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map(async (c) => c.dispose()));
   });
 
   it('closes the upstream push query when an SSE client goes away', async () => {

@@ -18,8 +18,9 @@ describe.skipIf(!haveChromium)(`GraphiQL in Chromium (needs ${CHROMIUM}; .ci/run
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
+    // Each is unassigned if beforeAll failed before assigning it.
+    await (browser as Browser | undefined)?.close();
+    await (stack as Stack | undefined)?.close();
   });
 
   it('runs a subscription and shows inserted rows, loading nothing from outside', async () => {

@@ -29,8 +29,9 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await stack?.close();
-  await fake?.close();
+  // Each is unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
+  await (fake as HostileKsql | undefined)?.close();
 });
 
 /** GET /health answers 200 `ok`-style while the hostile query is still open upstream. */
@@ -208,8 +209,9 @@ describe('a catalog answer of the wrong shape', () => {
     gateway = await startStack(['--ksql-url', own.url, '--schema-refresh-ms', '50']);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await own?.close();
+    // Each is unassigned if beforeAll failed before assigning it.
+    await (gateway as Stack | undefined)?.close();
+    await (own as HostileKsql | undefined)?.close();
   });
 
   /** The root subscription fields: a typed stream has one. */

@@ -16,7 +16,8 @@ beforeAll(async () => {
   stack = await startStack(['--schema-refresh-ms', '0']);
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 async function scrape(target: Pick<Stack, 'url'> = stack, path = '/metrics'): Promise<Sample[]> {

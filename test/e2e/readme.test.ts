@@ -3,7 +3,7 @@
  * gateway on the embedded engine: the docs cannot drift from the product.
  */
 import { readFileSync } from 'node:fs';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql, pushQueries, pushQueryCount, startStack, wsClient, type Stack } from '../utils/stack.js';
 
@@ -32,7 +32,8 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 describe('README walkthrough', () => {
@@ -63,7 +64,7 @@ describe('README walkthrough', () => {
       for (const op of operations) {
         const name = op.name?.value ?? '';
         const query = print(op);
-        if (op.operation === 'subscription') {
+        if (op.operation === OperationTypeNode.SUBSCRIPTION) {
           const events: unknown[] = [];
           // The README says what to pass: the cursor of the last event the example before got.
           const variables =

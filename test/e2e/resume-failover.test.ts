@@ -37,7 +37,7 @@ function expectExactlyOnceInOrder(got: readonly Row[], written: number): void {
 /** Writes rows 0, 1, 2, ... (5 keys) until stopped, through `write`. */
 function producer(write: (v: number) => Promise<void>) {
   let written = 0;
-  let running = true;
+  let running = true as boolean; // set false by stop()
   const done = (async () => {
     while (running) {
       await write(written);
@@ -85,7 +85,8 @@ describe('resuming through gateway kills', () => {
     stack = await startStack(['--schema-refresh-ms', '0']);
   });
   afterAll(async () => {
-    await stack?.close();
+    // Unassigned if beforeAll failed before assigning it.
+    await (stack as Stack | undefined)?.close();
   });
 
   it('SIGKILL of the serving gateway 50 times under a producer, alternating two instances: every row once, in order', async () => {
@@ -136,7 +137,8 @@ describe('resuming on another ksqlDB server', () => {
   const engines: EngineServer[] = [];
   let stack: Stack;
   afterAll(async () => {
-    await stack?.close();
+    // Unassigned if the test failed before assigning it.
+    await (stack as Stack | undefined)?.close();
     await Promise.all(engines.map((e) => e.close().catch(() => undefined)));
   });
 

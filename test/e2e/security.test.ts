@@ -20,7 +20,7 @@ const stacks: Stack[] = [];
 const clients: Client[] = [];
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
 });
 afterAll(async () => {
   await Promise.all(stacks.splice(0).map((s) => s.close()));

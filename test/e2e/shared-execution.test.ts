@@ -20,7 +20,8 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 async function execute(statement: string): Promise<void> {
@@ -100,7 +101,7 @@ describe('shared execution', () => {
       for (const s of subscribers) s.unsubscribe();
       await eventually(() => pushQueryCount(stack), (n) => n === 0);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
     }
   });
 

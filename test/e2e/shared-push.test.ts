@@ -19,7 +19,8 @@ beforeAll(async () => {
   stack = await startStack(['--max-subscriptions-per-connection', String(PER_CLIENT)]);
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 async function execute(statement: string): Promise<void> {
@@ -88,7 +89,7 @@ describe('shared push queries', () => {
       unsubscribes[0]?.();
       await eventually(() => pushQueryCount(stack), (n) => n === 0);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
     }
   });
 
@@ -104,10 +105,10 @@ describe('shared push queries', () => {
       );
       await Promise.all(limited.map((it) => it.next()));
       expect(await pushQueryCount(stack)).toBe(2);
-      await Promise.all(limited.map((it) => it.return?.()));
+      await Promise.all(limited.map(async (it) => it.return?.()));
       await eventually(() => pushQueryCount(stack), (n) => n === 0);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
     }
   });
 });

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServe } from '../../src/cli/main.js';
 import { startEngineServer, type EngineServer, type EngineServerTlsOptions } from '../../src/engine/rest/server.js';
 import { loadConfig, parseArgs, type ServeConfig } from '../../src/gateway/config/index.js';
@@ -26,19 +26,18 @@ const BIN = fileURLToPath(new URL('../../bin/ksqldb-gateway.js', import.meta.url
 const skipReason = opensslMissing();
 
 let certs: TestCerts;
-const disposers: Array<() => Promise<unknown> | unknown> = [];
+const disposers: Array<() => unknown> = [];
 const children: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(() => {
-  if (skipReason === undefined) certs = makeTestCerts();
+  if (skipReason !== undefined) return;
+  certs = makeTestCerts();
+  return () => certs.dispose();
 });
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   // Gateways were registered after their engines: close them first.
   for (const dispose of disposers.splice(0).reverse()) await dispose();
-});
-afterAll(() => {
-  certs?.dispose();
 });
 
 async function httpsEngine(tls: EngineServerTlsOptions): Promise<EngineServer> {

@@ -19,7 +19,8 @@ beforeAll(async () => {
   stack = await startStack(['--schema-refresh-ms', '0']);
 });
 afterAll(async () => {
-  await stack?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (stack as Stack | undefined)?.close();
 });
 
 async function execute(s: Pick<Stack, 'graphqlUrl'>, statement: string, properties?: Record<string, string>): Promise<void> {
@@ -170,7 +171,7 @@ describe('typed schema', () => {
       expect(rows).toEqual([[{ pageviews: { pageId: 'x' } }], [{ pageviews: { pageId: 'x' } }]]);
     } finally {
       for (const stop of stops) stop();
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
     }
     await eventually(() => pushQueries(stack), (q) => q.length === 0);
   });

@@ -174,7 +174,7 @@ const EXPECTED: unknown[][] = [
   ...ROWS.slice(4).map((r) => [
     `#${String(r['ID'])}`,
     null,
-    r['N'] === undefined ? null : `#${String(r['N'])}`,
+    r['N'] === undefined ? null : `#${String(r['N'] as number)}`,
     ...nulls(3),
     r[S] ?? null,
     ...nulls(9),
@@ -284,7 +284,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
+  // Unassigned if beforeAll failed before assigning it.
+  await (server as EngineServer | undefined)?.close();
 });
 
 describe('typed statements against the embedded engine', () => {

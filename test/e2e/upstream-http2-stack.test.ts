@@ -21,7 +21,8 @@ for (const mode of ['auto', 'off'] as const) {
       await execute(stack, "CREATE STREAM TICK (ID STRING KEY, N INT, LABEL STRING) WITH (kafka_topic='tick', value_format='JSON', partitions=1);");
     });
     afterAll(async () => {
-      await stack?.close();
+      // Unassigned if beforeAll failed before assigning it.
+      await (stack as Stack | undefined)?.close();
     });
 
     it('insertTicks writes several rows with one result per row; two subscribers each get every row exactly once', async () => {

@@ -6,22 +6,21 @@
  */
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineServer } from '../../src/engine/rest/server.js';
 import { createKsqlClient, type QueryEvent, type QueryStream } from '../../src/gateway/ksql-client/index.js';
 import { makeTestCerts, opensslMissing, type TestCerts } from '../utils/certs.js';
 
 const skipReason = opensslMissing();
 let certs: TestCerts;
-const disposers: Array<() => Promise<unknown> | unknown> = [];
+const disposers: Array<() => unknown> = [];
 beforeAll(() => {
-  if (skipReason === undefined) certs = makeTestCerts();
+  if (skipReason !== undefined) return;
+  certs = makeTestCerts();
+  return () => certs.dispose();
 });
 afterEach(async () => {
   for (const dispose of disposers.splice(0).reverse()) await dispose();
-});
-afterAll(() => {
-  certs?.dispose();
 });
 
 async function events(stream: QueryStream, n: number): Promise<QueryEvent[]> {

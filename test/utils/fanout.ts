@@ -95,7 +95,7 @@ export function fanOut(stack: Stack, options: FanOutOptions): FanOut {
     done,
     async close() {
       for (const unsubscribe of unsubscribes) unsubscribe();
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
     },
   };
 }

@@ -154,12 +154,13 @@ export async function startHostileKsql(initial: HostileBehaviour = {}): Promise<
    * false once the client went away.
    */
   const write = async (res: ServerResponse, piece: Buffer | string): Promise<boolean> => {
-    if (res.destroyed || stopped.has(res)) return false;
+    const gone = () => res.destroyed || stopped.has(res);
+    if (gone()) return false;
     bytesSent += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
     if (!res.write(piece)) {
       await drainOrClose(res);
     }
-    return !res.destroyed && !stopped.has(res);
+    return !gone();
   };
 
   /** Writes `unit` until the client goes away, holding once at `holdAtBytes`. */
@@ -233,7 +234,8 @@ export async function startHostileKsql(initial: HostileBehaviour = {}): Promise<
     const mode = behaviour.ksql ?? 'normal';
     let statement = '';
     try {
-      statement = String((JSON.parse(body) as { ksql?: unknown }).ksql ?? '');
+      const { ksql } = JSON.parse(body) as { ksql?: unknown };
+      if (typeof ksql === 'string') statement = ksql;
     } catch {
       // a broken request body gets the default answer
     }

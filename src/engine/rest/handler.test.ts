@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine, manualClock, type Engine } from '../index.js';
 import { createHandler, type FetchHandler } from './handler.js';
+import type { JsonBody } from './in-process.test-helper.js';
 
 const V1 = 'application/vnd.ksql.v1+json';
 let engine: Engine;
@@ -23,7 +24,7 @@ function post(path: string, body: unknown, accept: string | null = V1): Promise<
   return handle(new Request(`http://engine${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }));
 }
 
-async function ksql(sql: string): Promise<{ status: number; body: any }> {
+async function ksql(sql: string): Promise<{ status: number; body: JsonBody }> {
   const res = await post('/ksql', { ksql: sql });
   return { status: res.status, body: await res.json() };
 }

@@ -52,7 +52,10 @@ function h2(path: string, body: string, accept?: string): Promise<H2Response> {
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => {
         text += chunk;
-        for (const w of waiters.splice(0)) (w.test(text) ? w.resolve(text) : waiters.push(w));
+        for (const w of waiters.splice(0)) {
+          if (w.test(text)) w.resolve(text);
+          else waiters.push(w);
+        }
       });
       const ended = new Promise<string>((res) => req.once('close', () => res(text)));
       resolve({

@@ -12,6 +12,10 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { createEngine, manualClock, type Engine } from '../index.js';
 import { createHandler, type FetchHandler } from './handler.js';
 
+/** A response body as JSON.parse gives it: tests read its shape with assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of many shapes, checked by expect(), as JSON.parse types it
+export type JsonBody = any;
+
 export interface StoredRecord {
   readonly key: unknown;
   readonly value: unknown;
@@ -21,7 +25,7 @@ export interface StoredRecord {
 export interface InProcessRest {
   post(path: string, body: unknown): Promise<Response>;
   get(path: string): Promise<Response>;
-  ksql(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  ksql(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; body: JsonBody }>;
   query(sql: string, streamsProperties?: Record<string, unknown>): Promise<{ status: number; text: string }>;
   produce(topic: string, records: unknown[]): Promise<void>;
   /** A topic's records once it holds `n` (persistent queries run when they wake up on new input). */

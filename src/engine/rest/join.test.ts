@@ -4,14 +4,14 @@
  * and the planner's join errors.
  */
 import { describe, expect, it } from 'vitest';
-import { inProcessRest } from './in-process.test-helper.js';
+import { inProcessRest, type JsonBody } from './in-process.test-helper.js';
 
 const rest = inProcessRest();
 const { ksql, produce, topicRecords } = rest;
 
-async function query(sql: string): Promise<{ status: number; lines: any[] }> {
+async function query(sql: string): Promise<{ status: number; lines: JsonBody[] }> {
   const { status, text } = await rest.query(sql);
-  return { status, lines: status === 200 ? (JSON.parse(text) as any[]) : [JSON.parse(text)] };
+  return { status, lines: status === 200 ? (JSON.parse(text) as JsonBody[]) : [JSON.parse(text)] };
 }
 
 const TABLES =

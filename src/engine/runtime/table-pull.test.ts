@@ -3,7 +3,8 @@ import { createEngine, encodeRowJson, type Engine, type QueryEvent } from '../in
 
 let engine: Engine;
 afterEach(async () => {
-  await engine?.close();
+  // Unassigned until a test assigns it.
+  await (engine as Engine | undefined)?.close();
 });
 
 async function pull(ksql: string): Promise<string[]> {

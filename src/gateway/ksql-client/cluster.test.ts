@@ -3,6 +3,7 @@
  * is, push queries and `closeQuery`. First over fake per-server clients
  * (deterministic), then over real sockets where the transport is the subject.
  */
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KsqlRequest } from '../../protocol/index.js';
 import type { Logger } from '../../shared/logger.js';
@@ -432,7 +433,7 @@ interface RealServer {
   healthy: boolean;
 }
 
-async function realServer(query: (res: import('node:http').ServerResponse) => void): Promise<RealServer> {
+async function realServer(query: (res: ServerResponse) => void): Promise<RealServer> {
   const state = { healthy: true } as RealServer;
   (state as { replay: ReplayServer }).replay = disposer.add(
     await startReplayServer((req, res) => {
@@ -494,7 +495,7 @@ describe('over real sockets', () => {
   });
 
   it('a push body that just ends: a normal end while its server is healthy, an inStream transport error once it is not', async () => {
-    const endsAtOnce = (res: import('node:http').ServerResponse) => {
+    const endsAtOnce = (res: ServerResponse) => {
       res.writeHead(200, { 'content-type': V1 });
       res.end(HEADER + ']');
     };

@@ -475,7 +475,7 @@ describe('query(): backpressure', () => {
     const { server, client } = await setup(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.ksql.v1+json' });
       res.write(HEADER_LINE);
-      let open = true;
+      let open = true as boolean; // set false by the 'close' listener
       res.on('close', () => (open = false));
       while (open && written < 512 * 1024 * 1024) {
         written += block.length;
@@ -585,7 +585,7 @@ describe('query(): backpressure counts events, with hysteresis', () => {
     const { server, client } = await setup(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.ksql.v1+json' });
       res.write(HEADER_LINE);
-      let open = true;
+      let open = true as boolean; // set false by the 'close' listener
       res.on('close', () => (open = false));
       while (open && written < 5_000_000) {
         written++;

@@ -9,10 +9,10 @@ import { approximateJsonBytes, batchArguments, batchEvents, type BatchEvent } fr
  * `next()`.
  */
 function manualSource<T>() {
-  const queue: Array<IteratorResult<T> | { error: unknown }> = [];
+  const queue: Array<IteratorResult<T> | { error: Error }> = [];
   let waiter: Deferred<IteratorResult<T>> | undefined;
   const state = { pulls: 0, returned: 0 };
-  const settle = (entry: IteratorResult<T> | { error: unknown }) => {
+  const settle = (entry: IteratorResult<T> | { error: Error }) => {
     if (waiter) {
       const w = waiter;
       waiter = undefined;
@@ -39,7 +39,7 @@ function manualSource<T>() {
     state,
     push: (...items: T[]) => items.forEach((value) => settle({ value, done: false })),
     end: () => settle({ value: undefined, done: true }),
-    fail: (error: unknown) => settle({ error }),
+    fail: (error: Error) => settle({ error }),
   };
 }
 

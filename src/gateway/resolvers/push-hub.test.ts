@@ -77,8 +77,8 @@ describe('PushQueryHub', () => {
     stream.sendRow(['x']);
     const [ea, eb] = await Promise.all([take(a, 2), take(b, 2)]);
     expect(columnsOf(ea)).toEqual(['header', ['x']]);
-    expect(ea?.[0]).toBe(eb?.[0]);
-    expect(ea?.[1]).toBe(eb?.[1]);
+    expect(ea[0]).toBe(eb[0]);
+    expect(ea[1]).toBe(eb[1]);
     await a.return?.();
     await b.return?.();
   });

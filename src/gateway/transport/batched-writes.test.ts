@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKsqlClient } from '../ksql-client/client.js';
 import { Disposer, send, startReplayServer, type ReplayServer } from '../ksql-client/replay-server.test-helper.js';
 import { buildGateway, type GatewayAddress } from '../server.js';
+import { messageText } from '../testing/ws-message.js';
 import { drainOrClose } from '../../shared/drain.js';
 
 const disposer = new Disposer();
@@ -44,7 +45,7 @@ async function startUpstream(limit: number): Promise<Upstream> {
     }
     res.writeHead(200, { 'content-type': 'application/vnd.ksql.v1+json' });
     res.write(HEADER);
-    let open = true;
+    let open = true as boolean; // set false by the 'close' listener
     res.on('close', () => (open = false));
     while (open && written < limit) {
       const ok = res.write(rowLine(written++));
@@ -75,7 +76,7 @@ async function wsSubscribe(address: GatewayAddress, sql: string) {
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   let onMessage: (() => void) | undefined;
   socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as (typeof messages)[number]);
+    messages.push(JSON.parse(messageText(data)) as (typeof messages)[number]);
     onMessage?.();
   });
   await new Promise<void>((resolve, reject) => {

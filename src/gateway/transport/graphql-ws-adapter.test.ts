@@ -12,7 +12,7 @@ import { createResultEncoder } from './encode.js';
 import { useGraphQLWs, type GraphQLWsTransport } from './graphql-ws.js';
 import { fakeYoga, httpServer, listen, rawClient, writeSyscalls, type Message, type RawClient } from './transport.test-helper.js';
 
-const disposers: Array<() => Promise<unknown> | unknown> = [];
+const disposers: Array<() => unknown> = [];
 afterEach(async () => {
   for (const dispose of disposers.splice(0).reverse()) await dispose();
 });

@@ -14,7 +14,7 @@ import { createResultEncoder, type EncodableResult } from './encode.js';
 import { streamEvents } from './sse.js';
 import { rawClient, writeSyscalls } from './transport.test-helper.js';
 
-const disposers: Array<() => Promise<unknown> | unknown> = [];
+const disposers: Array<() => unknown> = [];
 afterEach(async () => {
   for (const dispose of disposers.splice(0).reverse()) await dispose();
 });

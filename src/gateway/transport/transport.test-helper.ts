@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, execute, parse, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import WebSocket from 'ws';
+import { messageText } from '../testing/ws-message.js';
 import type { EnvelopedServer } from './graphql-ws.js';
 
 /**
@@ -68,7 +69,7 @@ export async function rawClient(url: string, protocol = 'graphql-transport-ws'):
   const messages: Message[] = [];
   let waiter: { count: number; resolve: () => void } | undefined;
   socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as Message);
+    messages.push(JSON.parse(messageText(data)) as Message);
     if (waiter && messages.length >= waiter.count) {
       waiter.resolve();
       waiter = undefined;

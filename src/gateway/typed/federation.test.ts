@@ -9,6 +9,7 @@ import {
   printSchema,
   subscribe,
   type ExecutionResult,
+  type FormattedExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
@@ -245,7 +246,7 @@ describe('buildGateway({ federation: true })', () => {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ query, variables }),
           })
-        ).json()) as ExecutionResult;
+        ).json()) as FormattedExecutionResult;
       await gateway.typedSchema?.refresh();
       expect(keysOf(((await ask('{ _service { sdl } }')).data?.['_service'] as { sdl: string }).sdl)).toEqual({ Users: 'id', Teams: 'id' });
       const res = await ask(
@@ -274,7 +275,7 @@ describe('buildGateway({ federation: true })', () => {
             variables: { r: [{ __typename: 'Users', id: 'a' }, { __typename: 'Teams', id: 't' }] },
           }),
         })
-      ).json()) as ExecutionResult;
+      ).json()) as FormattedExecutionResult;
       expect(pulls).toHaveLength(3);
       expect(over.errors?.map((e) => e.extensions?.['code'])).toContain('UPSTREAM_CALL_LIMIT_EXCEEDED');
     } finally {
