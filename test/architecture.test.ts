@@ -59,6 +59,24 @@ describe('architecture rules', () => {
     expect(ids).not.toContain('import-x/no-restricted-paths');
   });
 
+  it('keeps the typed layer above the generic schema and resolvers, below plugins and transport', async () => {
+    expect(await ruleIds('src/gateway/resolvers/probe.ts', "import * as t from '../typed/index.js';\nvoid t;\n")).toContain(
+      'import-x/no-restricted-paths',
+    );
+    expect(await ruleIds('src/gateway/typed/probe.ts', "import * as p from '../plugins/index.js';\nvoid p;\n")).toContain(
+      'import-x/no-restricted-paths',
+    );
+    expect(await ruleIds('src/gateway/typed/probe.ts', "import * as r from '../resolvers/index.js';\nvoid r;\n")).not.toContain(
+      'import-x/no-restricted-paths',
+    );
+  });
+
+  it('keeps the root of gateway errors free of the gateway', async () => {
+    expect(await ruleIds('src/gateway/gateway-error.ts', "import * as c from './config/index.js';\nvoid c;\n")).toContain(
+      'import-x/no-restricted-paths',
+    );
+  });
+
   it('allows both sides to import the protocol', async () => {
     for (const file of ['src/engine/probe.ts', 'src/gateway/probe.ts']) {
       const ids = await ruleIds(file, "import { ErrorCode } from '../protocol/index.js';\nvoid ErrorCode;\n");

@@ -17,8 +17,8 @@ import { startEngineServer, type EngineServer } from '../../src/engine/rest/serv
 import { buildSourceTypes } from '../../src/gateway/schema/ksql-types.js';
 import { NameRegistry } from '../../src/gateway/schema/naming.js';
 import { buildFilterType, type FilterType } from '../../src/gateway/typed/filters.js';
-import { buildInsert, buildSelect, quoteIdentifier, type ColumnType } from '../../src/gateway/typed/sql.js';
-import { formatSqlType, parseSqlType } from '../../src/protocol/index.js';
+import { buildInsert, buildSelect, type ColumnType } from '../../src/gateway/typed/sql.js';
+import { formatSqlType, parseSqlType, quoteIdentifier } from '../../src/protocol/index.js';
 
 const SOURCE = "typed `stream'; -- /* x";
 const S = "s`'; --\n/* col";

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString, graphql } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { parseSqlType, type WireType } from '../../protocol/index.js';
+import { parseSqlType, quoteIdentifier, type WireType } from '../../protocol/index.js';
 import { maskError } from '../errors/index.js';
 import { FieldNameMap, NameRegistry } from '../schema/naming.js';
 import { buildFilterType } from './filters.js';
@@ -11,7 +11,6 @@ import {
   buildInsert,
   buildSelect,
   comparisonLiteral,
-  quoteIdentifier,
   sqlLiteral,
   type ColumnType,
 } from './sql.js';

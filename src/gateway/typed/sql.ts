@@ -66,8 +66,6 @@ function invalid(type: WireType, value: unknown, at: string, why: string): never
 
 // ------------------------------------------------------------- identifiers
 
-// quoteIdentifier is the protocol's (schema-string.ts); re-exported for test/e2e/typed-statements.test.ts.
-export { quoteIdentifier };
 
 /** A ksqlDB string literal: single quotes doubled, nothing else escaped (there are no backslash escapes). */
 export function quoteString(text: string): string {
