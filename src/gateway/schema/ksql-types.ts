@@ -45,6 +45,7 @@ import {
 } from '../../protocol/index.js';
 import { FieldNameMap, NameRegistry, claimOrder, toTypeName, type TypeOrigin } from './naming.js';
 import { parentOnly } from '../../shared/resolver-traits.js';
+import { jsonStringify } from '../../shared/json.js';
 import { ROW_CURSOR_FIELD, rowCursor } from './value-encoding.js';
 
 // ---------------------------------------------------------------- scalars
@@ -60,15 +61,10 @@ const TIMESTAMP_TEXT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?$/;
 const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** JSON.stringify as it behaves: undefined for undefined, a function or a symbol (its type says string). */
-function jsonText(value: unknown): string | undefined {
-  return JSON.stringify(value);
-}
-
 /** `value` for an error message: its JSON text (a bigint as `1n`), else String(value). */
 export function showValue(value: unknown): string {
   try {
-    return typeof value === 'bigint' ? `${value}n` : (jsonText(value) ?? String(value));
+    return typeof value === 'bigint' ? `${value}n` : (jsonStringify(value) ?? String(value));
   } catch {
     return String(value);
   }
