@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from '../../shared/logger.js';
 import { FRAME_HEADER_BYTES, readAt, type FrameFile } from './frames.js';
+import { offsetName, segmentName } from './segment-index.js';
 import { SPARSE_BLOCK_RECORDS } from './sparse-index.js';
 
 /** Kafka's `delete.retention.ms` default: how long a tombstone outlives the records it deleted. */
@@ -138,10 +139,9 @@ export function frameTuple(chunk: FrameChunk, start: number): FrameTuple {
   return JSON.parse(chunk.buffer.toString('utf8', start + FRAME_HEADER_BYTES, start + FRAME_HEADER_BYTES + length)) as FrameTuple;
 }
 
-const pad = (n: number) => String(n).padStart(20, '0');
 
 /** The name of the file that stands for "segments [first, end) are replaced by this". */
-const swapName = (first: number, end: number) => `${pad(first)}-${pad(end)}.swap`;
+const swapName = (first: number, end: number) => `${offsetName(first)}-${offsetName(end)}.swap`;
 
 /**
  * A compacted segment being written: the frames kept, in offset order, and
@@ -156,6 +156,8 @@ export class CompactedSegmentWriter {
   #pendingBytes = 0;
   /** Offsets kept, ascending. */
   readonly kept: number[] = [];
+  /** Records of the segments copied that were left out. */
+  dropped = 0;
   /** Indexes in {@link kept} of the records that start a block (the first, then every {@link SPARSE_BLOCK_RECORDS}). */
   readonly blockStarts: number[] = [];
   /** Byte positions of those records. */
@@ -170,7 +172,7 @@ export class CompactedSegmentWriter {
   }
 
   static async create(dir: string, base: number): Promise<CompactedSegmentWriter> {
-    return new CompactedSegmentWriter(dir, base, await open(join(dir, `${pad(base)}.cleaned`), 'w', 0o644));
+    return new CompactedSegmentWriter(dir, base, await open(join(dir, segmentName(base, 'cleaned')), 'w', 0o644));
   }
 
   get size(): number {
@@ -209,7 +211,7 @@ export class CompactedSegmentWriter {
     await this.#handle.sync();
     await this.#handle.close();
     const swap = join(this.dir, swapName(this.base, end));
-    renameSync(join(this.dir, `${pad(this.base)}.cleaned`), swap);
+    renameSync(join(this.dir, segmentName(this.base, 'cleaned')), swap);
     await syncDir();
     return swap;
   }
@@ -217,7 +219,7 @@ export class CompactedSegmentWriter {
   /** Gives up: the file goes (its handle may already be closed). */
   async discard(swap?: string): Promise<void> {
     await this.#handle.close().catch(() => {});
-    rmSync(join(this.dir, `${pad(this.base)}.cleaned`), { force: true });
+    rmSync(join(this.dir, segmentName(this.base, 'cleaned')), { force: true });
     if (swap !== undefined) rmSync(swap, { force: true });
   }
 }
@@ -226,15 +228,20 @@ export class CompactedSegmentWriter {
  * Recovery's part: removes `.cleaned` files (a compaction cut short) and
  * finishes every replacement a `.swap` file stands for (removing the old
  * segments and their index files in its range, renaming it to `.log`).
+ * Returns the directory's entries as they are afterwards.
  */
-export function finishSwaps(dir: string, logger: Logger): void {
+export function finishSwaps(dir: string, logger: Logger): string[] {
   const names = readdirSync(dir);
+  let changed = false;
   for (const name of names) {
-    if (name.endsWith('.cleaned')) rmSync(join(dir, name), { force: true });
+    if (!name.endsWith('.cleaned')) continue;
+    rmSync(join(dir, name), { force: true });
+    changed = true;
   }
   for (const name of names) {
     const m = /^(\d{20})-(\d{20})\.swap$/.exec(name);
     if (m === null) continue;
+    changed = true;
     const first = Number(m[1]);
     const end = Number(m[2]);
     for (const other of names) {
@@ -243,10 +250,11 @@ export function finishSwaps(dir: string, logger: Logger): void {
     }
     // The old segments' removal is durable before the copy takes the first one's name: never both at once.
     fsyncDirSync(dir);
-    renameSync(join(dir, name), join(dir, `${pad(first)}.log`));
+    renameSync(join(dir, name), join(dir, segmentName(first)));
     fsyncDirSync(dir);
     logger.info(`storage: ${dir}: finished replacing the segments of offsets ${first} to ${end - 1} by their compacted copy`);
   }
+  return changed ? readdirSync(dir) : names;
 }
 
 /** fsync of a directory, so that the entries added, renamed and removed in it are durable. */

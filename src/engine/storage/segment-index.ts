@@ -33,6 +33,15 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { crc32 } from './crc32.js';
 
+/** A 20-digit offset: how segment files and their companions are named. */
+export const offsetName = (offset: number) => String(offset).padStart(20, '0');
+
+/**
+ * A segment's file (`.log`), its index's (`.idx`), and a compaction's copy
+ * being written (`.cleaned`): named by the segment's first offset.
+ */
+export const segmentName = (offset: number, ext: 'log' | 'idx' | 'cleaned' = 'log') => `${offsetName(offset)}.${ext}`;
+
 export interface SegmentIndex {
   /** The segment's first offset. */
   readonly base: number;

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.js';
 import { RECORD_OVERHEAD_BYTES, type BlockCache, type CachedBlock } from './block-cache.js';
@@ -33,7 +33,7 @@ import {
   type FrameChunk,
 } from './compaction.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameFile, openFrameFile, readAt, walkFrameFile } from './frames.js';
-import { readSegmentIndex, removeSegmentIndex, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
+import { readSegmentIndex, removeSegmentIndex, segmentName, writeSegmentIndex, type SegmentIndex } from './segment-index.js';
 import type { GroupCommit } from './group-commit.js';
 import type { RecordHeader, StoredRecord } from './log.js';
 import type { JournalRecord, PartitionLog } from './partition-log.js';
@@ -147,8 +147,6 @@ export function readRecordHead(bytes: Buffer, start: number, end: number): Recor
   }
 }
 
-/** A segment's file (`.log`) and its index's (`.idx`): named by the segment's first offset, 20 digits. */
-export const segmentName = (offset: number, ext: 'log' | 'idx' = 'log') => `${String(offset).padStart(20, '0')}.${ext}`;
 
 /** What the segment logs of one broker share. */
 export interface SegmentLogContext {
@@ -274,8 +272,7 @@ export class SegmentLog implements PartitionLog {
   ): { log: SegmentLog; producers: Map<string, number> } {
     const { logger } = ctx;
     mkdirSync(dir, { recursive: true });
-    finishSwaps(dir, logger);
-    const names = readdirSync(dir)
+    const names = finishSwaps(dir, logger)
       .filter((f) => /^\d{20}\.log$/.test(f))
       .sort();
     if (names.length === 0) names.push(segmentName(0));
@@ -574,17 +571,20 @@ export class SegmentLog implements PartitionLog {
     if (offset >= this.#tailStart) return this.#tail[offset - this.#tailStart] as StoredRecord;
     if (offset < this.#denseFrom) return this.#sparseRecord(offset);
     let block = this.#last;
-    if (block === undefined || offset < block.first || offset >= block.first + block.records.length) {
+    if (!covers(block, offset)) {
       const n = Math.floor(offset / BLOCK_RECORDS);
-      const key = this.#id + String(n);
-      block = this.#ctx.cache.get(key);
-      if (block === undefined || offset < block.first || offset >= block.first + block.records.length) {
-        block = this.#read(n);
-        this.#ctx.cache.putRead(key, block);
-      }
-      this.#last = block;
+      this.#last = block = this.#block(this.#id + String(n), offset, () => this.#read(n));
     }
     return block.records[offset - block.first] as StoredRecord;
+  }
+
+  /** The block cached at `key` if it holds record `at` (an offset, or a sparse record's index), else `read()`, cached. */
+  #block(key: string, at: number, read: () => CachedBlock): CachedBlock {
+    const cached = this.#ctx.cache.get(key);
+    if (covers(cached, at)) return cached;
+    const block = read();
+    this.#ctx.cache.putRead(key, block);
+    return block;
   }
 
   /** Index of the segment holding `offset` (the last whose base is at most it: an empty segment shares its base with the next). */
@@ -636,15 +636,9 @@ export class SegmentLog implements PartitionLog {
     const i = sp.lowerBound(offset);
     if (sp.offsets[i] !== offset) throw new Error(`Invariant violated: ${this.topic}-${this.partition} holds no record at offset ${offset}`);
     let block = this.#lastSparse;
-    if (block === undefined || i < block.first || i >= block.first + block.records.length) {
+    if (!covers(block, i)) {
       const k = sp.blockOf(offset);
-      const key = `${this.#id}s${this.#sparseGeneration}:${k}`;
-      block = this.#ctx.cache.get(key);
-      if (block === undefined) {
-        block = this.#readSparse(k);
-        this.#ctx.cache.putRead(key, block);
-      }
-      this.#lastSparse = block;
+      this.#lastSparse = block = this.#block(`${this.#id}s${this.#sparseGeneration}:${k}`, i, () => this.#readSparse(k));
     }
     return block.records[i - block.first] as StoredRecord;
   }
@@ -712,11 +706,6 @@ export class SegmentLog implements PartitionLog {
     for (const s of this.#segments) s.file.close();
   }
 
-  /** The compaction running, if one is (for tests and measurements). */
-  get compaction(): Promise<void> | undefined {
-    return this.#compaction;
-  }
-
   /** Starts a compaction when the topic is compacted, none runs, and enough of the sealed bytes are dirty. */
   #maybeCompact(): void {
     if (!this.#compacted || this.#compaction !== undefined || this.#closed) return;
@@ -778,8 +767,8 @@ export class SegmentLog implements PartitionLog {
         const done = writer;
         writer = undefined;
         after += done.size;
-        const unchanged = group.length === 1 && done.kept.length === this.#heldBetween(segment.base, groupEnd);
-        if (unchanged) await done.discard();
+        // A segment alone in its group that lost nothing stays as it is.
+        if (group.length === 1 && done.dropped === 0) await done.discard();
         else {
           const swap = await done.finish(groupEnd, async () => {
             this.#ctx.commit.touchedDir(this.dir);
@@ -799,13 +788,6 @@ export class SegmentLog implements PartitionLog {
     this.#ctx.logger.info(
       `storage: compacted ${this.topic}-${this.partition} below offset ${end}: ${before} to ${after} bytes, ${map.keys} key(s), ${Math.round(performance.now() - startedAt)} ms`,
     );
-  }
-
-  /** Records held in [from, to). */
-  #heldBetween(from: number, to: number): number {
-    const sp = this.#sparse;
-    const split = Math.max(from, Math.min(to, this.#denseFrom));
-    return sp.lowerBound(split) - sp.lowerBound(from) + Math.max(0, to - Math.max(from, this.#denseFrom));
   }
 
   /**
@@ -908,12 +890,19 @@ function closeFd(fd: number): void {
   }
 }
 
+function covers(block: CachedBlock | undefined, at: number): block is CachedBlock {
+  return block !== undefined && at >= block.first && at < block.first + block.records.length;
+}
+
 /** Pass 2 over one chunk: the frames `map` keeps go to `writer`, bytes as they are. */
 function copyKept(chunk: FrameChunk, map: CompactionMap, writer: CompactedSegmentWriter): void {
   const { buffer, starts } = chunk;
   for (const start of starts) {
     const t = frameTuple(chunk, start);
-    if (!map.keeps(t[0], t)) continue;
+    if (!map.keeps(t[0], t)) {
+      writer.dropped++;
+      continue;
+    }
     const end = start + FRAME_HEADER_BYTES + buffer.readUInt32BE(start);
     writer.add(buffer.subarray(start, end), t[0], t);
   }
